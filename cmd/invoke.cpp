@@ -1,0 +1,64 @@
+// `lambda-local invoke`: options of one function and one event.
+#include "cmd/commands.hpp"
+#include "runtime/invoke.hpp"
+#include "runtime/util/error.hpp"
+
+#include <memory>
+
+namespace lambda_local::cmd {
+
+Runner add_invoke(CLI::App& app) {
+    auto options = std::make_shared<runtime::InvokeOptions>();
+    auto& o = *options;
+    auto* sub = app.add_subcommand("invoke", "Run a function once, as Lambda would, and exit");
+    sub->add_option("-l,--library", o.function.library, "The handler library (.so)");
+    sub->add_option("-H,--handler", o.function.handler, "The handler symbol")
+        ->capture_default_str();
+    auto* abi = sub->add_option("--abi", "Handler ABI: auto, classic or native (default: auto)")
+                    ->check(CLI::IsMember({"auto", "classic", "native"}));
+    sub->add_option("--function-name", o.function.name,
+                    "Function name (default: from the library's file name)");
+    sub->add_option("--code-dir", o.function.code_dir,
+                    "Task root and working directory (default: the library's directory)");
+    sub->add_option("-t,--timeout", o.function.timeout_s, "Timeout in seconds, 1 to 900")
+        ->capture_default_str();
+    sub->add_option("-m,--memory", o.function.memory_mb, "Memory size in MB, 128 to 10240")
+        ->capture_default_str();
+    sub->add_option("--tmp-size", o.function.tmp_mb, "Size of /tmp in MB, 512 to 10240")
+        ->capture_default_str();
+    sub->add_option("--region", o.function.region, "AWS region")->capture_default_str();
+    sub->add_option("--env", o.env, "Set a variable: KEY=VALUE (repeatable)");
+    sub->add_option("--env-vars", o.env_vars_file,
+                    "Variables from a JSON file in SAM's shape "
+                    "({\"Parameters\": {...}, \"<FunctionName>\": {...}})");
+    sub->add_option("--env-file", o.env_file, "Variables from a dotenv file");
+    sub->add_flag("--inherit-env", o.inherit_env,
+                  "Pass the whole host environment through (default: only AWS credentials)");
+    auto* event = sub->add_option("-e,--event", "Event file (JSON, or YAML for .yaml/.yml); "
+                                                "'-' reads JSON from standard input");
+    auto* data = sub->add_option("-d,--data", "Event as inline JSON");
+    event->excludes(data);
+    sub->add_flag("-q,--quiet", o.quiet, "Only the handler's own output on stderr");
+    sub->add_flag("!--no-sandbox", o.sandbox,
+                  "Run the handler as a plain process: no namespaces, sandbox user or cgroup");
+    sub->footer("Exit status: 0 success, 1 function error (handler error, init error, timeout, "
+                "crash, out of memory), 2 usage or configuration error, 130 interrupted.");
+
+    return [options, sub, abi, event, data]() {
+        auto& o = *options;
+        o.function_name_given = sub->count("--function-name") > 0;
+        if (abi->count() > 0) {
+            o.function.abi = *loaders::parse_abi(abi->as<std::string>());
+        }
+        if (event->count() > 0) {
+            std::string value = event->as<std::string>();
+            o.event = value == "-" ? runtime::EventSource{runtime::EventSource::Kind::Stdin, ""}
+                                   : runtime::EventSource{runtime::EventSource::Kind::File, value};
+        } else if (data->count() > 0) {
+            o.event = {runtime::EventSource::Kind::Inline, data->as<std::string>()};
+        }
+        return runtime::run_invoke(o);
+    };
+}
+
+} // namespace lambda_local::cmd

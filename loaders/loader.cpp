@@ -1,0 +1,128 @@
+// Opening the library, detecting the ABI, and the loader errors as Lambda types them.
+#include "loaders/loader.hpp"
+
+#include "loaders/classic.hpp"
+#include "loaders/library.hpp"
+#include "loaders/native.hpp"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+namespace lambda_local::loaders {
+namespace {
+
+std::string base_name(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Lambda's error type for a library dlopen rejected, from the loader's message.
+std::string load_error_type(const std::string& message) {
+    // The library itself is fine but something it needs is missing.
+    if (message.find("undefined symbol") != std::string::npos ||
+        message.find("cannot open shared object file") != std::string::npos ||
+        message.find("version `") != std::string::npos) {
+        return "Runtime.ImportModuleError";
+    }
+    return "Runtime.InvalidEntrypoint";
+}
+
+LoadResult failure(std::string type, std::string message) {
+    LoadResult result;
+    result.error = HandlerError{std::move(type), std::move(message)};
+    return result;
+}
+
+} // namespace
+
+Library::~Library() {
+    if (m_handle != nullptr) {
+        ::dlclose(m_handle);
+    }
+}
+
+void* Library::symbol(const std::string& name) const { return ::dlsym(m_handle, name.c_str()); }
+
+std::string Context::to_json() const {
+    nlohmann::ordered_json json = {
+        {"function_name", function_name},
+        {"function_version", function_version},
+        {"invoked_function_arn", invoked_function_arn},
+        {"memory_limit_in_mb", memory_limit_in_mb},
+        {"aws_request_id", aws_request_id},
+        {"log_group_name", log_group_name},
+        {"log_stream_name", log_stream_name},
+        {"deadline_ms", deadline_ms},
+    };
+    if (!xray_trace_id.empty()) {
+        json["xray_trace_id"] = xray_trace_id;
+    }
+    return json.dump();
+}
+
+const char* Context::value(std::string_view key, std::string& scratch) const {
+    const std::string* found = nullptr;
+    if (key == "function_name") {
+        found = &function_name;
+    } else if (key == "function_version") {
+        found = &function_version;
+    } else if (key == "invoked_function_arn") {
+        found = &invoked_function_arn;
+    } else if (key == "memory_limit_in_mb") {
+        found = &memory_limit_in_mb;
+    } else if (key == "aws_request_id") {
+        found = &aws_request_id;
+    } else if (key == "log_group_name") {
+        found = &log_group_name;
+    } else if (key == "log_stream_name") {
+        found = &log_stream_name;
+    } else if (key == "xray_trace_id") {
+        found = &xray_trace_id;
+    } else if (key == "deadline_ms") {
+        scratch = std::to_string(deadline_ms);
+        return scratch.c_str();
+    }
+    if (found == nullptr || found->empty()) {
+        return nullptr;
+    }
+    return found->c_str();
+}
+
+LoadResult load_handler(const std::string& library, const std::string& symbol, Abi abi,
+                        const Context& init_context) {
+    struct stat info {};
+    if (::stat(library.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+        void* probe = ::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (probe == nullptr) {
+            return failure("Runtime.InvalidEntrypoint", ::dlerror());
+        }
+        ::dlclose(probe);
+    }
+    Library opened(::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL));
+    if (!opened) {
+        std::string message = ::dlerror();
+        return failure(load_error_type(message), message);
+    }
+    void* marker = opened.symbol(k_abi_version_symbol);
+    if (abi == Abi::Auto) {
+        abi = marker != nullptr ? Abi::Native : Abi::Classic;
+    }
+    if (abi == Abi::Native && marker == nullptr) {
+        return failure("Runtime.InvalidEntrypoint",
+                       "'" + base_name(library) + "' does not export " + k_abi_version_symbol +
+                           ", which the native ABI requires");
+    }
+    void* entry = opened.symbol(symbol);
+    if (entry == nullptr) {
+        return failure("Runtime.HandlerNotFound",
+                       "Handler '" + symbol + "' missing on module '" + base_name(library) + "'");
+    }
+    if (abi == Abi::Classic) {
+        return LoadResult{make_classic_handler(std::move(opened), entry), std::nullopt};
+    }
+    return load_native_handler(std::move(opened), marker, entry, init_context);
+}
+
+} // namespace lambda_local::loaders

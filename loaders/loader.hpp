@@ -1,0 +1,63 @@
+// Turns "a .so and a symbol" into a callable handler, for either ABI.
+#pragma once
+
+#include "loaders/abi.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lambda_local::loaders {
+
+// One invocation's context: the classic context keys and the deadline.
+struct Context {
+    std::string function_name;
+    std::string function_version;
+    std::string invoked_function_arn;
+    std::string memory_limit_in_mb;
+    std::string aws_request_id;
+    std::string log_group_name;
+    std::string log_stream_name;
+    std::string xray_trace_id;
+    std::int64_t deadline_ms = 0;
+
+    // The context as the classic ABI's JSON object.
+    std::string to_json() const;
+    // A value by its classic key, or nullptr ("deadline_ms" is in `scratch`).
+    const char* value(std::string_view key, std::string& scratch) const;
+};
+
+// A function error: Lambda's errorType and errorMessage.
+struct HandlerError {
+    std::string type;
+    std::string message;
+};
+
+// What one call of a handler gave: a payload, or an error.
+struct Outcome {
+    bool ok = true;
+    std::string payload;
+    HandlerError error;
+};
+
+// A loaded handler, ready to be called once per invocation.
+class Handler {
+  public:
+    virtual ~Handler() = default;
+    virtual Outcome invoke(const std::string& event, const Context& context) = 0;
+};
+
+// A handler, or why it could not be loaded or initialized (a Runtime.* error).
+struct LoadResult {
+    std::unique_ptr<Handler> handler;
+    std::optional<HandlerError> error;
+};
+
+// Loads `symbol` from `library` with the given ABI (detected when Auto) and,
+// for the native ABI, runs lambda_local_init once with `init_context`.
+LoadResult load_handler(const std::string& library, const std::string& symbol, Abi abi,
+                        const Context& init_context);
+
+} // namespace lambda_local::loaders

@@ -1,0 +1,138 @@
+// The native ABI: the host side of lambda_local_api.
+#include "loaders/native.hpp"
+
+#include "lambda_local.h"
+#include "runtime/util/clock.hpp"
+
+#include <string>
+
+// The definition behind the header's opaque type: one invocation, or the init phase.
+struct lambda_local_invocation {
+    const std::string* event = nullptr;
+    const lambda_local::loaders::Context* context = nullptr;
+    bool init = false;
+    std::string context_json;
+    std::string scratch;
+    bool responded = false;
+    std::string payload;
+    bool failed = false;
+    std::string error_type;
+    std::string error_message;
+};
+
+namespace lambda_local::loaders {
+namespace {
+
+const char* api_event(const lambda_local_invocation* inv, size_t* len) {
+    if (len != nullptr) {
+        *len = inv->event->size();
+    }
+    return inv->event->c_str();
+}
+
+const char* api_context_value(const lambda_local_invocation* inv, const char* key) {
+    if (key == nullptr) {
+        return nullptr;
+    }
+    auto* self = const_cast<lambda_local_invocation*>(inv);
+    return inv->context->value(key, self->scratch);
+}
+
+const char* api_context_json(const lambda_local_invocation* inv) {
+    return inv->context_json.c_str();
+}
+
+int64_t api_deadline_ms(const lambda_local_invocation* inv) { return inv->context->deadline_ms; }
+
+int64_t api_remaining_time_ms(const lambda_local_invocation* inv) {
+    int64_t left = inv->context->deadline_ms - epoch_ms();
+    return left > 0 ? left : 0;
+}
+
+int api_respond(lambda_local_invocation* inv, const char* payload, size_t len) {
+    if (inv->init) {
+        return -1;
+    }
+    inv->payload.assign(payload != nullptr ? payload : "", payload != nullptr ? len : 0);
+    inv->responded = true;
+    return 0;
+}
+
+int api_fail(lambda_local_invocation* inv, const char* error_type, const char* error_message) {
+    inv->failed = true;
+    inv->error_type = error_type != nullptr ? error_type : "HandlerError";
+    inv->error_message = error_message != nullptr ? error_message : "";
+    return 0;
+}
+
+const lambda_local_api k_api = {
+    LAMBDA_LOCAL_ABI_VERSION, sizeof(lambda_local_api), api_event,   api_context_value,
+    api_context_json,         api_deadline_ms,          api_remaining_time_ms,
+    api_respond,              api_fail,
+};
+
+class NativeHandler final : public Handler {
+  public:
+    NativeHandler(Library library, lambda_local_handler_fn entry)
+        : m_library(std::move(library)), m_entry(entry) {}
+
+    Outcome invoke(const std::string& event, const Context& context) override {
+        lambda_local_invocation inv;
+        inv.event = &event;
+        inv.context = &context;
+        inv.context_json = context.to_json();
+        int status = m_entry(&k_api, &inv);
+        Outcome outcome;
+        if (inv.failed) {
+            outcome.ok = false;
+            outcome.error = {std::move(inv.error_type), std::move(inv.error_message)};
+        } else if (status != 0) {
+            outcome.ok = false;
+            outcome.error = {"HandlerError", "handler returned " + std::to_string(status)};
+        } else {
+            outcome.payload = inv.responded ? std::move(inv.payload) : std::string("null");
+        }
+        return outcome;
+    }
+
+  private:
+    Library m_library;
+    lambda_local_handler_fn m_entry;
+};
+
+} // namespace
+
+LoadResult load_native_handler(Library library, void* version_marker, void* entry,
+                               const Context& init_context) {
+    LoadResult result;
+    auto version = reinterpret_cast<lambda_local_abi_version_fn>(version_marker)();
+    if (version == 0 || version > LAMBDA_LOCAL_ABI_VERSION) {
+        result.error = HandlerError{
+            "Runtime.InvalidEntrypoint",
+            "the library was built for native ABI version " + std::to_string(version) +
+                "; this lambda-local supports versions 1 to " +
+                std::to_string(LAMBDA_LOCAL_ABI_VERSION)};
+        return result;
+    }
+    if (void* init = library.symbol(k_init_symbol)) {
+        static const std::string k_no_event;
+        lambda_local_invocation inv;
+        inv.event = &k_no_event;
+        inv.context = &init_context;
+        inv.init = true;
+        inv.context_json = init_context.to_json();
+        int status = reinterpret_cast<lambda_local_init_fn>(init)(&k_api, &inv);
+        if (inv.failed || status != 0) {
+            result.error = HandlerError{
+                inv.failed ? inv.error_type : std::string("Runtime.InitError"),
+                inv.failed ? inv.error_message
+                           : std::string(k_init_symbol) + " returned " + std::to_string(status)};
+            return result;
+        }
+    }
+    result.handler = std::make_unique<NativeHandler>(
+        std::move(library), reinterpret_cast<lambda_local_handler_fn>(entry));
+    return result;
+}
+
+} // namespace lambda_local::loaders

@@ -1,0 +1,42 @@
+// The event of a local invocation: read from a file, standard input or the command line, checked.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <cstddef>
+#include <istream>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lambda_local::runtime {
+
+// Where `invoke` takes its event from.
+struct EventSource {
+    enum class Kind { None, File, Stdin, Inline };
+    Kind kind = Kind::None;
+    std::string value; // the path (File) or the JSON text (Inline)
+};
+
+// Lambda's synchronous request payload limit.
+inline constexpr std::size_t k_max_request_payload = 6291456;
+
+// Reads and checks an event; returns the JSON text to pass to the function.
+// None gives "{}". A File named `*.yaml`/`*.yml` (any case) is YAML, converted to compact JSON;
+// any other File (and Stdin, and Inline) must be JSON and is returned as given, minus a leading
+// UTF-8 byte order mark. A File named "-" is read from `stdin_stream`. Throws lambda_local::Error
+// when the event cannot be read, is empty, is not valid JSON/YAML or exceeds the payload limit.
+std::string load_event(const EventSource& source, std::istream& stdin_stream);
+
+// YAML converted to JSON as `sls invoke -p data.yml` does: key order kept, plain scalars typed
+// with YAML 1.2's core schema (true/false, null, integers, floats), quoted scalars kept as strings.
+// Throws lambda_local::Error ("line L, column C: <why>") for a non-scalar mapping key or a
+// recursive alias. An `ordered_json` converts to `nlohmann::json` by assignment (keys then sort).
+nlohmann::ordered_json yaml_to_json(const YAML::Node& node);
+
+// Checks that `text` is one JSON value; nothing when it is, else "line L, column C: <reason>"
+// (1-based; the column counts characters).
+std::optional<std::string> json_syntax_error(std::string_view text);
+
+} // namespace lambda_local::runtime

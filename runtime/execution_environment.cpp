@@ -1,0 +1,433 @@
+// Starting, talking to, and ending a worker process.
+#include "runtime/execution_environment.hpp"
+
+#include "runtime/report.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/ids.hpp"
+#include "runtime/worker_config.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace lambda_local::runtime {
+namespace {
+
+using nlohmann::json;
+
+// Lambda's limit for the init phase of an on-demand execution environment.
+constexpr auto k_init_limit = std::chrono::seconds(10);
+// How often the anonymous memory of a running environment is compared to its size.
+constexpr auto k_memory_check_interval = std::chrono::milliseconds(5);
+
+std::string executable_dir() {
+    char path[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) {
+        return ".";
+    }
+    std::string exe(path, static_cast<std::size_t>(n));
+    return exe.substr(0, exe.rfind('/'));
+}
+
+double elapsed_ms(MonotonicClock::time_point since) {
+    return std::chrono::duration<double, std::milli>(MonotonicClock::now() - since).count();
+}
+
+std::string cgroup_name() {
+    static std::atomic<int> counter{0};
+    return "lambda-local-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
+} // namespace
+
+std::string new_trace_id() {
+    char epoch[16];
+    std::snprintf(epoch, sizeof epoch, "%08llx",
+                  static_cast<unsigned long long>(epoch_ms() / 1000));
+    return "Root=1-" + std::string(epoch) + "-" + random_hex(24) + ";Parent=" + random_hex(16) +
+           ";Sampled=0";
+}
+
+std::string find_worker_executable() {
+    if (const char* named = std::getenv("LAMBDA_LOCAL_WORKER"); named != nullptr && *named) {
+        if (::access(named, X_OK) != 0) {
+            throw Error("LAMBDA_LOCAL_WORKER=" + std::string(named) + " is not executable");
+        }
+        return named;
+    }
+    std::string dir = executable_dir();
+    for (const std::string& candidate :
+         {dir + "/lambda-local-worker", dir + "/../libexec/lambda-local/lambda-local-worker"}) {
+        if (::access(candidate.c_str(), X_OK) == 0) {
+            return candidate;
+        }
+    }
+    throw Error("cannot find lambda-local-worker beside " + dir +
+                "/lambda-local (reinstall, or set LAMBDA_LOCAL_WORKER)");
+}
+
+ExecutionEnvironment::ExecutionEnvironment(FunctionSpec spec, EnvironmentOptions options)
+    : m_spec(std::move(spec)), m_options(std::move(options)) {}
+
+ExecutionEnvironment::~ExecutionEnvironment() { shutdown(); }
+
+void ExecutionEnvironment::spawn() {
+    m_log_stream = new_log_stream_name(WallClock::now());
+    EnvVars vars = build_lambda_environment(m_spec, m_log_stream, m_options.host);
+    std::vector<std::string> entries;
+    entries.reserve(vars.size());
+    for (const auto& [key, value] : vars) {
+        entries.push_back(key + "=" + value);
+    }
+    std::vector<char*> envp;
+    for (auto& entry : entries) {
+        envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
+    std::string worker = m_options.worker_path;
+    char* argv[] = {worker.data(), nullptr};
+
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+        throw Error(os_error("socketpair"));
+    }
+    Fd ours(pair[0]);
+    Fd theirs(pair[1]);
+
+    m_notes.clear();
+    if (m_options.sandbox) {
+        // /tmp is a tmpfs, whose pages the kernel charges to the cgroup: the hard
+        // limit leaves room for it, and the memory size itself is enforced on
+        // anonymous memory by over_memory_size().
+        std::string why;
+        m_cgroup = Cgroup::create(cgroup_name(),
+                                  std::uint64_t(m_spec.memory_mb + m_spec.tmp_mb) << 20,
+                                  k_processes_limit, why);
+        if (!m_cgroup) {
+            m_notes.push_back("no memory cgroup (" + why +
+                              "): the memory size is enforced with RLIMIT_DATA, so an "
+                              "allocation past it fails instead of ending the environment, "
+                              "and processes are limited per user");
+        } else {
+            m_oom_kills_at_start = m_cgroup->oom_kills();
+        }
+    }
+
+    // Signals stay blocked from fork to exec so that no handler of ours runs in the child.
+    sigset_t all;
+    sigset_t previous;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+    int output = m_options.output_fd;
+    int socket = theirs.get();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        // Only async-signal-safe calls until execve. The environment must not
+        // outlive lambda-local, however lambda-local ends.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        int null = ::open("/dev/null", O_RDONLY);
+        ::dup2(null, 0);
+        ::dup2(output, 1);
+        ::dup2(output, 2);
+        if (socket == 3) {
+            ::fcntl(3, F_SETFD, 0);
+        } else {
+            ::dup2(socket, 3);
+        }
+        for (int sig = 1; sig < NSIG; ++sig) {
+            ::signal(sig, SIG_DFL);
+        }
+        sigset_t none;
+        ::sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::execve(argv[0], argv, envp.data());
+        const char message[] = "lambda-local: cannot execute the worker\n";
+        [[maybe_unused]] auto ignored = ::write(2, message, sizeof message - 1);
+        ::_exit(127);
+    }
+    int fork_errno = errno;
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (pid < 0) {
+        m_cgroup.reset();
+        throw Error(os_error("fork", fork_errno));
+    }
+    m_worker_pid = pid;
+    m_socket = std::move(ours);
+    m_decoder = wire::FrameDecoder();
+    if (m_cgroup && !m_cgroup->add(pid)) {
+        m_notes.push_back("memory cgroup not joined: " + os_error("write cgroup.procs"));
+    }
+
+    WorkerConfig config;
+    config.library = m_spec.library;
+    config.handler = m_spec.handler;
+    config.abi = m_spec.abi;
+    config.task_root = m_spec.code_dir;
+    config.tmp_mb = m_spec.tmp_mb;
+    config.sandbox.isolate = m_options.sandbox;
+    config.sandbox.memory_rlimit = m_options.sandbox && !m_cgroup;
+    config.sandbox.memory_bytes = std::uint64_t(m_spec.memory_mb) << 20;
+    config.function_name = m_spec.name;
+    config.invoked_function_arn = m_spec.arn();
+    config.memory_mb = m_spec.memory_mb;
+    config.log_group_name = m_spec.log_group_name();
+    config.log_stream_name = m_log_stream;
+    // A worker that died at once shows as a closed socket below.
+    wire::write_frame(m_socket.get(), {wire::MessageType::Config, to_json(config).dump(), {}});
+}
+
+ExecutionEnvironment::Awaited
+ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
+    Awaited awaited;
+    char buffer[65536];
+    for (;;) {
+        try {
+            if (auto frame = m_decoder.next()) {
+                awaited.what = Wait::Frame;
+                awaited.frame = std::move(*frame);
+                return awaited;
+            }
+        } catch (const std::exception&) {
+            awaited.what = Wait::Closed; // a corrupt stream: the worker died mid-frame
+            return awaited;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - MonotonicClock::now())
+                        .count();
+        if (left <= 0) {
+            awaited.what = Wait::Timeout;
+            return awaited;
+        }
+        if (over_memory_size()) {
+            awaited.what = Wait::OutOfMemory;
+            return awaited;
+        }
+        long long wait_ms = left + 1;
+        if (m_cgroup) {
+            wait_ms = std::min<long long>(wait_ms, k_memory_check_interval.count());
+        }
+        pollfd fds[2] = {{m_socket.get(), POLLIN, 0}, {m_options.cancel_fd, POLLIN, 0}};
+        int ready = ::poll(fds, m_options.cancel_fd >= 0 ? 2 : 1,
+                           static_cast<int>(std::min<long long>(wait_ms, INT_MAX)));
+        if (ready < 0 && errno == EINTR) {
+            continue;
+        }
+        if (m_options.cancel_fd >= 0 && (fds[1].revents & POLLIN)) {
+            awaited.what = Wait::Cancelled;
+            return awaited;
+        }
+        if (ready <= 0 || !(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            continue;
+        }
+        ssize_t n = ::read(m_socket.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            awaited.what = Wait::Closed;
+            return awaited;
+        }
+        m_decoder.feed(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+bool ExecutionEnvironment::start(InvocationResult& result, const std::string& request_id) {
+    spawn();
+    auto begin = MonotonicClock::now();
+    auto deadline = begin + k_init_limit;
+    for (;;) {
+        Awaited awaited = await_frame(deadline);
+        if (awaited.what == Wait::Frame) {
+            const wire::Frame& frame = awaited.frame;
+            json meta = json::parse(frame.meta, nullptr, false);
+            if (frame.type == wire::MessageType::Spawned) {
+                m_init_pid = meta.value("init_pid", -1);
+                continue;
+            }
+            if (frame.type == wire::MessageType::Ready) {
+                result.init_duration_ms = meta.value("init_duration_us", 0.0) / 1000.0;
+                m_peak_rss_kib = meta.value("peak_rss_kib", std::int64_t{0});
+                for (const auto& note : meta.value("sandbox_notes", json::array())) {
+                    m_notes.push_back(note.get<std::string>());
+                }
+                return true;
+            }
+            if (frame.type == wire::MessageType::InitError) {
+                std::string type = meta.value("errorType", "Runtime.InitError");
+                std::string message = meta.value("errorMessage", "");
+                result.status = InvocationStatus::InitError;
+                result.error_type = type;
+                result.payload = error_payload(type, message, true);
+                result.log_lines.push_back("[ERROR] " + type + ": " + message);
+                result.init_duration_ms = meta.value("init_duration_us", 0.0) / 1000.0;
+                shutdown();
+                return false;
+            }
+            if (frame.type == wire::MessageType::Exited) {
+                runtime_exited(result, request_id, meta.value("wait_status", 0));
+                result.init_duration_ms = elapsed_ms(begin);
+                return false;
+            }
+            continue;
+        }
+        if (awaited.what == Wait::Timeout) {
+            std::string message = "Init phase timed out after 10.00 seconds";
+            result.status = InvocationStatus::InitError;
+            result.error_type = "Runtime.InitError";
+            result.payload = error_payload(result.error_type, message, false);
+            result.log_lines.push_back("[ERROR] Runtime.InitError: " + message);
+            result.init_duration_ms = elapsed_ms(begin);
+            shutdown();
+            return false;
+        }
+        if (awaited.what == Wait::Cancelled) {
+            result.status = InvocationStatus::Cancelled;
+            shutdown();
+            return false;
+        }
+        runtime_exited(result, request_id, std::nullopt, awaited.what == Wait::OutOfMemory);
+        result.init_duration_ms = elapsed_ms(begin);
+        return false;
+    }
+}
+
+bool ExecutionEnvironment::over_memory_size() const {
+    return m_cgroup && m_cgroup->anonymous_bytes() > (std::int64_t(m_spec.memory_mb) << 20);
+}
+
+void ExecutionEnvironment::runtime_exited(InvocationResult& result, const std::string& request_id,
+                                          std::optional<int> wait_status, bool out_of_memory) {
+    bool oom = out_of_memory || (m_cgroup && m_cgroup->oom_kills() > m_oom_kills_at_start);
+    int worker_status = 0;
+    if (out_of_memory) {
+        shutdown();
+        wait_status = SIGKILL; // as the kernel's OOM killer would have ended it
+    } else if (!wait_status) {
+        // The worker itself is gone (killed from outside, or it could not start).
+        if (m_worker_pid > 0) {
+            while (::waitpid(m_worker_pid, &worker_status, 0) < 0 && errno == EINTR) {
+            }
+            m_worker_pid = -1;
+        }
+        wait_status = worker_status;
+        if (WIFEXITED(worker_status) && WEXITSTATUS(worker_status) == 127) {
+            shutdown();
+            throw Error("cannot execute the worker " + m_options.worker_path);
+        }
+    }
+    shutdown();
+    std::string message = oom ? std::string("Runtime exited with error: signal: killed")
+                              : runtime_exit_message(*wait_status);
+    result.status = oom ? InvocationStatus::OutOfMemory : InvocationStatus::Crashed;
+    result.error_type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+    std::string worded = runtime_error_message(request_id, message);
+    result.payload = error_payload(result.error_type, worded, false);
+    result.log_lines.push_back(worded);
+    result.log_lines.push_back(result.error_type);
+    if (oom) {
+        result.max_memory_used_mb = m_spec.memory_mb;
+    }
+}
+
+InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) {
+    InvocationResult result;
+    result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
+    if (!warm() && !start(result, request.request_id)) {
+        result.max_memory_used_mb =
+            std::max(result.max_memory_used_mb, memory_used_mb(m_peak_rss_kib));
+        return result;
+    }
+    auto timeout = std::chrono::duration_cast<MonotonicClock::duration>(
+        std::chrono::duration<double>(m_spec.timeout_s));
+    auto begin = MonotonicClock::now();
+    json meta = {{"request_id", request.request_id},
+                 {"deadline_ms",
+                  epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0)},
+                 {"trace_id", request.trace_id.empty() ? new_trace_id() : request.trace_id}};
+    if (!wire::write_frame(m_socket.get(), {wire::MessageType::Invoke, meta.dump(), request.event})) {
+        runtime_exited(result, request.request_id, std::nullopt);
+        result.duration_ms = elapsed_ms(begin);
+        return result;
+    }
+    for (;;) {
+        Awaited awaited = await_frame(begin + timeout);
+        if (awaited.what == Wait::Frame) {
+            const wire::Frame& frame = awaited.frame;
+            json meta_in = json::parse(frame.meta, nullptr, false);
+            if (frame.type == wire::MessageType::Exited) {
+                runtime_exited(result, request.request_id, meta_in.value("wait_status", 0));
+                result.duration_ms = elapsed_ms(begin);
+                return result;
+            }
+            if (frame.type != wire::MessageType::Result) {
+                continue;
+            }
+            result.duration_ms = meta_in.value("duration_us", 0.0) / 1000.0;
+            m_peak_rss_kib =
+                std::max(m_peak_rss_kib, meta_in.value("peak_rss_kib", std::int64_t{0}));
+            result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
+            if (meta_in.value("ok", false)) {
+                result.payload = frame.body;
+            } else {
+                result.status = InvocationStatus::FunctionError;
+                result.error_type = meta_in.value("errorType", "HandlerError");
+                result.payload = error_payload(result.error_type,
+                                               meta_in.value("errorMessage", ""), true);
+            }
+            return result;
+        }
+        result.duration_ms = elapsed_ms(begin);
+        if (awaited.what == Wait::Timeout) {
+            shutdown();
+            std::string message =
+                timeout_message(iso8601(WallClock::now()), request.request_id, m_spec.timeout_s);
+            result.status = InvocationStatus::Timeout;
+            result.error_type = "Sandbox.Timedout";
+            result.payload = timeout_payload(message);
+            result.log_lines.push_back(message);
+            return result;
+        }
+        if (awaited.what == Wait::Cancelled) {
+            shutdown();
+            result.status = InvocationStatus::Cancelled;
+            return result;
+        }
+        runtime_exited(result, request.request_id, std::nullopt,
+                       awaited.what == Wait::OutOfMemory);
+        return result;
+    }
+}
+
+void ExecutionEnvironment::shutdown() {
+    if (m_worker_pid > 0) {
+        // Killing the first process ends the pid namespace; the worker reaps it
+        // once every process of the environment is gone, then exits itself.
+        if (m_init_pid > 0) {
+            ::kill(m_init_pid, SIGKILL);
+        } else {
+            ::kill(m_worker_pid, SIGKILL);
+        }
+        int status = 0;
+        while (::waitpid(m_worker_pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        // Without a pid namespace, whatever is left in the worker's session group.
+        ::kill(-m_worker_pid, SIGKILL);
+    }
+    m_worker_pid = -1;
+    m_init_pid = -1;
+    m_socket.reset();
+    m_cgroup.reset();
+}
+
+} // namespace lambda_local::runtime

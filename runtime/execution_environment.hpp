@@ -1,0 +1,85 @@
+// An execution environment: one sandboxed worker process serving invocations.
+#pragma once
+
+#include "runtime/cgroup.hpp"
+#include "runtime/environment.hpp"
+#include "runtime/function_spec.hpp"
+#include "runtime/invocation.hpp"
+#include "runtime/util/clock.hpp"
+#include "runtime/util/fd.hpp"
+#include "runtime/wire.hpp"
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lambda_local::runtime {
+
+// How execution environments are started.
+struct EnvironmentOptions {
+    std::string worker_path;       // the lambda-local-worker executable
+    bool sandbox = true;           // false: no namespaces, sandbox user or cgroup
+    int output_fd = STDERR_FILENO; // where the handler's stdout and stderr go
+    HostEnvironment host;          // the host variables passed through
+    int cancel_fd = -1;            // when readable, stop waiting and end the environment
+};
+
+// The worker beside this executable (or in ../libexec/lambda-local/), unless
+// LAMBDA_LOCAL_WORKER names one. Throws lambda_local::Error when there is none.
+std::string find_worker_executable();
+
+// One execution environment, as in Lambda: started (cold) on its first
+// invocation, reused while warm, one invocation at a time, and discarded after
+// a timeout, crash or out-of-memory.
+class ExecutionEnvironment {
+  public:
+    ExecutionEnvironment(FunctionSpec spec, EnvironmentOptions options);
+    ExecutionEnvironment(const ExecutionEnvironment&) = delete;
+    ExecutionEnvironment& operator=(const ExecutionEnvironment&) = delete;
+    ~ExecutionEnvironment();
+
+    // Runs one invocation, starting the environment first when it is not warm.
+    // Throws lambda_local::Error only when the worker cannot be started at all.
+    InvocationResult invoke(const InvocationRequest& request);
+
+    // True when the next invocation reuses this environment's worker.
+    bool warm() const { return m_worker_pid > 0; }
+    // What the sandbox does not enforce on this machine (known once started).
+    const std::vector<std::string>& sandbox_notes() const { return m_notes; }
+    // Ends the environment: all its processes killed and reaped, its /tmp gone.
+    void shutdown();
+
+  private:
+    enum class Wait { Frame, Timeout, Closed, Cancelled, OutOfMemory };
+    struct Awaited {
+        Wait what = Wait::Closed;
+        wire::Frame frame;
+    };
+
+    // Starts the worker and runs init; fills `result` and returns false on failure.
+    bool start(InvocationResult& result, const std::string& request_id);
+    void spawn();
+    Awaited await_frame(MonotonicClock::time_point deadline);
+    // Classifies the end of the handler process (Exited frame, lost worker, or
+    // killed here for its memory), and ends the environment.
+    void runtime_exited(InvocationResult& result, const std::string& request_id,
+                        std::optional<int> wait_status, bool out_of_memory = false);
+    bool over_memory_size() const;
+
+    FunctionSpec m_spec;
+    EnvironmentOptions m_options;
+    std::string m_log_stream;
+    Fd m_socket;
+    pid_t m_worker_pid = -1;
+    pid_t m_init_pid = -1;
+    std::unique_ptr<Cgroup> m_cgroup;
+    std::int64_t m_oom_kills_at_start = 0;
+    wire::FrameDecoder m_decoder;
+    std::vector<std::string> m_notes;
+    std::int64_t m_peak_rss_kib = 0;
+};
+
+} // namespace lambda_local::runtime

@@ -1,0 +1,81 @@
+// Names and limits of a function.
+#include "runtime/function_spec.hpp"
+
+#include "runtime/util/error.hpp"
+
+#include <cstdio>
+
+namespace lambda_local::runtime {
+namespace {
+
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_';
+}
+
+std::string format_number(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%g", value);
+    return buffer;
+}
+
+} // namespace
+
+std::string FunctionSpec::arn() const {
+    return "arn:aws:lambda:" + region + ":" + k_account_id + ":function:" + name;
+}
+
+std::string FunctionSpec::log_group_name() const { return "/aws/lambda/" + name; }
+
+std::string FunctionSpec::handler_string() const {
+    auto slash = library.rfind('/');
+    return (slash == std::string::npos ? library : library.substr(slash + 1)) + ":" + handler;
+}
+
+std::string function_name_from_library(std::string_view path) {
+    auto slash = path.rfind('/');
+    std::string_view file = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    if (file.size() > 3 && file.substr(0, 3) == "lib") {
+        file.remove_prefix(3);
+    }
+    if (auto dot = file.find(".so"); dot != std::string_view::npos && dot > 0) {
+        file = file.substr(0, dot);
+    }
+    std::string name;
+    for (char c : file) {
+        name += is_name_char(c) ? c : '-';
+    }
+    if (name.empty()) {
+        name = "function";
+    }
+    return name.substr(0, 64);
+}
+
+void validate(const FunctionSpec& spec) {
+    if (spec.name.empty() || spec.name.size() > 64) {
+        throw Error("function name '" + spec.name + "' must be 1 to 64 characters");
+    }
+    for (char c : spec.name) {
+        if (!is_name_char(c)) {
+            throw Error("function name '" + spec.name +
+                        "' may only contain letters, digits, '-' and '_'");
+        }
+    }
+    if (!(spec.timeout_s >= k_min_timeout_s && spec.timeout_s <= k_max_timeout_s)) {
+        throw Error("timeout " + format_number(spec.timeout_s) +
+                    " s is outside Lambda's range of 1 to 900 seconds");
+    }
+    if (spec.memory_mb < k_min_memory_mb || spec.memory_mb > k_max_memory_mb) {
+        throw Error("memory size " + std::to_string(spec.memory_mb) +
+                    " MB is outside Lambda's range of 128 to 10240 MB");
+    }
+    if (spec.tmp_mb < k_min_tmp_mb || spec.tmp_mb > k_max_tmp_mb) {
+        throw Error("ephemeral storage " + std::to_string(spec.tmp_mb) +
+                    " MB is outside Lambda's range of 512 to 10240 MB");
+    }
+    if (spec.handler.empty()) {
+        throw Error("the handler symbol is empty");
+    }
+}
+
+} // namespace lambda_local::runtime

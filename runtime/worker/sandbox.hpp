@@ -1,0 +1,38 @@
+// The steps by which a worker enters its sandbox, each reporting what it could not do.
+#pragma once
+
+#include "runtime/worker_config.hpp"
+
+#include <string>
+#include <vector>
+
+namespace lambda_local::worker {
+
+// What the sandbox achieved so far, and why any part is missing.
+struct SandboxState {
+    bool user_namespace = false;
+    bool mount_namespace = false;
+    bool pid_namespace = false;
+    bool read_only_root = false;
+    bool private_tmp = false;
+    bool private_proc = false;
+    bool sandbox_user = false;
+    bool resource_limits = false;
+    std::vector<std::string> notes; // one line per mechanism that is not in force
+};
+
+// In the worker, before the environment's first process is forked: new mount and
+// pid namespaces (and a user namespace mapping the caller to uid 993 when not root),
+// the file system read-only, and a private size-limited tmpfs on /tmp.
+SandboxState enter_namespaces(const WorkerConfig& config);
+
+// In the environment's first process (pid 1 of the new pid namespace): a /proc
+// that shows only the environment's processes.
+void mount_proc(SandboxState& state);
+
+// In the handler process: the sandbox user, Lambda's resource limits, no way
+// back to privileges, and the task root as working directory. Returns an error
+// message when the handler cannot run at all.
+std::string drop_privileges(const WorkerConfig& config, SandboxState& state);
+
+} // namespace lambda_local::worker

@@ -1,0 +1,226 @@
+// The three processes of an execution environment: worker, reaper (pid 1), handler.
+#include "runtime/worker/worker.hpp"
+
+#include "loaders/loader.hpp"
+#include "runtime/util/clock.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/wire.hpp"
+#include "runtime/worker/sandbox.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+namespace lambda_local::worker {
+namespace {
+
+using nlohmann::json;
+
+bool send(int fd, wire::MessageType type, const json& meta, const std::string& body = {}) {
+    return wire::write_frame(fd, wire::Frame{type, meta.dump(), body});
+}
+
+// The handler process's peak resident set, its children's included, in KiB.
+long peak_rss_kib() {
+    rusage self{};
+    rusage children{};
+    ::getrusage(RUSAGE_SELF, &self);
+    ::getrusage(RUSAGE_CHILDREN, &children);
+    return self.ru_maxrss > children.ru_maxrss ? self.ru_maxrss : children.ru_maxrss;
+}
+
+std::int64_t micros_since(MonotonicClock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(MonotonicClock::now() - start)
+        .count();
+}
+
+loaders::Context base_context(const WorkerConfig& config) {
+    loaders::Context context;
+    context.function_name = config.function_name;
+    context.function_version = config.function_version;
+    context.invoked_function_arn = config.invoked_function_arn;
+    context.memory_limit_in_mb = std::to_string(config.memory_mb);
+    context.log_group_name = config.log_group_name;
+    context.log_stream_name = config.log_stream_name;
+    return context;
+}
+
+// Waits for the supervisor to close the socket (after an init error), then returns.
+void wait_for_close(int fd) {
+    while (wire::read_frame(fd)) {
+    }
+}
+
+// The handler process: sandbox user, load and init, then one invocation at a time.
+[[noreturn]] void run_handler_process(int fd, const WorkerConfig& config, SandboxState state) {
+    std::string refused = drop_privileges(config, state);
+    if (!refused.empty()) {
+        send(fd, wire::MessageType::InitError,
+             {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", refused}});
+        wait_for_close(fd);
+        std::_Exit(0);
+    }
+    loaders::Context context = base_context(config);
+    context.deadline_ms = epoch_ms() + 10000; // Lambda's init phase limit
+    auto start = MonotonicClock::now();
+    loaders::LoadResult loaded =
+        loaders::load_handler(config.library, config.handler, config.abi, context);
+    std::int64_t init_us = micros_since(start);
+    std::fflush(nullptr);
+    if (loaded.error) {
+        send(fd, wire::MessageType::InitError,
+             {{"errorType", loaded.error->type},
+              {"errorMessage", loaded.error->message},
+              {"init_duration_us", init_us}});
+        wait_for_close(fd);
+        std::_Exit(0);
+    }
+    send(fd, wire::MessageType::Ready,
+         {{"init_duration_us", init_us},
+          {"peak_rss_kib", peak_rss_kib()},
+          {"sandbox_notes", state.notes}});
+    while (auto frame = wire::read_frame(fd)) {
+        if (frame->type != wire::MessageType::Invoke) {
+            continue;
+        }
+        json meta = json::parse(frame->meta, nullptr, false);
+        if (meta.is_discarded()) {
+            break;
+        }
+        context.aws_request_id = meta.value("request_id", "");
+        context.deadline_ms = meta.value("deadline_ms", std::int64_t{0});
+        context.xray_trace_id = meta.value("trace_id", "");
+        if (!context.xray_trace_id.empty()) {
+            ::setenv("_X_AMZN_TRACE_ID", context.xray_trace_id.c_str(), 1);
+        }
+        auto begin = MonotonicClock::now();
+        loaders::Outcome outcome = loaded.handler->invoke(frame->body, context);
+        std::int64_t duration_us = micros_since(begin);
+        std::fflush(nullptr);
+        if (outcome.ok && outcome.payload.size() > k_max_response_payload) {
+            outcome.ok = false;
+            outcome.error = {"Function.ResponseSizeTooLarge",
+                             "Response payload size exceeded maximum allowed payload size (" +
+                                 std::to_string(k_max_response_payload) + " bytes)."};
+            outcome.payload.clear();
+        }
+        json result = {{"ok", outcome.ok},
+                       {"duration_us", duration_us},
+                       {"peak_rss_kib", peak_rss_kib()}};
+        if (!outcome.ok) {
+            result["errorType"] = outcome.error.type;
+            result["errorMessage"] = outcome.error.message;
+        }
+        std::string dumped = result.dump(-1, ' ', false, json::error_handler_t::replace);
+        if (!wire::write_frame(fd, wire::Frame{wire::MessageType::Result, dumped,
+                                               outcome.ok ? outcome.payload : std::string()})) {
+            break;
+        }
+    }
+    std::_Exit(0);
+}
+
+// The environment's first process: reaps every process of the environment and
+// reports how the handler process ended. When it exits, the kernel ends the
+// whole pid namespace.
+[[noreturn]] void run_reaper(int fd, const WorkerConfig& config, SandboxState state) {
+    mount_proc(state);
+    if (!state.pid_namespace) {
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+    pid_t handler = ::fork();
+    if (handler < 0) {
+        send(fd, wire::MessageType::InitError,
+             {{"errorType", "Runtime.ExitError"}, {"errorMessage", os_error("fork")}});
+        std::_Exit(1);
+    }
+    if (handler == 0) {
+        run_handler_process(fd, config, std::move(state));
+    }
+    for (;;) {
+        int status = 0;
+        pid_t pid = ::waitpid(-1, &status, 0);
+        if (pid < 0 && errno == EINTR) {
+            continue;
+        }
+        if (pid == handler) {
+            send(fd, wire::MessageType::Exited, {{"wait_status", status}});
+            std::_Exit(0);
+        }
+        if (pid < 0) {
+            std::_Exit(0);
+        }
+    }
+}
+
+} // namespace
+
+int run_worker(int socket_fd) {
+    std::signal(SIGPIPE, SIG_IGN);
+    ::setsid();
+    std::optional<wire::Frame> frame;
+    try {
+        frame = wire::read_frame(socket_fd);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lambda-local-worker: %s\n", e.what());
+        return 2;
+    }
+    if (!frame || frame->type != wire::MessageType::Config) {
+        std::fprintf(stderr, "lambda-local-worker: expected a configuration frame\n");
+        return 2;
+    }
+    WorkerConfig config;
+    try {
+        config = worker_config_from_json(json::parse(frame->meta));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lambda-local-worker: %s\n", e.what());
+        return 2;
+    }
+    SandboxState state = enter_namespaces(config);
+
+    // The reaper waits until the supervisor knows its pid, so that the supervisor
+    // can end the whole environment from the first frame on.
+    int sync[2];
+    if (::pipe2(sync, O_CLOEXEC) != 0) {
+        return 1;
+    }
+    pid_t reaper = ::fork();
+    if (reaper < 0) {
+        send(socket_fd, wire::MessageType::InitError,
+             {{"errorType", "Runtime.ExitError"}, {"errorMessage", os_error("fork")}});
+        return 1;
+    }
+    if (reaper == 0) {
+        ::close(sync[1]);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        char go = 0;
+        if (::read(sync[0], &go, 1) != 1) {
+            std::_Exit(1);
+        }
+        ::close(sync[0]);
+        run_reaper(socket_fd, config, std::move(state));
+    }
+    ::close(sync[0]);
+    send(socket_fd, wire::MessageType::Spawned, {{"init_pid", reaper}});
+    char go = 1;
+    if (::write(sync[1], &go, 1) != 1) {
+        return 1;
+    }
+    ::close(sync[1]);
+    ::close(socket_fd);
+    int status = 0;
+    while (::waitpid(reaper, &status, 0) < 0 && errno == EINTR) {
+    }
+    return 0;
+}
+
+} // namespace lambda_local::worker

@@ -8,7 +8,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -17,6 +17,7 @@
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <future>
 
 #include <nlohmann/json.hpp>
 
@@ -95,8 +96,10 @@ void ExecutionEnvironment::spawn() {
         envp.push_back(entry.data());
     }
     envp.push_back(nullptr);
+    // The worker ends itself when this process does; it is told whom to watch.
     std::string worker = m_options.worker_path;
-    char* argv[] = {worker.data(), nullptr};
+    std::string parent = std::to_string(::getpid());
+    char* argv[] = {worker.data(), parent.data(), nullptr};
 
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
@@ -105,17 +108,45 @@ void ExecutionEnvironment::spawn() {
     Fd ours(pair[0]);
     Fd theirs(pair[1]);
 
+    // Making the cgroup (~0.3 ms of file system work) overlaps the worker's exec:
+    // the worker waits for its configuration before forking anything.
     m_notes.clear();
+    std::future<std::unique_ptr<Cgroup>> cgroup;
+    std::string cgroup_why;
     if (m_options.sandbox) {
         // /tmp is a tmpfs, whose pages the kernel charges to the cgroup: the hard
         // limit leaves room for it, and the memory size itself is enforced on
         // anonymous memory by over_memory_size().
-        std::string why;
-        m_cgroup = Cgroup::create(cgroup_name(),
-                                  std::uint64_t(m_spec.memory_mb + m_spec.tmp_mb) << 20,
-                                  k_processes_limit, why);
+        std::uint64_t limit = std::uint64_t(m_spec.memory_mb + m_spec.tmp_mb) << 20;
+        cgroup = std::async(std::launch::async, [limit, &cgroup_why] {
+            return Cgroup::create(cgroup_name(), limit, k_processes_limit, cgroup_why);
+        });
+    }
+
+    // posix_spawn (a vfork underneath) does not copy the supervisor's page tables.
+    posix_spawn_file_actions_t actions;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    ::posix_spawn_file_actions_adddup2(&actions, m_options.output_fd, 1);
+    ::posix_spawn_file_actions_adddup2(&actions, m_options.output_fd, 2);
+    ::posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
+    posix_spawnattr_t attributes;
+    ::posix_spawnattr_init(&attributes);
+    sigset_t all;
+    sigset_t none;
+    ::sigfillset(&all);
+    ::sigemptyset(&none);
+    ::posix_spawnattr_setsigdefault(&attributes, &all);
+    ::posix_spawnattr_setsigmask(&attributes, &none);
+    ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    pid_t pid = -1;
+    int failed = ::posix_spawn(&pid, worker.c_str(), &actions, &attributes, argv, envp.data());
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::posix_spawnattr_destroy(&attributes);
+    if (cgroup.valid()) {
+        m_cgroup = cgroup.get();
         if (!m_cgroup) {
-            m_notes.push_back("no memory cgroup (" + why +
+            m_notes.push_back("no memory cgroup (" + cgroup_why +
                               "): the memory size is enforced with RLIMIT_DATA, so an "
                               "allocation past it fails instead of ending the environment, "
                               "and processes are limited per user");
@@ -123,44 +154,9 @@ void ExecutionEnvironment::spawn() {
             m_oom_kills_at_start = m_cgroup->oom_kills();
         }
     }
-
-    // Signals stay blocked from fork to exec so that no handler of ours runs in the child.
-    sigset_t all;
-    sigset_t previous;
-    ::sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &previous);
-    int output = m_options.output_fd;
-    int socket = theirs.get();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        // Only async-signal-safe calls until execve. The environment must not
-        // outlive lambda-local, however lambda-local ends.
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        int null = ::open("/dev/null", O_RDONLY);
-        ::dup2(null, 0);
-        ::dup2(output, 1);
-        ::dup2(output, 2);
-        if (socket == 3) {
-            ::fcntl(3, F_SETFD, 0);
-        } else {
-            ::dup2(socket, 3);
-        }
-        for (int sig = 1; sig < NSIG; ++sig) {
-            ::signal(sig, SIG_DFL);
-        }
-        sigset_t none;
-        ::sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::execve(argv[0], argv, envp.data());
-        const char message[] = "lambda-local: cannot execute the worker\n";
-        [[maybe_unused]] auto ignored = ::write(2, message, sizeof message - 1);
-        ::_exit(127);
-    }
-    int fork_errno = errno;
-    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    if (pid < 0) {
+    if (failed != 0) {
         m_cgroup.reset();
-        throw Error(os_error("fork", fork_errno));
+        throw Error("cannot start the worker " + worker + ": " + os_error("posix_spawn", failed));
     }
     m_worker_pid = pid;
     m_socket = std::move(ours);
@@ -321,10 +317,6 @@ void ExecutionEnvironment::runtime_exited(InvocationResult& result, const std::s
             m_worker_pid = -1;
         }
         wait_status = worker_status;
-        if (WIFEXITED(worker_status) && WEXITSTATUS(worker_status) == 127) {
-            shutdown();
-            throw Error("cannot execute the worker " + m_options.worker_path);
-        }
     }
     shutdown();
     std::string message = oom ? std::string("Runtime exited with error: signal: killed")

@@ -27,7 +27,9 @@ Runner add_invoke(CLI::App& app) {
     sub->add_option("--tmp-size", o.function.tmp_mb, "Size of /tmp in MB, 512 to 10240")
         ->capture_default_str();
     sub->add_option("--region", o.function.region, "AWS region")->capture_default_str();
-    sub->add_option("--env", o.env, "Set a variable: KEY=VALUE (repeatable)");
+    sub->add_option("--env", o.env, "Set a variable: KEY=VALUE (repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     sub->add_option("--env-vars", o.env_vars_file,
                     "Variables from a JSON file in SAM's shape "
                     "({\"Parameters\": {...}, \"<FunctionName>\": {...}})");
@@ -39,14 +41,15 @@ Runner add_invoke(CLI::App& app) {
     auto* data = sub->add_option("-d,--data", "Event as inline JSON");
     event->excludes(data);
     sub->add_flag("-q,--quiet", o.quiet, "Only the handler's own output on stderr");
-    sub->add_flag("!--no-sandbox", o.sandbox,
-                  "Run the handler as a plain process: no namespaces, sandbox user or cgroup");
+    auto* no_sandbox = sub->add_flag("--no-sandbox")->description(
+        "Run the handler as a plain process: no namespaces, sandbox user or cgroup");
     sub->footer("Exit status: 0 success, 1 function error (handler error, init error, timeout, "
                 "crash, out of memory), 2 usage or configuration error, 130 interrupted.");
 
-    return [options, sub, abi, event, data]() {
+    return [options, sub, abi, event, data, no_sandbox]() {
         auto& o = *options;
         o.function_name_given = sub->count("--function-name") > 0;
+        o.sandbox = no_sandbox->count() == 0;
         if (abi->count() > 0) {
             o.function.abi = *loaders::parse_abi(abi->as<std::string>());
         }

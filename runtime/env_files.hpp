@@ -1,6 +1,8 @@
 // User environment variables from dotenv files, SAM's --env-vars JSON and --env flags.
 #pragma once
 
+#include "runtime/env_vars.hpp"
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,8 +10,6 @@
 
 namespace lambda_local::runtime {
 
-// Environment variables in the order they were first given.
-using EnvVars = std::vector<std::pair<std::string, std::string>>;
 
 // A dotenv file's variables. Lines `KEY=VALUE` with an optional `export ` prefix; blank lines and
 // `#` comments skipped; whitespace around the key and an unquoted value trimmed, and an unquoted

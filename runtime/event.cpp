@@ -2,9 +2,8 @@
 #include "runtime/event.hpp"
 
 #include "runtime/util/error.hpp"
-#include "runtime/util/fd.hpp"
+#include "runtime/util/file.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,28 +23,6 @@ namespace {
 constexpr int k_max_yaml_depth = 512;
 
 constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
-
-std::string read_file(const std::string& path, const std::string& what) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        throw Error(what + ": cannot open: " + std::strerror(errno));
-    }
-    std::string text;
-    char buffer[65536];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            throw Error(what + ": cannot read: " + std::strerror(errno));
-        }
-        if (n == 0) {
-            return text;
-        }
-        text.append(buffer, static_cast<std::size_t>(n));
-    }
-}
 
 std::string read_stream(std::istream& in, const std::string& what) {
     std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

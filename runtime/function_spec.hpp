@@ -2,6 +2,7 @@
 #pragma once
 
 #include "loaders/abi.hpp"
+#include "runtime/env_vars.hpp"
 
 #include <string>
 #include <string_view>
@@ -9,8 +10,6 @@
 #include <vector>
 
 namespace lambda_local::runtime {
-
-using EnvVars = std::vector<std::pair<std::string, std::string>>;
 
 // Lambda's limits for the settings of a function.
 inline constexpr double k_min_timeout_s = 1;

@@ -374,8 +374,10 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
             } else {
                 result.status = InvocationStatus::FunctionError;
                 result.error_type = meta_in.value("errorType", "HandlerError");
+                // Errors the platform raises (Function.ResponseSizeTooLarge) carry no stack trace.
+                bool from_handler = result.error_type.rfind("Function.", 0) != 0;
                 result.payload = error_payload(result.error_type,
-                                               meta_in.value("errorMessage", ""), true);
+                                               meta_in.value("errorMessage", ""), from_handler);
             }
             return result;
         }

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -194,6 +195,20 @@ int whoami(const lambda_local_api* api, lambda_local_invocation* inv) {
     out += ",\"nproc_soft\":" + std::to_string(soft_limit(RLIMIT_NPROC));
     out += '}';
     return respond(api, inv, out);
+}
+
+// Responds with a JSON string of as many bytes as the event's "bytes" number asks
+// (quotes included), to exercise the 6 MB response limit.
+int big_response(const lambda_local_api* api, lambda_local_invocation* inv) {
+    const char* event = api->event(inv, nullptr);
+    const char* at = std::strstr(event, "\"bytes\"");
+    long bytes = at != nullptr ? std::strtol(std::strchr(at, ':') + 1, nullptr, 10) : 0;
+    if (bytes < 2) {
+        return api->fail(inv, "InvalidEvent", "expected {\"bytes\": N} with N >= 2"), 1;
+    }
+    std::string payload(static_cast<std::size_t>(bytes), 'x');
+    payload.front() = payload.back() = '"';
+    return respond(api, inv, payload);
 }
 
 } // extern "C"

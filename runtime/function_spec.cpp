@@ -38,8 +38,15 @@ std::string function_name_from_library(std::string_view path) {
     if (file.size() > 3 && file.substr(0, 3) == "lib") {
         file.remove_prefix(3);
     }
-    if (auto dot = file.find(".so"); dot != std::string_view::npos && dot > 0) {
-        file = file.substr(0, dot);
+    // The suffix is ".so" at the end, or ".so" followed by version numbers (".so.1.2").
+    for (auto dot = file.rfind(".so"); dot != std::string_view::npos && dot > 0;
+         dot = dot > 0 ? file.rfind(".so", dot - 1) : std::string_view::npos) {
+        std::string_view rest = file.substr(dot + 3);
+        if (rest.find_first_not_of("0123456789.") == std::string_view::npos &&
+            (rest.empty() || rest.front() == '.')) {
+            file = file.substr(0, dot);
+            break;
+        }
     }
     std::string name;
     for (char c : file) {

@@ -32,7 +32,8 @@ WorkerConfig worker_config_from_json(const nlohmann::json& json) {
         config.handler = json.at("handler").get<std::string>();
         auto abi = loaders::parse_abi(json.at("abi").get<std::string>());
         if (!abi) {
-            throw std::runtime_error("unknown abi");
+            throw std::runtime_error("worker configuration: unknown abi '" +
+                                     json.at("abi").get<std::string>() + "'");
         }
         config.abi = *abi;
         config.task_root = json.at("task_root").get<std::string>();

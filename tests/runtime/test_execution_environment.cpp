@@ -1,0 +1,268 @@
+// Tests of an execution environment driving the real sandboxed worker.
+#include "runtime/execution_environment.hpp"
+
+#include "runtime/util/ids.hpp"
+#include "runtime/worker_config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+using namespace lambda_local;
+using namespace lambda_local::runtime;
+using nlohmann::json;
+
+namespace {
+
+const std::string k_samples = LL_SAMPLES_DIR;
+const std::string k_worker = std::string(LL_BUILD_DIR) + "/lambda-local-worker";
+
+FunctionSpec spec_for(const std::string& library_file, const std::string& handler) {
+    FunctionSpec spec;
+    spec.library = k_samples + "/" + library_file;
+    spec.name = function_name_from_library(spec.library);
+    spec.handler = handler;
+    spec.code_dir = k_samples;
+    spec.timeout_s = 3;
+    spec.memory_mb = 128;
+    spec.tmp_mb = 512;
+    spec.region = "us-east-1";
+    return spec;
+}
+
+// Where the handlers' stdout and stderr go: a temporary file, read back by the test.
+class HandlerOutput {
+  public:
+    HandlerOutput() {
+        char path[] = "/tmp/ll-test-output-XXXXXX";
+        m_fd = ::mkstemp(path);
+        REQUIRE(m_fd >= 0);
+        m_path = path;
+    }
+    HandlerOutput(const HandlerOutput&) = delete;
+    HandlerOutput& operator=(const HandlerOutput&) = delete;
+    ~HandlerOutput() {
+        ::close(m_fd);
+        ::unlink(m_path.c_str());
+    }
+    int fd() const { return m_fd; }
+    std::string text() const {
+        std::ifstream in(m_path);
+        std::stringstream buffer;
+        buffer << in.rdbuf();
+        return buffer.str();
+    }
+
+  private:
+    int m_fd = -1;
+    std::string m_path;
+};
+
+EnvironmentOptions options_for(const HandlerOutput& output) {
+    REQUIRE_MESSAGE(::access(k_worker.c_str(), X_OK) == 0,
+                    "build the worker first: cmake --build build --target lambda-local-worker");
+    EnvironmentOptions options;
+    options.worker_path = k_worker;
+    options.sandbox = true;
+    options.output_fd = output.fd();
+    return options;
+}
+
+InvocationRequest request_with(std::string event = "{}") {
+    InvocationRequest request;
+    request.request_id = new_request_id();
+    request.event = std::move(event);
+    return request;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+    std::size_t count = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+        ++count;
+    }
+    return count;
+}
+
+// The "count" of a tmp_use response.
+long tmp_count(const InvocationResult& result) {
+    json payload = json::parse(result.payload, nullptr, false);
+    REQUIRE_MESSAGE(payload.is_object(), result.payload);
+    return payload.value("count", -1L);
+}
+
+} // namespace
+
+TEST_SUITE_BEGIN("runtime::ExecutionEnvironment");
+
+TEST_CASE("the first invocation is a cold start and the next one reuses the environment") {
+    HandlerOutput output;
+    ExecutionEnvironment environment(spec_for("libecho_cpp.so", "tmp_use"), options_for(output));
+    CHECK_FALSE(environment.warm());
+
+    InvocationResult cold = environment.invoke(request_with());
+    REQUIRE_MESSAGE(cold.ok(), cold.payload);
+    CHECK(cold.init_duration_ms.has_value());
+    CHECK(environment.warm());
+    CHECK(tmp_count(cold) == 1);
+
+    InvocationResult warm = environment.invoke(request_with());
+    REQUIRE_MESSAGE(warm.ok(), warm.payload);
+    CHECK_FALSE(warm.init_duration_ms.has_value());
+    CHECK(environment.warm());
+    // /tmp persists across warm invocations.
+    CHECK(tmp_count(warm) == 2);
+    // lambda_local_init ran once for both.
+    CHECK(occurrences(output.text(), "init: cold start\n") == 1);
+
+    SUBCASE("after shutdown the next invocation is cold, with a new /tmp") {
+        environment.shutdown();
+        CHECK_FALSE(environment.warm());
+        InvocationResult again = environment.invoke(request_with());
+        REQUIRE_MESSAGE(again.ok(), again.payload);
+        CHECK(again.init_duration_ms.has_value());
+        CHECK(environment.warm());
+        CHECK(tmp_count(again) == 1);
+        CHECK(occurrences(output.text(), "init: cold start\n") == 2);
+    }
+    SUBCASE("a second environment of the same function has its own /tmp") {
+        ExecutionEnvironment other(spec_for("libecho_cpp.so", "tmp_use"), options_for(output));
+        InvocationResult first = other.invoke(request_with());
+        REQUIRE_MESSAGE(first.ok(), first.payload);
+        CHECK(first.init_duration_ms.has_value());
+        CHECK(tmp_count(first) == 1);
+        InvocationResult third = environment.invoke(request_with());
+        REQUIRE_MESSAGE(third.ok(), third.payload);
+        CHECK(tmp_count(third) == 3);
+    }
+}
+
+TEST_CASE("a successful invocation returns the handler's payload") {
+    HandlerOutput output;
+    ExecutionEnvironment environment(spec_for("libecho_cpp.so", "handle"), options_for(output));
+    InvocationRequest request = request_with(R"({"name":"world"})");
+    InvocationResult result = environment.invoke(request);
+    REQUIRE_MESSAGE(result.ok(), result.payload);
+    CHECK(result.error_type == "");
+    json payload = json::parse(result.payload, nullptr, false);
+    REQUIRE(payload.is_object());
+    CHECK(payload.at("event") == json{{"name", "world"}});
+    CHECK(payload.at("request_id") == request.request_id);
+    CHECK(payload.at("function_name") == "echo_cpp");
+    CHECK(result.max_memory_used_mb >= 1);
+}
+
+TEST_CASE("a handler running past its timeout is killed and its environment discarded") {
+    HandlerOutput output;
+    FunctionSpec spec = spec_for("libmisbehaving.so", "sleep_forever");
+    spec.timeout_s = 1;
+    ExecutionEnvironment environment(spec, options_for(output));
+    InvocationRequest request = request_with();
+    InvocationResult result = environment.invoke(request);
+
+    CHECK(result.status == InvocationStatus::Timeout);
+    CHECK(result.error_type == "Sandbox.Timedout");
+    CHECK_FALSE(environment.warm());
+    CHECK(result.duration_ms >= 1000);
+    json payload = json::parse(result.payload, nullptr, false);
+    REQUIRE(payload.is_object());
+    CHECK(payload.at("errorType") == "Sandbox.Timedout");
+    std::string message = payload.at("errorMessage").get<std::string>();
+    std::string tail = " " + request.request_id + " Task timed out after 1.00 seconds";
+    REQUIRE(message.size() > tail.size());
+    CHECK(message.substr(message.size() - tail.size()) == tail);
+    REQUIRE(result.log_lines.size() == 1);
+    CHECK(result.log_lines[0] == message);
+
+    SUBCASE("the next invocation starts a new environment") {
+        InvocationResult next = environment.invoke(request_with());
+        CHECK(next.status == InvocationStatus::Timeout);
+        CHECK(next.init_duration_ms.has_value());
+        CHECK(occurrences(output.text(), "sleeping\n") == 2);
+    }
+    SUBCASE("another function of the same library still works") {
+        ExecutionEnvironment fine(spec_for("libmisbehaving.so", "handle"), options_for(output));
+        InvocationResult next = fine.invoke(request_with());
+        CHECK(next.status == InvocationStatus::Success);
+        CHECK(next.payload == "0");
+        CHECK(fine.warm());
+    }
+}
+
+TEST_CASE("a handler that crashes ends its environment with Runtime.ExitError") {
+    HandlerOutput output;
+    ExecutionEnvironment environment(spec_for("libmisbehaving.so", "segfault"),
+                                     options_for(output));
+    InvocationRequest request = request_with();
+    InvocationResult result = environment.invoke(request);
+
+    CHECK(result.status == InvocationStatus::Crashed);
+    CHECK(result.error_type == "Runtime.ExitError");
+    CHECK_FALSE(environment.warm());
+    std::string message = "RequestId: " + request.request_id +
+                          " Error: Runtime exited with error: signal: segmentation fault";
+    json payload = json::parse(result.payload, nullptr, false);
+    REQUIRE(payload.is_object());
+    CHECK(payload.at("errorType") == "Runtime.ExitError");
+    CHECK(payload.at("errorMessage") == message);
+    CHECK(result.log_lines == std::vector<std::string>{message, "Runtime.ExitError"});
+}
+
+TEST_CASE("a function error leaves the environment warm") {
+    HandlerOutput output;
+    ExecutionEnvironment environment(spec_for("libmisbehaving.so", "return_7"),
+                                     options_for(output));
+    InvocationResult result = environment.invoke(request_with());
+
+    CHECK(result.status == InvocationStatus::FunctionError);
+    CHECK(result.error_type == "HandlerError");
+    CHECK(result.payload ==
+          R"({"errorMessage":"handler returned 7","errorType":"HandlerError","stackTrace":[]})");
+    CHECK(environment.warm());
+
+    InvocationResult again = environment.invoke(request_with());
+    CHECK(again.status == InvocationStatus::FunctionError);
+    CHECK_FALSE(again.init_duration_ms.has_value());
+    CHECK(environment.warm());
+}
+
+TEST_CASE("a response larger than 6291556 bytes is Function.ResponseSizeTooLarge") {
+    // libecho_cpp.so's handle echoes its event: an event of 6.5 MB gives a larger response.
+    HandlerOutput output;
+    ExecutionEnvironment environment(spec_for("libecho_cpp.so", "handle"), options_for(output));
+    std::string event = "\"" + std::string(6500000, 'x') + "\"";
+    REQUIRE(event.size() > k_max_response_payload);
+    InvocationResult result = environment.invoke(request_with(event));
+
+    CHECK(result.status == InvocationStatus::FunctionError);
+    CHECK(result.error_type == "Function.ResponseSizeTooLarge");
+    json payload = json::parse(result.payload, nullptr, false);
+    REQUIRE(payload.is_object());
+    CHECK(payload.at("errorType") == "Function.ResponseSizeTooLarge");
+    CHECK(payload.at("errorMessage") ==
+          "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
+}
+
+TEST_CASE("a failed init is an InitError with the init's error type") {
+    HandlerOutput output;
+    ExecutionEnvironment environment(spec_for("libinit_fails.so", "handle"), options_for(output));
+    InvocationResult result = environment.invoke(request_with());
+
+    CHECK(result.status == InvocationStatus::InitError);
+    CHECK(result.error_type == "ConfigError");
+    CHECK(result.init_duration_ms.has_value());
+    CHECK_FALSE(environment.warm());
+    json payload = json::parse(result.payload, nullptr, false);
+    REQUIRE(payload.is_object());
+    CHECK(payload.at("errorType") == "ConfigError");
+    CHECK(payload.at("errorMessage") == "missing DATABASE_URL");
+}
+
+TEST_SUITE_END();

@@ -1,0 +1,279 @@
+// Tests of the framed protocol between the supervisor and a worker.
+#include "runtime/wire.hpp"
+
+#include "runtime/util/fd.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/socket.h>
+
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace lambda_local;
+using namespace lambda_local::wire;
+
+namespace {
+
+using namespace std::string_literals;
+
+const std::vector<MessageType> k_all_types = {
+    MessageType::Config, MessageType::Spawned, MessageType::Ready,  MessageType::InitError,
+    MessageType::Invoke, MessageType::Result,  MessageType::Exited,
+};
+
+// A connected pair of stream sockets, closed on destruction.
+struct SocketPair {
+    Fd left;
+    Fd right;
+    SocketPair() {
+        int fds[2];
+        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+        left.reset(fds[0]);
+        right.reset(fds[1]);
+    }
+};
+
+// A header as write_frame lays it out, with any field chosen by the test.
+std::string raw_header(std::uint32_t magic, std::uint32_t type, std::uint32_t meta_size,
+                       std::uint32_t body_size) {
+    std::uint32_t fields[4] = {magic, type, meta_size, body_size};
+    return std::string(reinterpret_cast<const char*>(fields), sizeof fields);
+}
+
+// Feeds `bytes` to a fresh decoder and returns what next() throws.
+std::string decode_error(const std::string& bytes) {
+    FrameDecoder decoder;
+    decoder.feed(bytes.data(), bytes.size());
+    try {
+        decoder.next();
+    } catch (const std::runtime_error& e) {
+        return e.what();
+    }
+    return "(no exception)";
+}
+
+void check_same(const Frame& actual, const Frame& expected) {
+    CHECK(actual.type == expected.type);
+    CHECK(actual.meta == expected.meta);
+    CHECK(actual.body == expected.body);
+}
+
+} // namespace
+
+TEST_SUITE_BEGIN("runtime::wire");
+
+TEST_CASE("every message type survives an encode and decode round trip") {
+    const std::string binary = "a\0b\xff\x01\n\0"s;
+    struct Variant {
+        const char* name;
+        std::string meta;
+        std::string body;
+    };
+    const std::vector<Variant> variants = {
+        {"empty meta and body", "", ""},
+        {"JSON meta and a text body", R"({"request_id":"id"})", R"({"key":"value"})"},
+        {"binary meta and body with NUL bytes", binary, binary + binary},
+    };
+    for (const auto& variant : variants) {
+        SUBCASE(variant.name) {
+            for (MessageType type : k_all_types) {
+                CAPTURE(static_cast<std::uint32_t>(type));
+                Frame frame{type, variant.meta, variant.body};
+                std::string bytes = encode(frame);
+                CHECK(bytes.size() == k_header_size + variant.meta.size() + variant.body.size());
+
+                FrameDecoder decoder;
+                decoder.feed(bytes.data(), bytes.size());
+                auto decoded = decoder.next();
+                REQUIRE(decoded.has_value());
+                check_same(*decoded, frame);
+                CHECK(decoder.buffered() == 0);
+                CHECK_FALSE(decoder.next().has_value());
+            }
+        }
+    }
+}
+
+TEST_CASE("an encoded frame starts with the magic, type and both lengths") {
+    std::string bytes = encode({MessageType::Result, "meta", "body!"});
+    REQUIRE(bytes.size() == k_header_size + 9);
+    CHECK(bytes.substr(0, k_header_size) == raw_header(k_magic, 6, 4, 5));
+    CHECK(bytes.substr(k_header_size) == "metabody!");
+    CHECK(bytes.substr(0, 4) == "LLW1");
+}
+
+TEST_CASE("the decoder reassembles a frame fed one byte at a time") {
+    Frame frame{MessageType::Invoke, R"({"request_id":"r"})", "\0event\0"s};
+    std::string bytes = encode(frame);
+    FrameDecoder decoder;
+    for (std::size_t i = 0; i + 1 < bytes.size(); ++i) {
+        decoder.feed(&bytes[i], 1);
+        REQUIRE_FALSE(decoder.next().has_value());
+        CHECK(decoder.buffered() == i + 1);
+    }
+    decoder.feed(&bytes.back(), 1);
+    auto decoded = decoder.next();
+    REQUIRE(decoded.has_value());
+    check_same(*decoded, frame);
+    CHECK(decoder.buffered() == 0);
+}
+
+TEST_CASE("the decoder returns several frames fed at once, in order") {
+    std::vector<Frame> frames = {
+        {MessageType::Spawned, R"({"init_pid":1})", ""},
+        {MessageType::Ready, "", ""},
+        {MessageType::Result, R"({"ok":true})", "\0\1\2"s},
+        {MessageType::Exited, R"({"wait_status":11})", ""},
+    };
+    std::string bytes;
+    for (const auto& frame : frames) {
+        bytes += encode(frame);
+    }
+
+    SUBCASE("all in one feed") {
+        FrameDecoder decoder;
+        decoder.feed(bytes.data(), bytes.size());
+        for (const auto& frame : frames) {
+            auto decoded = decoder.next();
+            REQUIRE(decoded.has_value());
+            check_same(*decoded, frame);
+        }
+        CHECK_FALSE(decoder.next().has_value());
+        CHECK(decoder.buffered() == 0);
+    }
+    SUBCASE("with the last frame cut short, then completed") {
+        FrameDecoder decoder;
+        decoder.feed(bytes.data(), bytes.size() - 3);
+        for (std::size_t i = 0; i + 1 < frames.size(); ++i) {
+            auto decoded = decoder.next();
+            REQUIRE(decoded.has_value());
+            check_same(*decoded, frames[i]);
+        }
+        CHECK_FALSE(decoder.next().has_value());
+        CHECK(decoder.buffered() == encode(frames.back()).size() - 3);
+        decoder.feed(bytes.data() + bytes.size() - 3, 3);
+        auto last = decoder.next();
+        REQUIRE(last.has_value());
+        check_same(*last, frames.back());
+    }
+}
+
+TEST_CASE("a corrupt header is an error") {
+    SUBCASE("bad magic") {
+        CHECK(decode_error(raw_header(0x31574c4d, 1, 0, 0)) == "worker protocol: bad frame magic");
+    }
+    SUBCASE("unknown type") {
+        CHECK(decode_error(raw_header(k_magic, 0, 0, 0)) ==
+              "worker protocol: unknown frame type 0");
+        CHECK(decode_error(raw_header(k_magic, 8, 0, 0)) ==
+              "worker protocol: unknown frame type 8");
+    }
+    SUBCASE("oversize meta") {
+        CHECK(decode_error(raw_header(k_magic, 1, k_max_meta + 1, 0)) ==
+              "worker protocol: frame too large");
+    }
+    SUBCASE("oversize body") {
+        CHECK(decode_error(raw_header(k_magic, 6, 0, k_max_body + 1)) ==
+              "worker protocol: frame too large");
+    }
+    SUBCASE("the largest allowed lengths are not an error") {
+        CHECK(decode_error(raw_header(k_magic, 6, k_max_meta, k_max_body)) == "(no exception)");
+    }
+}
+
+TEST_CASE("write_frame and read_frame carry frames over a socketpair") {
+    SocketPair pair;
+    Frame small{MessageType::Config, R"({"library":"/x.so"})", ""};
+    Frame binary{MessageType::Invoke, "\0m\0"s, "\0b\xff"s};
+    REQUIRE(write_frame(pair.left.get(), small));
+    REQUIRE(write_frame(pair.left.get(), binary));
+    auto first = read_frame(pair.right.get());
+    auto second = read_frame(pair.right.get());
+    REQUIRE(first.has_value());
+    REQUIRE(second.has_value());
+    check_same(*first, small);
+    check_same(*second, binary);
+}
+
+TEST_CASE("a 7 MB body crosses a socketpair whole") {
+    SocketPair pair;
+    std::string body(7u << 20, '\0');
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        body[i] = static_cast<char>((i * 131) % 251);
+    }
+    Frame frame{MessageType::Result, R"({"ok":true})", body};
+    bool written = false;
+    std::thread writer([&] {
+        written = write_frame(pair.left.get(), frame);
+        // A second frame after the large one: the stream stays aligned.
+        written = written && write_frame(pair.left.get(), {MessageType::Exited, "{}", ""});
+    });
+    auto large = read_frame(pair.right.get());
+    auto after = read_frame(pair.right.get());
+    writer.join();
+    CHECK(written);
+    REQUIRE(large.has_value());
+    CHECK(large->type == MessageType::Result);
+    CHECK(large->meta == frame.meta);
+    CHECK(large->body.size() == body.size());
+    CHECK(large->body == body);
+    REQUIRE(after.has_value());
+    CHECK(after->type == MessageType::Exited);
+    CHECK(after->meta == "{}");
+}
+
+TEST_CASE("read_frame returns nothing at the end of the stream") {
+    SocketPair pair;
+    SUBCASE("when the stream ends between frames") {
+        REQUIRE(write_frame(pair.left.get(), {MessageType::Ready, "{}", ""}));
+        pair.left.reset();
+        CHECK(read_frame(pair.right.get()).has_value());
+        CHECK_FALSE(read_frame(pair.right.get()).has_value());
+    }
+    SUBCASE("when nothing was ever sent") {
+        pair.left.reset();
+        CHECK_FALSE(read_frame(pair.right.get()).has_value());
+    }
+    SUBCASE("when the header is cut short") {
+        std::string bytes = encode({MessageType::Ready, "{}", ""});
+        REQUIRE(::write(pair.left.get(), bytes.data(), 7) == 7);
+        pair.left.reset();
+        CHECK_FALSE(read_frame(pair.right.get()).has_value());
+    }
+    SUBCASE("when the body is cut short") {
+        std::string bytes = encode({MessageType::Result, R"({"ok":true})", "0123456789"});
+        auto cut = static_cast<ssize_t>(bytes.size() - 4);
+        REQUIRE(::write(pair.left.get(), bytes.data(), bytes.size() - 4) == cut);
+        pair.left.reset();
+        CHECK_FALSE(read_frame(pair.right.get()).has_value());
+    }
+}
+
+TEST_CASE("read_frame throws on a corrupt header") {
+    SocketPair pair;
+    std::string header = raw_header(k_magic, 42, 0, 0);
+    REQUIRE(::write(pair.left.get(), header.data(), header.size()) ==
+            static_cast<ssize_t>(header.size()));
+    CHECK_THROWS_WITH_AS(read_frame(pair.right.get()), "worker protocol: unknown frame type 42",
+                         std::runtime_error);
+}
+
+TEST_CASE("write_frame reports a write to a closed peer as a failure") {
+    SocketPair pair;
+    pair.right.reset();
+    // MSG_NOSIGNAL is not used by write(): keep SIGPIPE from ending the test run.
+    struct sigaction ignore {};
+    struct sigaction previous {};
+    ignore.sa_handler = SIG_IGN;
+    REQUIRE(::sigaction(SIGPIPE, &ignore, &previous) == 0);
+    bool written = write_frame(pair.left.get(), {MessageType::Ready, "{}", ""});
+    ::sigaction(SIGPIPE, &previous, nullptr);
+    CHECK_FALSE(written);
+}
+
+TEST_SUITE_END();

@@ -198,9 +198,9 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
             awaited.what = Wait::Closed; // a corrupt stream: the worker died mid-frame
             return awaited;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - MonotonicClock::now())
-                        .count();
+        // Rounded up: a deadline must never fire early.
+        auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(deadline - MonotonicClock::now()).count();
         if (left <= 0) {
             awaited.what = Wait::Timeout;
             return awaited;
@@ -209,7 +209,7 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
             awaited.what = Wait::OutOfMemory;
             return awaited;
         }
-        long long wait_ms = left + 1;
+        long long wait_ms = left;
         if (m_cgroup) {
             wait_ms = std::min<long long>(wait_ms, k_memory_check_interval.count());
         }

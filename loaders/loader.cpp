@@ -19,7 +19,11 @@ std::string base_name(const std::string& path) {
 }
 
 // Lambda's error type for a library dlopen rejected, from the loader's message.
-std::string load_error_type(const std::string& message) {
+std::string load_error_type(const std::string& library, const std::string& message) {
+    if (message.rfind(library + ":", 0) == 0 &&
+        message.find("undefined symbol") == std::string::npos) {
+        return "Runtime.InvalidEntrypoint"; // the library itself cannot be read or mapped
+    }
     // The library itself is fine but something it needs is missing.
     if (message.find("undefined symbol") != std::string::npos ||
         message.find("cannot open shared object file") != std::string::npos ||
@@ -103,7 +107,7 @@ LoadResult load_handler(const std::string& library, const std::string& symbol, A
     Library opened(::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL));
     if (!opened) {
         std::string message = ::dlerror();
-        return failure(load_error_type(message), message);
+        return failure(load_error_type(library, message), message);
     }
     void* marker = opened.symbol(k_abi_version_symbol);
     if (abi == Abi::Auto) {

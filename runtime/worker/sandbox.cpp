@@ -1,7 +1,14 @@
 // Namespaces, mounts, credentials and resource limits of an execution environment.
+//
+// As root: new mount and pid namespaces, and the handler becomes uid 993 / gid 990
+// with setresuid. Not root: the same namespaces inside a new user namespace that
+// maps the caller (and only the caller) to uid 993 / gid 990; the handler then
+// drops every capability it has in that namespace. Without user namespaces the
+// handler runs as a plain process of the caller, and the notes say what is missing.
 #include "runtime/worker/sandbox.hpp"
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/fd.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -11,11 +18,18 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace lambda_local::worker {
 namespace {
@@ -32,9 +46,58 @@ bool write_file(const char* path, const std::string& text) {
     return ok;
 }
 
-// Maps the caller to the sandbox user inside a fresh user namespace.
+std::string read_word(const char* path) {
+    std::ifstream in(path);
+    std::string word;
+    in >> word;
+    return word;
+}
+
+bool kernel_at_least(int major, int minor) {
+    utsname name{};
+    int found_major = 0;
+    int found_minor = 0;
+    if (::uname(&name) != 0 ||
+        std::sscanf(name.release, "%d.%d", &found_major, &found_minor) != 2) {
+        return false;
+    }
+    return found_major > major || (found_major == major && found_minor >= minor);
+}
+
+// Why an unprivileged process cannot use a user namespace here, from the
+// settings that commonly forbid it; empty when none of them is the cause.
+std::string user_namespace_hint(int error) {
+    if (read_word("/proc/sys/user/max_user_namespaces") == "0") {
+        return "user.max_user_namespaces is 0";
+    }
+    if (read_word("/proc/sys/kernel/unprivileged_userns_clone") == "0") {
+        return "kernel.unprivileged_userns_clone is 0";
+    }
+    if (read_word("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1") {
+        return "AppArmor restricts unprivileged user namespaces "
+               "(kernel.apparmor_restrict_unprivileged_userns is 1)";
+    }
+    switch (error) {
+    case ENOSPC:
+        return "the limit user.max_user_namespaces is reached";
+    case EINVAL:
+        return "the kernel has no user namespaces";
+    case EPERM:
+        return "forbidden by a seccomp filter or the container runtime";
+    default:
+        return {};
+    }
+}
+
+std::string with_hint(const std::string& what, const std::string& hint) {
+    return hint.empty() ? what : what + "; " + hint;
+}
+
+// Maps the caller, and only the caller, to the sandbox user inside the fresh user
+// namespace. An unprivileged process may map nothing else, and must deny
+// setgroups(2) before it may write a gid_map.
 std::string map_sandbox_user(uid_t outer_uid, gid_t outer_gid) {
-    if (!write_file("/proc/self/setgroups", "deny")) {
+    if (!write_file("/proc/self/setgroups", "deny") && errno != ENOENT) {
         return os_error("write /proc/self/setgroups");
     }
     if (!write_file("/proc/self/uid_map",
@@ -48,26 +111,203 @@ std::string map_sandbox_user(uid_t outer_uid, gid_t outer_gid) {
     return {};
 }
 
-bool make_root_read_only() {
+// Mount points from /proc/self/mountinfo, parents before children, with the
+// kernel's octal escapes (\040 for a space) undone.
+std::vector<std::string> mount_points() {
+    std::vector<std::string> points;
+    std::ifstream in("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string id, parent, device, root, point;
+        fields >> id >> parent >> device >> root >> point;
+        std::string plain;
+        for (std::size_t i = 0; i < point.size(); ++i) {
+            if (point[i] == '\\' && i + 3 < point.size()) {
+                plain += static_cast<char>(std::stoi(point.substr(i + 1, 3), nullptr, 8));
+                i += 3;
+            } else {
+                plain += point[i];
+            }
+        }
+        points.push_back(plain);
+    }
+    return points;
+}
+
+// Before Linux 5.12 (no mount_setattr): every mount read-only one by one. A bind
+// remount must repeat the flags the mount already has: in a user namespace they
+// are locked, and leaving one out is refused with EPERM.
+std::string remount_each_read_only() {
+    std::string failed;
+    int failures = 0;
+    for (const std::string& point : mount_points()) {
+        struct statvfs info {};
+        if (::statvfs(point.c_str(), &info) != 0) {
+            continue; // over-mounted or gone: not reachable by path
+        }
+        unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+        const std::pair<unsigned long, unsigned long> kept[] = {
+            {ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},           {ST_NOEXEC, MS_NOEXEC},
+            {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+        for (const auto& [has, flag] : kept) {
+            if (info.f_flag & has) {
+                flags |= flag;
+            }
+        }
+        if (::mount(nullptr, point.c_str(), nullptr, flags, nullptr) != 0) {
+            if (failures++ < 3) {
+                failed += (failed.empty() ? "" : ", ") + point + " (" + std::strerror(errno) + ")";
+            }
+        }
+    }
+    if (failures > 3) {
+        failed += " and " + std::to_string(failures - 3) + " more";
+    }
+    return failed;
+}
+
+// Everything read-only; returns why not, or an empty string.
+std::string make_root_read_only() {
 #ifdef SYS_mount_setattr
     mount_attr attr{};
     attr.attr_set = MOUNT_ATTR_RDONLY;
-    return ::syscall(SYS_mount_setattr, -1, "/", AT_RECURSIVE, &attr, sizeof attr) == 0;
-#else
-    errno = ENOSYS;
-    return false;
+    if (::syscall(SYS_mount_setattr, -1, "/", AT_RECURSIVE, &attr, sizeof attr) == 0) {
+        return {};
+    }
+    if (errno != ENOSYS) {
+        return os_error("mount_setattr");
+    }
 #endif
+    std::string failed = remount_each_read_only();
+    return failed.empty() ? std::string() : "remount read-only failed for " + failed;
 }
 
-bool set_limit(int resource, rlim_t value) {
+// Sets a resource limit (soft and hard) to `value`; where the hard limit is lower
+// and may not be raised (only CAP_SYS_RESOURCE of the host may), to the hard
+// limit. Returns the limit in force, or 0 when none could be set.
+rlim_t set_limit(int resource, rlim_t value) {
     rlimit limit{value, value};
-    return ::setrlimit(resource, &limit) == 0;
+    if (::setrlimit(resource, &limit) == 0) {
+        return value;
+    }
+    rlimit current{};
+    if (::getrlimit(resource, &current) == 0 && current.rlim_max != RLIM_INFINITY &&
+        current.rlim_max < value) {
+        limit = {current.rlim_max, current.rlim_max};
+        if (::setrlimit(resource, &limit) == 0) {
+            return current.rlim_max;
+        }
+    }
+    return 0;
 }
 
+// Lambda's limits of open files and processes, a memory size where no cgroup
+// enforces it, and no core files. `as_root`: the handler is about to become uid
+// 993 of the host.
+void set_resource_limits(const WorkerConfig& config, SandboxState& state, bool as_root) {
+    std::vector<std::string> missing;
+    rlim_t files = set_limit(RLIMIT_NOFILE, k_open_files_limit);
+    if (files == 0) {
+        missing.push_back("open files not limited (" + os_error("setrlimit") + ")");
+    } else if (files < k_open_files_limit) {
+        missing.push_back("open files limited to " + std::to_string(files) +
+                          ", the caller's hard limit");
+    }
+    // RLIMIT_NPROC counts every process of a user. Since Linux 5.14 the count is
+    // kept per user namespace, so uid 993 of the environment's own namespace
+    // counts only the environment's processes; before, and without a user
+    // namespace, it would count all of the caller's processes on the machine
+    // (a desktop session easily has more than 1024 threads) and break the handler.
+    bool countable = as_root || (state.user_namespace && kernel_at_least(5, 14));
+    if (countable) {
+        rlim_t processes = set_limit(RLIMIT_NPROC, k_processes_limit);
+        if (processes == 0) {
+            missing.push_back("processes not limited (" + os_error("setrlimit") + ")");
+        } else if (processes < k_processes_limit) {
+            missing.push_back("processes limited to " + std::to_string(processes) +
+                              ", the caller's hard limit");
+        }
+    } else {
+        missing.push_back(std::string("processes not limited: RLIMIT_NPROC would count every "
+                                      "process of the calling user, not only the environment's") +
+                          (state.user_namespace ? " (before Linux 5.14)" : ""));
+    }
+    // No core files: a crashing handler must not write into the host's file system.
+    set_limit(RLIMIT_CORE, 0);
+    if (config.sandbox.memory_rlimit && config.sandbox.memory_bytes > 0) {
+        set_limit(RLIMIT_DATA, config.sandbox.memory_bytes);
+    }
+    if (missing.empty()) {
+        state.resource_limits = true;
+        return;
+    }
+    std::string note = "resource limits incomplete: ";
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+        note += (i ? "; " : "") + missing[i];
+    }
+    state.notes.push_back(note);
+}
+
+// Empties the bounding and ambient sets, so that no capability can be regained
+// (needs CAP_SETPCAP: a no-op for a process without capabilities).
+void drop_bounding_set() {
+    ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int cap = 0; cap <= 63; ++cap) {
+        if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+            break; // past the kernel's last capability, or not allowed
+        }
+    }
+}
+
+// No capabilities at all: the bounding and ambient sets, then the effective,
+// permitted and inheritable sets.
 bool drop_capabilities() {
+    drop_bounding_set();
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2] = {};
     return ::syscall(SYS_capset, &header, data) == 0;
+}
+
+// The directories of the function (task root, library) that lie under the
+// host's /tmp, which the private /tmp is about to hide.
+std::vector<std::string> function_dirs_under_tmp(const WorkerConfig& config) {
+    std::vector<std::string> dirs;
+    std::string library_dir = config.library.substr(0, config.library.rfind('/'));
+    for (const std::string& dir : {config.task_root, library_dir}) {
+        if (dir.rfind("/tmp/", 0) == 0 &&
+            std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) {
+            dirs.push_back(dir);
+        }
+    }
+    return dirs;
+}
+
+// Makes `path` and its parents as directories (inside the private /tmp).
+bool make_directories(const std::string& path) {
+    for (std::size_t slash = 1; slash != std::string::npos;) {
+        slash = path.find('/', slash + 1);
+        std::string prefix = path.substr(0, slash);
+        if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Shows the host directories `kept` (opened before the private /tmp was mounted)
+// at their own paths inside it, read-only like the rest of the host.
+void keep_function_dirs(const std::vector<std::pair<std::string, Fd>>& kept,
+                        SandboxState& state) {
+    for (const auto& [dir, fd] : kept) {
+        std::string source = "/proc/self/fd/" + std::to_string(fd.get());
+        if (!fd || !make_directories(dir) ||
+            ::mount(source.c_str(), dir.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+            state.notes.push_back("the code directory " + dir +
+                                  " under /tmp is hidden by the private /tmp: " +
+                                  os_error("mount --bind"));
+        }
+    }
 }
 
 } // namespace
@@ -84,14 +324,29 @@ SandboxState enter_namespaces(const WorkerConfig& config) {
     bool root = uid == 0;
     int flags = CLONE_NEWNS | CLONE_NEWPID | (root ? 0 : CLONE_NEWUSER);
     if (::unshare(flags) != 0) {
-        state.notes.push_back(std::string(root ? "namespaces" : "user namespaces") +
-                              " unavailable (" + os_error("unshare") +
-                              "): no private /tmp, the handler runs as uid " +
-                              std::to_string(uid) + ", the file system is writable");
+        int error = errno;
+        std::string why = os_error("unshare", error);
+        if (!root) {
+            why = with_hint(why, user_namespace_hint(error));
+        }
+        state.notes.push_back(
+            std::string(root ? "namespaces" : "user namespaces") + " unavailable (" + why +
+            "): the handler runs as a plain process" +
+            (root ? " (as uid " + std::to_string(k_sandbox_uid) + ")"
+                  : ", as uid " + std::to_string(uid) + " instead of the sandbox user") +
+            ", with the host's /tmp and /proc, the file system writable; its processes are "
+            "ended through a subreaper");
         return state;
     }
     state.mount_namespace = state.pid_namespace = true;
     if (!root) {
+        // The caller's supplementary groups cannot be dropped without privileges:
+        // with setgroups denied they stay, shown as the overflow group.
+        if (int groups = ::getgroups(0, nullptr); groups > 0) {
+            state.notes.push_back("the handler keeps the caller's " + std::to_string(groups) +
+                                  " supplementary group(s) (only root can drop them): files "
+                                  "and sockets of those groups stay reachable");
+        }
         std::string why = map_sandbox_user(uid, gid);
         if (why.empty()) {
             state.user_namespace = true;
@@ -100,22 +355,38 @@ SandboxState enter_namespaces(const WorkerConfig& config) {
         }
     }
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-        state.notes.push_back("mounts not private: " + os_error("mount"));
+        int error = errno;
+        std::string why = os_error("mount", error);
+        if (!root) {
+            why = with_hint(why, user_namespace_hint(error));
+        }
+        state.notes.push_back("mounts not private (" + why +
+                              "): no private /tmp and /proc, the file system writable");
         state.mount_namespace = false;
         return state;
     }
-    if (make_root_read_only()) {
+    std::string writable = make_root_read_only();
+    if (writable.empty()) {
         state.read_only_root = true;
     } else {
-        state.notes.push_back("file system left writable: " + os_error("mount_setattr"));
+        state.notes.push_back("file system left writable: " + writable);
     }
-    std::string options = "size=" + std::to_string(config.tmp_mb) + "m,mode=0700,uid=" +
-                          std::to_string(k_sandbox_uid) + ",gid=" + std::to_string(k_sandbox_gid);
-    if (!state.user_namespace && !root) {
-        options = "size=" + std::to_string(config.tmp_mb) + "m,mode=0700";
+    // In a user namespace the tmpfs belongs to whoever mounts it, the worker, which
+    // is uid 993 / gid 990 there: uid=/gid= options are not needed (and older
+    // kernels refuse them). As root they make the sandbox user its owner.
+    std::string options = "size=" + std::to_string(config.tmp_mb) + "m,mode=0700";
+    if (root) {
+        options +=
+            ",uid=" + std::to_string(k_sandbox_uid) + ",gid=" + std::to_string(k_sandbox_gid);
+    }
+    // A function kept under the host's /tmp (a mktemp -d build) stays visible.
+    std::vector<std::pair<std::string, Fd>> kept;
+    for (auto& dir : function_dirs_under_tmp(config)) {
+        kept.emplace_back(dir, Fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
     }
     if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) == 0) {
         state.private_tmp = true;
+        keep_function_dirs(kept, state);
     } else {
         state.notes.push_back("no private /tmp: " + os_error("mount tmpfs"));
     }
@@ -128,39 +399,41 @@ void mount_proc(SandboxState& state) {
     }
     if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0) {
         state.private_proc = true;
-    } else {
-        state.notes.push_back("/proc shows host processes: " + os_error("mount proc"));
+        return;
     }
+    int error = errno;
+    std::string why = os_error("mount proc", error);
+    if (error == EPERM && state.user_namespace) {
+        // The kernel lets a user namespace mount proc only where the existing /proc
+        // is fully visible, which container runtimes prevent by over-mounting parts.
+        why += "; parts of the host's /proc are over-mounted";
+    }
+    state.notes.push_back("/proc shows the host's processes (" + why + ")");
 }
 
 std::string drop_privileges(const WorkerConfig& config, SandboxState& state) {
     if (config.sandbox.isolate) {
-        if (::geteuid() == 0 && !state.user_namespace) {
+        bool as_root = ::geteuid() == 0 && !state.user_namespace;
+        // While still privileged: root may set limits above its hard limits.
+        set_resource_limits(config, state, as_root);
+        if (as_root) {
+            drop_bounding_set(); // setresuid below clears the other sets
             gid_t group = k_sandbox_gid;
-            if (::setgroups(1, &group) != 0 ||
+            if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0 || ::setgroups(1, &group) != 0 ||
                 ::setresgid(k_sandbox_gid, k_sandbox_gid, k_sandbox_gid) != 0 ||
                 ::setresuid(k_sandbox_uid, k_sandbox_uid, k_sandbox_uid) != 0) {
                 return "cannot become the sandbox user: " + os_error("setresuid");
             }
             state.sandbox_user = true;
-        } else if (state.user_namespace) {
-            state.sandbox_user = true;
+        } else {
+            // In the user namespace the handler process holds every capability
+            // (over the namespace's mounts and processes) until it drops them here.
+            state.sandbox_user = state.user_namespace;
             if (!drop_capabilities()) {
                 state.notes.push_back("capabilities kept: " + os_error("capset"));
             }
         }
         ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        if (set_limit(RLIMIT_NOFILE, k_open_files_limit) &&
-            set_limit(RLIMIT_NPROC, k_processes_limit)) {
-            state.resource_limits = true;
-        } else {
-            state.notes.push_back("resource limits not set: " + os_error("setrlimit"));
-        }
-        // No core files: a crashing handler must not write into the host's file system.
-        set_limit(RLIMIT_CORE, 0);
-        if (config.sandbox.memory_rlimit && config.sandbox.memory_bytes > 0) {
-            set_limit(RLIMIT_DATA, config.sandbox.memory_bytes);
-        }
     }
     if (::chdir(config.task_root.c_str()) != 0) {
         return "cannot enter the task root " + config.task_root + ": " + os_error("chdir");

@@ -23,16 +23,20 @@ struct SandboxState {
 
 // In the worker, before the environment's first process is forked: new mount and
 // pid namespaces (and a user namespace mapping the caller to uid 993 when not root),
-// the file system read-only, and a private size-limited tmpfs on /tmp.
+// the file system read-only, and a private size-limited tmpfs on /tmp. Without
+// namespaces (no root and no user namespaces) nothing of this, and one note says so;
+// the worker then ends the environment's processes as their child subreaper.
 SandboxState enter_namespaces(const WorkerConfig& config);
 
 // In the environment's first process (pid 1 of the new pid namespace): a /proc
 // that shows only the environment's processes.
 void mount_proc(SandboxState& state);
 
-// In the handler process: the sandbox user, Lambda's resource limits, no way
-// back to privileges, and the task root as working directory. Returns an error
-// message when the handler cannot run at all.
+// In the handler process: Lambda's resource limits (set first, while root may
+// still raise a hard limit), the sandbox user (setresuid as root; in a user
+// namespace, every capability dropped), no way back to privileges, and the task
+// root as working directory. Returns an error message when the handler cannot run
+// at all.
 std::string drop_privileges(const WorkerConfig& config, SandboxState& state);
 
 } // namespace lambda_local::worker

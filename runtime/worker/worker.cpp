@@ -7,6 +7,7 @@
 #include "runtime/wire.hpp"
 #include "runtime/worker/sandbox.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -17,6 +18,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -60,10 +64,37 @@ void wait_for_close(int fd) {
     }
 }
 
+// What to do about code the sandbox user may not read.
+std::string unreadable_hint(const SandboxState& state) {
+    if (!state.sandbox_user) {
+        return {};
+    }
+    return " (the handler runs as the sandbox user, uid " + std::to_string(k_sandbox_uid) +
+           ": make the code directory, its parents and the library readable by others, "
+           "e.g. chmod o+rx)";
+}
+
 // The handler process: sandbox user, load and init, then one invocation at a time.
 [[noreturn]] void run_handler_process(int fd, const WorkerConfig& config, SandboxState state) {
+    pid_t reaper = ::getppid();
     std::string refused = drop_privileges(config, state);
+    if (!state.pid_namespace) {
+        // Without a pid namespace nothing ends this process with the environment
+        // if lambda-local and the worker are killed outright (set after the
+        // credentials changed, which clears it).
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (::getppid() != reaper) {
+            std::_Exit(1);
+        }
+    }
     if (!refused.empty()) {
+        // A missing library usually means a missing directory too: name the
+        // library, in the loader's words, rather than the directory.
+        if (::access(config.library.c_str(), F_OK) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+            refused = config.library + ": cannot open shared object file: " + std::strerror(errno);
+        } else if (refused.find("Permission denied") != std::string::npos) {
+            refused += unreadable_hint(state);
+        }
         send(fd, wire::MessageType::InitError,
              {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", refused}});
         wait_for_close(fd);
@@ -77,6 +108,9 @@ void wait_for_close(int fd) {
     std::int64_t init_us = micros_since(start);
     std::fflush(nullptr);
     if (loaded.error) {
+        if (loaded.error->message.find("Permission denied") != std::string::npos) {
+            loaded.error->message += unreadable_hint(state);
+        }
         send(fd, wire::MessageType::InitError,
              {{"errorType", loaded.error->type},
               {"errorMessage", loaded.error->message},
@@ -162,6 +196,68 @@ void wait_for_close(int fd) {
     }
 }
 
+// The worker's children, from /proc/self/task/<tid>/children (the worker has one
+// thread), or by scanning /proc where the kernel lacks that file.
+std::vector<pid_t> own_children() {
+    std::vector<pid_t> pids;
+    pid_t self = ::getpid();
+    std::ifstream listed("/proc/self/task/" + std::to_string(self) + "/children");
+    if (listed) {
+        pid_t pid = 0;
+        while (listed >> pid) {
+            pids.push_back(pid);
+        }
+        return pids;
+    }
+    DIR* proc = ::opendir("/proc");
+    if (proc == nullptr) {
+        return pids;
+    }
+    while (dirent* entry = ::readdir(proc)) {
+        pid_t pid = static_cast<pid_t>(std::atol(entry->d_name));
+        if (pid <= 0) {
+            continue;
+        }
+        std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        auto close = text.rfind(')'); // the command name may hold spaces and parentheses
+        char state = 0;
+        long parent = 0;
+        if (close != std::string::npos &&
+            std::sscanf(text.c_str() + close + 1, " %c %ld", &state, &parent) == 2 &&
+            parent == self) {
+            pids.push_back(pid);
+        }
+    }
+    ::closedir(proc);
+    return pids;
+}
+
+// Without a pid namespace the worker is a child subreaper: once the environment's
+// first process is gone, every process the handler left behind (in its own
+// session or not) is re-parented to the worker, which ends and reaps them all, so
+// that a timeout or the end of the environment leaves no process behind.
+void end_descendants() {
+    for (;;) {
+        std::vector<pid_t> children = own_children();
+        for (pid_t pid : children) {
+            ::kill(pid, SIGKILL);
+        }
+        int status = 0;
+        pid_t reaped = ::waitpid(-1, &status, children.empty() ? WNOHANG : 0);
+        if (reaped < 0 && errno == EINTR) {
+            continue;
+        }
+        if (reaped < 0) {
+            return; // ECHILD: none left
+        }
+        if (reaped == 0) {
+            // A child re-parented after the listing: list again shortly.
+            ::usleep(1000);
+        }
+    }
+}
+
 } // namespace
 
 int run_worker(int socket_fd) {
@@ -186,6 +282,9 @@ int run_worker(int socket_fd) {
         return 2;
     }
     SandboxState state = enter_namespaces(config);
+    if (!state.pid_namespace) {
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
 
     // The reaper waits until the supervisor knows its pid, so that the supervisor
     // can end the whole environment from the first frame on.
@@ -219,6 +318,9 @@ int run_worker(int socket_fd) {
     ::close(socket_fd);
     int status = 0;
     while (::waitpid(reaper, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!state.pid_namespace) {
+        end_descendants();
     }
     return 0;
 }

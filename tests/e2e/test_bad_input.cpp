@@ -50,8 +50,7 @@ TEST_CASE("a missing library is an invalid entrypoint") {
 
 // docs/handler-abi.md: a library that cannot be loaded is reported "with the dlopen/dlsym
 // message", which names the library ("/nonexistent/libx.so: cannot open shared object file").
-TEST_CASE("a missing library is reported with the loader's message naming it" *
-          doctest::may_fail()) {
+TEST_CASE("a missing library is reported with the loader's message naming it") {
     const json payload = load_failure(lambda_local({"invoke", "-l", "/nonexistent/libx.so"}));
     CHECK(payload["errorType"] == "Runtime.InvalidEntrypoint");
     CHECK(message_of(payload).find("/nonexistent/libx.so") != std::string::npos);

@@ -107,8 +107,8 @@ std::vector<Mechanism> check_mechanisms() {
     out.push_back({"pid namespace", flag("pid_namespace"),
                    flag("pid_namespace")
                        ? "a timeout or the end of an environment kills all its processes"
-                       : "processes are ended by process group; a handler's child that "
-                         "leaves the group survives"});
+                       : "processes are ended through a subreaper; a child that escapes it "
+                         "survives if lambda-local itself is killed outright"});
     out.push_back({"private /tmp", flag("private_tmp"),
                    flag("private_tmp") ? "tmpfs sized by --tmp-size, gone with the environment"
                                        : first_note(probe, "/tmp")});

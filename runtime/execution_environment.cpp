@@ -148,8 +148,7 @@ void ExecutionEnvironment::spawn() {
         if (!m_cgroup) {
             m_notes.push_back("no memory cgroup (" + cgroup_why +
                               "): the memory size is enforced with RLIMIT_DATA, so an "
-                              "allocation past it fails instead of ending the environment, "
-                              "and processes are limited per user");
+                              "allocation past it fails instead of ending the environment");
         } else {
             m_oom_kills_at_start = m_cgroup->oom_kills();
         }

@@ -204,13 +204,19 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
             awaited.what = Wait::Timeout;
             return awaited;
         }
-        if (over_memory_size()) {
-            awaited.what = Wait::OutOfMemory;
-            return awaited;
-        }
         long long wait_ms = left;
         if (m_cgroup) {
-            wait_ms = std::min<long long>(wait_ms, k_memory_check_interval.count());
+            auto now = MonotonicClock::now();
+            if (now >= m_next_memory_check) {
+                m_next_memory_check = now + k_memory_check_interval;
+                if (over_memory_size()) {
+                    awaited.what = Wait::OutOfMemory;
+                    return awaited;
+                }
+            }
+            wait_ms = std::min<long long>(
+                wait_ms,
+                std::chrono::ceil<std::chrono::milliseconds>(m_next_memory_check - now).count());
         }
         pollfd fds[2] = {{m_socket.get(), POLLIN, 0}, {m_options.cancel_fd, POLLIN, 0}};
         int ready = ::poll(fds, m_options.cancel_fd >= 0 ? 2 : 1,
@@ -241,6 +247,7 @@ bool ExecutionEnvironment::start(InvocationResult& result, const std::string& re
     spawn();
     auto begin = MonotonicClock::now();
     auto deadline = begin + k_init_limit;
+    m_next_memory_check = begin + k_memory_check_interval;
     for (;;) {
         Awaited awaited = await_frame(deadline);
         if (awaited.what == Wait::Frame) {
@@ -342,6 +349,7 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
     auto timeout = std::chrono::duration_cast<MonotonicClock::duration>(
         std::chrono::duration<double>(m_spec.timeout_s));
     auto begin = MonotonicClock::now();
+    m_next_memory_check = begin + k_memory_check_interval;
     json meta = {{"request_id", request.request_id},
                  {"deadline_ms",
                   epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0)},

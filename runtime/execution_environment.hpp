@@ -80,6 +80,7 @@ class ExecutionEnvironment {
     wire::FrameDecoder m_decoder;
     std::vector<std::string> m_notes;
     std::int64_t m_peak_rss_kib = 0;
+    MonotonicClock::time_point m_next_memory_check; // the next look at anonymous memory
 };
 
 } // namespace lambda_local::runtime

@@ -1,6 +1,6 @@
 // `lambda-local doctor`: what the sandbox enforces on this machine.
-#include "cmd/commands.hpp"
 #include "runtime/doctor.hpp"
+#include "cmd/commands.hpp"
 #include "runtime/execution_environment.hpp"
 
 #include <cstdio>

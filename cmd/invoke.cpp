@@ -1,6 +1,6 @@
 // `lambda-local invoke`: options of one function and one event.
-#include "cmd/commands.hpp"
 #include "runtime/invoke.hpp"
+#include "cmd/commands.hpp"
 #include "runtime/util/error.hpp"
 
 #include <memory>
@@ -41,8 +41,10 @@ Runner add_invoke(CLI::App& app) {
     auto* data = sub->add_option("-d,--data", "Event as inline JSON");
     event->excludes(data);
     sub->add_flag("-q,--quiet", o.quiet, "Only the handler's own output on stderr");
-    auto* no_sandbox = sub->add_flag("--no-sandbox")->description(
-        "Run the handler as a plain process: no namespaces, sandbox user or cgroup");
+    auto* no_sandbox =
+        sub->add_flag("--no-sandbox")
+            ->description(
+                "Run the handler as a plain process: no namespaces, sandbox user or cgroup");
     sub->footer("Exit status: 0 success, 1 function error (handler error, init error, timeout, "
                 "crash, out of memory), 2 usage or configuration error, 130 interrupted.");
 

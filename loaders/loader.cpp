@@ -47,7 +47,9 @@ Library::~Library() {
     }
 }
 
-void* Library::symbol(const std::string& name) const { return ::dlsym(m_handle, name.c_str()); }
+void* Library::symbol(const std::string& name) const {
+    return ::dlsym(m_handle, name.c_str());
+}
 
 std::string Context::to_json() const {
     nlohmann::ordered_json json = {

@@ -42,7 +42,9 @@ const char* api_context_json(const lambda_local_invocation* inv) {
     return inv->context_json.c_str();
 }
 
-int64_t api_deadline_ms(const lambda_local_invocation* inv) { return inv->context->deadline_ms; }
+int64_t api_deadline_ms(const lambda_local_invocation* inv) {
+    return inv->context->deadline_ms;
+}
 
 int64_t api_remaining_time_ms(const lambda_local_invocation* inv) {
     int64_t left = inv->context->deadline_ms - epoch_ms();
@@ -66,9 +68,15 @@ int api_fail(lambda_local_invocation* inv, const char* error_type, const char* e
 }
 
 const lambda_local_api k_api = {
-    LAMBDA_LOCAL_ABI_VERSION, sizeof(lambda_local_api), api_event,   api_context_value,
-    api_context_json,         api_deadline_ms,          api_remaining_time_ms,
-    api_respond,              api_fail,
+    LAMBDA_LOCAL_ABI_VERSION,
+    sizeof(lambda_local_api),
+    api_event,
+    api_context_value,
+    api_context_json,
+    api_deadline_ms,
+    api_remaining_time_ms,
+    api_respond,
+    api_fail,
 };
 
 class NativeHandler final : public Handler {
@@ -107,11 +115,11 @@ LoadResult load_native_handler(Library library, void* version_marker, void* entr
     LoadResult result;
     auto version = reinterpret_cast<lambda_local_abi_version_fn>(version_marker)();
     if (version == 0 || version > LAMBDA_LOCAL_ABI_VERSION) {
-        result.error = HandlerError{
-            "Runtime.InvalidEntrypoint",
-            "the library was built for native ABI version " + std::to_string(version) +
-                "; this lambda-local supports versions 1 to " +
-                std::to_string(LAMBDA_LOCAL_ABI_VERSION)};
+        result.error =
+            HandlerError{"Runtime.InvalidEntrypoint",
+                         "the library was built for native ABI version " + std::to_string(version) +
+                             "; this lambda-local supports versions 1 to " +
+                             std::to_string(LAMBDA_LOCAL_ABI_VERSION)};
         return result;
     }
     if (void* init = library.symbol(k_init_symbol)) {

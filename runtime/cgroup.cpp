@@ -35,7 +35,9 @@ bool write_text(const std::string& path, const std::string& text) {
     return ok;
 }
 
-bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
 
 // Mount points of cgroup file systems: v1 per controller, and the v2 one.
 struct Mounts {
@@ -236,8 +238,8 @@ bool Cgroup::add(pid_t pid) {
 }
 
 std::int64_t Cgroup::oom_kills() const {
-    std::string text = read_text(m_dirs.front() + (m_version == 1 ? "/memory.oom_control"
-                                                                   : "/memory.events"));
+    std::string text =
+        read_text(m_dirs.front() + (m_version == 1 ? "/memory.oom_control" : "/memory.events"));
     auto at = text.find("oom_kill ");
     if (at == std::string::npos) {
         return 0;

@@ -13,10 +13,10 @@ namespace lambda_local::runtime {
 // Where new cgroups can be made, or why they cannot.
 struct CgroupSupport {
     bool available = false;
-    int version = 0;            // 1 or 2
-    std::string memory_parent;  // directory under which memory cgroups are made
-    std::string pids_parent;    // v1 only: the pids hierarchy's directory ("" if none)
-    std::string reason;         // why not, when unavailable
+    int version = 0;           // 1 or 2
+    std::string memory_parent; // directory under which memory cgroups are made
+    std::string pids_parent;   // v1 only: the pids hierarchy's directory ("" if none)
+    std::string reason;        // why not, when unavailable
 };
 
 // Looks at /proc/self/mountinfo and /proc/self/cgroup (cached after the first call).

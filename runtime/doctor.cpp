@@ -122,9 +122,9 @@ std::vector<Mechanism> check_mechanisms() {
     out.push_back({"sandbox user", flag("sandbox_user"),
                    flag("sandbox_user")
                        ? "sbx_user1051 (uid 993, gid 990)"
-                       : (refused.empty() ? "the handler runs as uid " +
-                                                std::to_string(probe.value("uid", -1))
-                                          : refused)});
+                       : (refused.empty()
+                              ? "the handler runs as uid " + std::to_string(probe.value("uid", -1))
+                              : refused)});
     out.push_back({"resource limits", flag("resource_limits"),
                    flag("resource_limits") ? "open files 1024, processes 1024"
                                            : first_note(probe, "limits")});

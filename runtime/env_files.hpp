@@ -10,7 +10,6 @@
 
 namespace lambda_local::runtime {
 
-
 // A dotenv file's variables. Lines `KEY=VALUE` with an optional `export ` prefix; blank lines and
 // `#` comments skipped; whitespace around the key and an unquoted value trimmed, and an unquoted
 // value's ` #comment` tail removed; 'single quoted' values literal, "double quoted" ones with

@@ -135,8 +135,9 @@ EnvVars build_lambda_environment(const FunctionSpec& spec, std::string_view log_
     set(vars, "LAMBDA_RUNTIME_DIR", "/var/runtime");
     set(vars, "LANG", "en_US.UTF-8");
     set(vars, "PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
-    set(vars, "LD_LIBRARY_PATH", "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:" +
-                                     root + ":" + root + "/lib:/opt/lib");
+    set(vars, "LD_LIBRARY_PATH",
+        "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:" + root + ":" + root +
+            "/lib:/opt/lib");
     set(vars, "TZ", ":UTC");
     set(vars, "AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR");
     set(vars, "AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000");

@@ -11,8 +11,8 @@ namespace lambda_local::runtime {
 
 // What the host contributes to an execution environment's variables.
 struct HostEnvironment {
-    EnvVars variables;          // the host's environment (only credentials are taken by default)
-    bool inherit = false;       // --inherit-env: pass every host variable through
+    EnvVars variables;    // the host's environment (only credentials are taken by default)
+    bool inherit = false; // --inherit-env: pass every host variable through
 };
 
 // The host's environment of this process.

@@ -81,7 +81,9 @@ std::string find_worker_executable() {
 ExecutionEnvironment::ExecutionEnvironment(FunctionSpec spec, EnvironmentOptions options)
     : m_spec(std::move(spec)), m_options(std::move(options)) {}
 
-ExecutionEnvironment::~ExecutionEnvironment() { shutdown(); }
+ExecutionEnvironment::~ExecutionEnvironment() {
+    shutdown();
+}
 
 void ExecutionEnvironment::spawn() {
     m_log_stream = new_log_stream_name(WallClock::now());
@@ -351,10 +353,10 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
     auto begin = MonotonicClock::now();
     m_next_memory_check = begin + k_memory_check_interval;
     json meta = {{"request_id", request.request_id},
-                 {"deadline_ms",
-                  epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0)},
+                 {"deadline_ms", epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0)},
                  {"trace_id", request.trace_id.empty() ? new_trace_id() : request.trace_id}};
-    if (!wire::write_frame(m_socket.get(), {wire::MessageType::Invoke, meta.dump(), request.event})) {
+    if (!wire::write_frame(m_socket.get(),
+                           {wire::MessageType::Invoke, meta.dump(), request.event})) {
         runtime_exited(result, request.request_id, std::nullopt);
         result.duration_ms = elapsed_ms(begin);
         return result;
@@ -383,8 +385,8 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
                 result.error_type = meta_in.value("errorType", "HandlerError");
                 // Errors the platform raises (Function.ResponseSizeTooLarge) carry no stack trace.
                 bool from_handler = result.error_type.rfind("Function.", 0) != 0;
-                result.payload = error_payload(result.error_type,
-                                               meta_in.value("errorMessage", ""), from_handler);
+                result.payload = error_payload(result.error_type, meta_in.value("errorMessage", ""),
+                                               from_handler);
             }
             return result;
         }
@@ -404,8 +406,7 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
             result.status = InvocationStatus::Cancelled;
             return result;
         }
-        runtime_exited(result, request.request_id, std::nullopt,
-                       awaited.what == Wait::OutOfMemory);
+        runtime_exited(result, request.request_id, std::nullopt, awaited.what == Wait::OutOfMemory);
         return result;
     }
 }

@@ -9,8 +9,8 @@ namespace lambda_local::runtime {
 namespace {
 
 bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 std::string format_number(double value) {
@@ -25,7 +25,9 @@ std::string FunctionSpec::arn() const {
     return "arn:aws:lambda:" + region + ":" + k_account_id + ":function:" + name;
 }
 
-std::string FunctionSpec::log_group_name() const { return "/aws/lambda/" + name; }
+std::string FunctionSpec::log_group_name() const {
+    return "/aws/lambda/" + name;
+}
 
 std::string FunctionSpec::handler_string() const {
     auto slash = library.rfind('/');

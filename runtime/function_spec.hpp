@@ -22,16 +22,16 @@ inline constexpr const char* k_account_id = "123456789012";
 
 // One function: what to load, the limits Lambda would enforce, and its environment.
 struct FunctionSpec {
-    std::string name;      // Lambda's function name
-    std::string library;   // absolute path of the .so
+    std::string name;    // Lambda's function name
+    std::string library; // absolute path of the .so
     std::string handler = "handle";
     loaders::Abi abi = loaders::Abi::Auto;
-    std::string code_dir;  // the task root; the library's directory by default
+    std::string code_dir; // the task root; the library's directory by default
     double timeout_s = 3;
     int memory_mb = 128;
     int tmp_mb = 512;
     std::string region = "us-east-1";
-    EnvVars environment;   // the function's own variables
+    EnvVars environment; // the function's own variables
 
     // "arn:aws:lambda:<region>:123456789012:function:<name>"
     std::string arn() const;

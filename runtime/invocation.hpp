@@ -29,8 +29,8 @@ enum class InvocationStatus {
 // The outcome of one invocation, with the figures for its REPORT line.
 struct InvocationResult {
     InvocationStatus status = InvocationStatus::Success;
-    std::string payload;     // the response bytes, or Lambda's error JSON
-    std::string error_type;  // errorType when not Success
+    std::string payload;    // the response bytes, or Lambda's error JSON
+    std::string error_type; // errorType when not Success
     double duration_ms = 0;
     std::int64_t max_memory_used_mb = 0;
     std::optional<double> init_duration_ms; // set on a cold start

@@ -17,14 +17,14 @@ inline constexpr int k_exit_interrupted = 130;
 
 // Everything `invoke` is told, before it is resolved into a FunctionSpec.
 struct InvokeOptions {
-    FunctionSpec function;              // library, handler, limits as given
+    FunctionSpec function; // library, handler, limits as given
     bool function_name_given = false;
-    std::string env_vars_file;          // SAM's JSON shape
-    std::string env_file;               // dotenv
-    std::vector<std::string> env;       // KEY=VALUE, in order
+    std::string env_vars_file;    // SAM's JSON shape
+    std::string env_file;         // dotenv
+    std::vector<std::string> env; // KEY=VALUE, in order
     bool inherit_env = false;
     EventSource event;
-    bool quiet = false;                 // only the handler's own output on stderr
+    bool quiet = false; // only the handler's own output on stderr
     bool sandbox = true;
 };
 

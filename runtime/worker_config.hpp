@@ -21,15 +21,15 @@ inline constexpr std::size_t k_max_response_payload = 6291556;
 
 // The isolation a worker applies before loading the handler.
 struct SandboxSettings {
-    bool isolate = true;           // false: a plain process (`--no-sandbox`)
-    bool memory_rlimit = false;    // no memory cgroup: fall back to RLIMIT_DATA
+    bool isolate = true;        // false: a plain process (`--no-sandbox`)
+    bool memory_rlimit = false; // no memory cgroup: fall back to RLIMIT_DATA
     std::uint64_t memory_bytes = 0;
 };
 
 // The function as the worker sees it: what to load and the context it reports.
 struct WorkerConfig {
-    std::string library;   // absolute path of the .so
-    std::string handler;   // exported symbol
+    std::string library; // absolute path of the .so
+    std::string handler; // exported symbol
     loaders::Abi abi = loaders::Abi::Auto;
     std::string task_root; // working directory and LAMBDA_TASK_ROOT
     int tmp_mb = 512;

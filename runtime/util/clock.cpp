@@ -37,7 +37,9 @@ std::string iso8601(WallClock::time_point t) {
     return format(t, "%Y-%m-%dT%H:%M:%S") + millis + "Z";
 }
 
-std::string log_stream_date(WallClock::time_point t) { return format(t, "%Y/%m/%d"); }
+std::string log_stream_date(WallClock::time_point t) {
+    return format(t, "%Y/%m/%d");
+}
 
 std::string clf_time(WallClock::time_point t) {
     // %b is locale-dependent; spell the month in English as API Gateway does.

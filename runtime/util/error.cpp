@@ -6,7 +6,9 @@
 
 namespace lambda_local {
 
-std::string os_error(std::string_view call) { return os_error(call, errno); }
+std::string os_error(std::string_view call) {
+    return os_error(call, errno);
+}
 
 std::string os_error(std::string_view call, int error_number) {
     std::string message(call);

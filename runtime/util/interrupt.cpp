@@ -34,6 +34,8 @@ int interrupt_fd() {
     return g_pipe[0];
 }
 
-int received_interrupt() { return g_signal; }
+int received_interrupt() {
+    return g_signal;
+}
 
 } // namespace lambda_local

@@ -18,8 +18,8 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/statvfs.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -275,8 +275,7 @@ std::vector<std::string> function_dirs_under_tmp(const WorkerConfig& config) {
     std::vector<std::string> dirs;
     std::string library_dir = config.library.substr(0, config.library.rfind('/'));
     for (const std::string& dir : {config.task_root, library_dir}) {
-        if (dir.rfind("/tmp/", 0) == 0 &&
-            std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) {
+        if (dir.rfind("/tmp/", 0) == 0 && std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) {
             dirs.push_back(dir);
         }
     }
@@ -297,15 +296,14 @@ bool make_directories(const std::string& path) {
 
 // Shows the host directories `kept` (opened before the private /tmp was mounted)
 // at their own paths inside it, read-only like the rest of the host.
-void keep_function_dirs(const std::vector<std::pair<std::string, Fd>>& kept,
-                        SandboxState& state) {
+void keep_function_dirs(const std::vector<std::pair<std::string, Fd>>& kept, SandboxState& state) {
     for (const auto& [dir, fd] : kept) {
         std::string source = "/proc/self/fd/" + std::to_string(fd.get());
         if (!fd || !make_directories(dir) ||
             ::mount(source.c_str(), dir.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-            state.notes.push_back("the code directory " + dir +
-                                  " under /tmp is hidden by the private /tmp: " +
-                                  os_error("mount --bind"));
+            state.notes.push_back(
+                "the code directory " + dir +
+                " under /tmp is hidden by the private /tmp: " + os_error("mount --bind"));
         }
     }
 }

@@ -147,9 +147,8 @@ std::string unreadable_hint(const SandboxState& state) {
                                  std::to_string(k_max_response_payload) + " bytes)."};
             outcome.payload.clear();
         }
-        json result = {{"ok", outcome.ok},
-                       {"duration_us", duration_us},
-                       {"peak_rss_kib", peak_rss_kib()}};
+        json result = {
+            {"ok", outcome.ok}, {"duration_us", duration_us}, {"peak_rss_kib", peak_rss_kib()}};
         if (!outcome.ok) {
             result["errorType"] = outcome.error.type;
             result["errorMessage"] = outcome.error.message;

@@ -230,6 +230,15 @@ nlohmann::json parse_json(std::string_view text) {
     return value;
 }
 
+void check_sandbox_identity(const nlohmann::json& who) {
+    CHECK(who["uid"] == k_sandbox_uid);
+    CHECK(who["gid"] == k_sandbox_gid);
+    CHECK(who["euid"] == k_sandbox_uid);
+    CHECK(who["pid"] == 2);
+    CHECK(who["nofile_soft"] == 1024);
+    CHECK(who["nproc_soft"] == 1024);
+}
+
 std::int64_t epoch_ms_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())

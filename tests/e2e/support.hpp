@@ -66,6 +66,10 @@ std::string start_request_id(const ProcessResult& result);
 // `text` parsed as JSON; REQUIREs that it is valid.
 nlohmann::json parse_json(std::string_view text);
 
+// CHECKs that the `whoami` sample's answer is Lambda's sandbox user (993/990),
+// pid 2 of its own pid namespace, with Lambda's open-files and process limits.
+void check_sandbox_identity(const nlohmann::json& who);
+
 // Milliseconds since the Unix epoch now.
 std::int64_t epoch_ms_now();
 // "YYYY/MM/DD" (UTC) of an epoch time in ms.

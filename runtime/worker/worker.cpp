@@ -285,12 +285,10 @@ int run_worker(int socket_fd) {
         ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     }
 
-    // The reaper waits until the supervisor knows its pid, so that the supervisor
-    // can end the whole environment from the first frame on.
-    int sync[2];
-    if (::pipe2(sync, O_CLOEXEC) != 0) {
-        return 1;
-    }
+    // The supervisor learns the reaper's pid from the Spawned frame, sent as the
+    // reaper starts; the reaper needs the handler's Ready before anything is
+    // invoked, and small frames are single writes, so the two cannot interleave.
+    pid_t worker = ::getpid();
     pid_t reaper = ::fork();
     if (reaper < 0) {
         send(socket_fd, wire::MessageType::InitError,
@@ -298,22 +296,13 @@ int run_worker(int socket_fd) {
         return 1;
     }
     if (reaper == 0) {
-        ::close(sync[1]);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        char go = 0;
-        if (::read(sync[0], &go, 1) != 1) {
-            std::_Exit(1);
+        if (state.pid_namespace ? ::getppid() != 0 : ::getppid() != worker) {
+            std::_Exit(1); // the worker is already gone
         }
-        ::close(sync[0]);
         run_reaper(socket_fd, config, std::move(state));
     }
-    ::close(sync[0]);
     send(socket_fd, wire::MessageType::Spawned, {{"init_pid", reaper}});
-    char go = 1;
-    if (::write(sync[1], &go, 1) != 1) {
-        return 1;
-    }
-    ::close(sync[1]);
     ::close(socket_fd);
     int status = 0;
     while (::waitpid(reaper, &status, 0) < 0 && errno == EINTR) {

@@ -34,6 +34,10 @@ std::string find_worker_executable();
 // One execution environment, as in Lambda: started (cold) on its first
 // invocation, reused while warm, one invocation at a time, and discarded after
 // a timeout, crash or out-of-memory.
+//
+// The worker ends with the thread that started it (PR_SET_PDEATHSIG follows the
+// spawning thread, not the process): start environments from threads that
+// outlive them, such as the main thread or a pool's long-lived threads.
 class ExecutionEnvironment {
   public:
     ExecutionEnvironment(FunctionSpec spec, EnvironmentOptions options);

@@ -1,0 +1,447 @@
+// Reading a function's proxy result (formats 1.0 and 2.0) into an HTTP response; gateway answers.
+#include "runtime/gateway/proxy_response.hpp"
+
+#include "runtime/gateway/proxy_event.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+
+namespace lambda_local::runtime::gateway {
+namespace {
+
+using nlohmann::ordered_json;
+
+// One answer of the gateway's own. Every literal lives in k_gateway_answers below.
+struct GatewayAnswerText {
+    GatewayAnswer answer;
+    ApiType api_type;
+    int status;
+    std::string_view body;
+    std::string_view error_type; // the x-amzn-ErrorType header (REST); "" for none
+    std::string_view content_type = "application/json";
+};
+
+// What API Gateway answers by itself (§3.3). REST spells its headers "Content-Type" and
+// "x-amzn-ErrorType"; an HTTP API sends lowercase names.
+constexpr std::array<GatewayAnswerText, 10> k_gateway_answers = {{
+    {GatewayAnswer::NoRoute, ApiType::Rest, 403, R"({"message":"Missing Authentication Token"})",
+     "MissingAuthenticationTokenException"},
+    {GatewayAnswer::NoRoute, ApiType::Http, 404, R"({"message":"Not Found"})", ""},
+    {GatewayAnswer::FunctionFailed, ApiType::Rest, 502, R"({"message": "Internal server error"})",
+     "InternalServerErrorException"},
+    // [UNCONFIRMED text]
+    {GatewayAnswer::FunctionFailed, ApiType::Http, 500, R"({"message":"Internal Server Error"})",
+     ""},
+    // [UNCONFIRMED] whether a REST 504 carries an x-amzn-ErrorType; sent without one.
+    {GatewayAnswer::IntegrationTimeout, ApiType::Rest, 504,
+     R"({"message": "Endpoint request timed out"})", ""},
+    {GatewayAnswer::IntegrationTimeout, ApiType::Http, 503, R"({"message":"Service Unavailable"})",
+     ""},
+    // Observed on a REST API over Lambda's 6 MB limit (koki-develop/lgtm-generator#10).
+    {GatewayAnswer::RequestTooLarge, ApiType::Rest, 413, R"({"message": "Request Too Long"})",
+     "BadRequestException"},
+    // [UNCONFIRMED] an HTTP API's text.
+    {GatewayAnswer::RequestTooLarge, ApiType::Http, 413,
+     R"({"message":"Request Entity Too Large"})", ""},
+    // Observed on a REST API over 10 MB (same report): plain text, not JSON.
+    {GatewayAnswer::RequestOverGatewayLimit, ApiType::Rest, 413,
+     "HTTP content length exceeded 10485760 bytes.", "", "text; charset=utf-8"},
+    // [UNCONFIRMED] assumed the same for an HTTP API.
+    {GatewayAnswer::RequestOverGatewayLimit, ApiType::Http, 413,
+     "HTTP content length exceeded 10485760 bytes.", "", "text; charset=utf-8"},
+}};
+
+// A 1.0 result without statusCode gets this status: SAM's choice [UNCONFIRMED on AWS].
+constexpr int k_status_when_missing_v1 = 200;
+// The keys a REST API accepts in a result; any other makes it malformed (§3.1).
+constexpr std::array<std::string_view, 5> k_rest_response_keys = {
+    "statusCode", "body", "headers", "multiValueHeaders", "isBase64Encoded"};
+
+MalformedResponse malformed(std::string reason) {
+    return MalformedResponse{std::move(reason)};
+}
+
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Header names compare without regard to ASCII case.
+bool iequals(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+// A member of a result, or nullptr when absent or null (a null counts as absent).
+const ordered_json* member(const ordered_json& object, std::string_view key) {
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) {
+        return nullptr;
+    }
+    return &*it;
+}
+
+// The statusCode when it is an integer from 100 to 599: an integral number (200, 200.0) or a
+// string of digits ("200", which Node blueprints return and API Gateway accepts).
+std::optional<int> status_code(const ordered_json& value) {
+    long long code = 0;
+    if (value.is_number_unsigned()) {
+        code = static_cast<long long>(std::min<std::uint64_t>(value.get<std::uint64_t>(), 1000));
+    } else if (value.is_number_integer()) {
+        code = value.get<long long>();
+    } else if (value.is_number_float()) {
+        double number = value.get<double>();
+        if (!std::isfinite(number) || number != std::floor(number) || std::fabs(number) > 1000) {
+            return std::nullopt;
+        }
+        code = static_cast<long long>(number);
+    } else if (value.is_string()) {
+        const std::string& text = value.get_ref<const std::string&>();
+        if (text.empty() || text.size() > 3) {
+            return std::nullopt;
+        }
+        for (char c : text) {
+            if (c < '0' || c > '9') {
+                return std::nullopt;
+            }
+            code = code * 10 + (c - '0');
+        }
+    } else {
+        return std::nullopt;
+    }
+    if (code < 100 || code > 599) {
+        return std::nullopt;
+    }
+    return static_cast<int>(code);
+}
+
+// A scalar as header or body text: strings as they are, numbers and booleans as JSON spells
+// them ("42", "true"). Objects and arrays have none.
+std::optional<std::string> scalar_text(const ordered_json& value) {
+    if (value.is_string()) {
+        return value.get<std::string>();
+    }
+    if (value.is_number() || value.is_boolean()) {
+        return value.dump();
+    }
+    return std::nullopt;
+}
+
+int base64_value(char c) {
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    if (c == '+' || c == '-') {
+        return 62;
+    }
+    if (c == '/' || c == '_') {
+        return 63;
+    }
+    return -1;
+}
+
+// Decodes base64 in the standard or URL-safe alphabet; padding optional, ASCII whitespace
+// (MIME line breaks) skipped. Nothing when the text is not base64.
+std::optional<std::string> base64_decode(std::string_view text) {
+    std::string out;
+    std::uint32_t bits = 0;
+    int count = 0;
+    bool padding = false;
+    for (char c : text) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            continue;
+        }
+        if (c == '=') {
+            padding = true;
+            continue;
+        }
+        int value = base64_value(c);
+        if (value < 0 || padding) {
+            return std::nullopt;
+        }
+        bits = (bits << 6) | static_cast<std::uint32_t>(value);
+        if (++count == 4) {
+            out += static_cast<char>((bits >> 16) & 0xff);
+            out += static_cast<char>((bits >> 8) & 0xff);
+            out += static_cast<char>(bits & 0xff);
+            bits = 0;
+            count = 0;
+        }
+    }
+    if (count == 1) {
+        return std::nullopt;
+    }
+    if (count == 2) {
+        out += static_cast<char>((bits >> 4) & 0xff);
+    } else if (count == 3) {
+        out += static_cast<char>((bits >> 10) & 0xff);
+        out += static_cast<char>((bits >> 2) & 0xff);
+    }
+    return out;
+}
+
+// The first value of a response header, by case-insensitive name.
+std::optional<std::string> header_value(const HeaderList& headers, std::string_view name) {
+    for (const auto& [key, value] : headers) {
+        if (iequals(key, name)) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+// Reads `headers` (an object of scalars) into `out`, skipping names `skip` says are replaced.
+template <typename Skip>
+std::optional<MalformedResponse> read_single_headers(const ordered_json* headers, HeaderList& out,
+                                                     Skip skip) {
+    if (headers == nullptr) {
+        return std::nullopt;
+    }
+    if (!headers->is_object()) {
+        return malformed("headers is not an object");
+    }
+    for (const auto& [name, value] : headers->items()) {
+        if (value.is_null() || skip(name)) {
+            continue;
+        }
+        std::optional<std::string> text = scalar_text(value);
+        if (!text) {
+            return malformed("header \"" + name + "\" is not a string");
+        }
+        out.emplace_back(name, std::move(*text));
+    }
+    return std::nullopt;
+}
+
+// The body member as text: a string, a number or a boolean; "" when absent.
+std::variant<std::string, MalformedResponse> read_body(const ordered_json& result) {
+    const ordered_json* body = member(result, "body");
+    if (body == nullptr) {
+        return std::string{};
+    }
+    std::optional<std::string> text = scalar_text(*body);
+    if (!text) {
+        return malformed("body is not a string");
+    }
+    return std::move(*text);
+}
+
+std::variant<bool, MalformedResponse> read_base64_flag(const ordered_json& result) {
+    const ordered_json* flag = member(result, "isBase64Encoded");
+    if (flag == nullptr) {
+        return false;
+    }
+    if (!flag->is_boolean()) {
+        return malformed("isBase64Encoded is not a boolean");
+    }
+    return flag->get<bool>();
+}
+
+// Sets the body, decoded when `decode`; a body that is not base64 makes the result malformed.
+std::optional<MalformedResponse> set_body(HttpResponse& response, std::string body, bool decode) {
+    if (!decode) {
+        response.body = std::move(body);
+        return std::nullopt;
+    }
+    std::optional<std::string> bytes = base64_decode(body);
+    if (!bytes) {
+        return malformed("body is not base64 although isBase64Encoded is true");
+    }
+    response.body = std::move(*bytes);
+    return std::nullopt;
+}
+
+// Format 1.0 (§3.1): headers and multiValueHeaders merged, multiValueHeaders winning a name in
+// both (names compared case-insensitively).
+std::variant<HttpResponse, MalformedResponse>
+read_v1(ApiType api_type, const ordered_json& result,
+        const std::vector<std::string>& binary_media_types) {
+    if (!result.is_object()) {
+        return malformed("the result is not a JSON object");
+    }
+    if (api_type == ApiType::Rest) {
+        for (const auto& [key, value] : result.items()) {
+            bool known = false;
+            for (std::string_view allowed : k_rest_response_keys) {
+                known = known || key == allowed;
+            }
+            if (!known) {
+                return malformed("unexpected key \"" + key + "\"");
+            }
+        }
+    }
+
+    HttpResponse response;
+    response.status = k_status_when_missing_v1;
+    if (const ordered_json* code = member(result, "statusCode")) {
+        std::optional<int> status = status_code(*code);
+        if (!status) {
+            return malformed("statusCode is not an integer from 100 to 599");
+        }
+        response.status = *status;
+    }
+
+    const ordered_json* multi = member(result, "multiValueHeaders");
+    if (multi != nullptr && !multi->is_object()) {
+        return malformed("multiValueHeaders is not an object");
+    }
+    auto replaced_by_multi = [multi](const std::string& name) {
+        if (multi == nullptr) {
+            return false;
+        }
+        for (const auto& [multi_name, values] : multi->items()) {
+            if (!values.is_null() && iequals(multi_name, name)) {
+                return true;
+            }
+        }
+        return false;
+    };
+    if (auto error =
+            read_single_headers(member(result, "headers"), response.headers, replaced_by_multi)) {
+        return *error;
+    }
+    if (multi != nullptr) {
+        for (const auto& [name, values] : multi->items()) {
+            if (values.is_null()) {
+                continue;
+            }
+            if (!values.is_array()) {
+                return malformed("multiValueHeaders \"" + name + "\" is not an array");
+            }
+            for (const auto& value : values) {
+                if (value.is_null()) {
+                    continue;
+                }
+                std::optional<std::string> text = scalar_text(value);
+                if (!text) {
+                    return malformed("multiValueHeaders \"" + name + "\" holds a non-string");
+                }
+                response.headers.emplace_back(name, std::move(*text));
+            }
+        }
+    }
+
+    auto body = read_body(result);
+    if (auto* error = std::get_if<MalformedResponse>(&body)) {
+        return *error;
+    }
+    auto flag = read_base64_flag(result);
+    if (auto* error = std::get_if<MalformedResponse>(&flag)) {
+        return *error;
+    }
+    // An HTTP API decodes whenever the flag is set; a REST API only for a binary media type.
+    bool decode = std::get<bool>(flag) &&
+                  (api_type == ApiType::Http ||
+                   is_binary_media_type(header_value(response.headers, "content-type").value_or(""),
+                                        binary_media_types));
+    if (auto error = set_body(response, std::move(std::get<std::string>(body)), decode)) {
+        return *error;
+    }
+    return response;
+}
+
+// Format 2.0 (§3.2): a JSON result without statusCode is the body of a 200 application/json.
+std::variant<HttpResponse, MalformedResponse> read_v2(std::string_view payload,
+                                                      const ordered_json& result) {
+    if (!result.is_object() || member(result, "statusCode") == nullptr) {
+        HttpResponse inferred;
+        inferred.status = 200;
+        inferred.headers.emplace_back("content-type", "application/json");
+        inferred.body = result.is_string() ? result.get<std::string>() : std::string(payload);
+        return inferred;
+    }
+
+    HttpResponse response;
+    std::optional<int> status = status_code(*member(result, "statusCode"));
+    if (!status) {
+        return malformed("statusCode is not an integer from 100 to 599");
+    }
+    response.status = *status;
+    if (auto error = read_single_headers(member(result, "headers"), response.headers,
+                                         [](const std::string&) { return false; })) {
+        return *error;
+    }
+    if (const ordered_json* cookies = member(result, "cookies")) {
+        if (!cookies->is_array()) {
+            return malformed("cookies is not an array");
+        }
+        for (const auto& cookie : *cookies) {
+            if (cookie.is_null()) {
+                continue;
+            }
+            std::optional<std::string> text = scalar_text(cookie);
+            if (!text) {
+                return malformed("cookies holds a non-string");
+            }
+            response.headers.emplace_back("set-cookie", std::move(*text));
+        }
+    }
+    auto body = read_body(result);
+    if (auto* error = std::get_if<MalformedResponse>(&body)) {
+        return *error;
+    }
+    auto flag = read_base64_flag(result);
+    if (auto* error = std::get_if<MalformedResponse>(&flag)) {
+        return *error;
+    }
+    if (auto error =
+            set_body(response, std::move(std::get<std::string>(body)), std::get<bool>(flag))) {
+        return *error;
+    }
+    return response;
+}
+
+} // namespace
+
+HttpResponse gateway_answer(ApiType api_type, GatewayAnswer answer) {
+    HttpResponse response;
+    for (const GatewayAnswerText& text : k_gateway_answers) {
+        if (text.answer != answer || text.api_type != api_type) {
+            continue;
+        }
+        bool rest = api_type == ApiType::Rest;
+        response.status = text.status;
+        response.headers.emplace_back(rest ? "Content-Type" : "content-type", text.content_type);
+        if (!text.error_type.empty()) {
+            response.headers.emplace_back("x-amzn-ErrorType", text.error_type);
+        }
+        response.body = text.body;
+        break;
+    }
+    return response;
+}
+
+std::variant<HttpResponse, MalformedResponse>
+read_function_response(ApiType api_type, PayloadFormat format, std::string_view payload,
+                       const std::vector<std::string>& binary_media_types) {
+    ordered_json result = ordered_json::parse(payload, nullptr, false);
+    if (result.is_discarded()) {
+        return malformed("the result is not JSON");
+    }
+    if (api_type == ApiType::Http && format == PayloadFormat::V2) {
+        return read_v2(payload, result);
+    }
+    return read_v1(api_type, result, binary_media_types);
+}
+
+HttpResponse response_from_function(ApiType api_type, PayloadFormat format,
+                                    std::string_view payload,
+                                    const std::vector<std::string>& binary_media_types) {
+    auto read = read_function_response(api_type, format, payload, binary_media_types);
+    if (auto* response = std::get_if<HttpResponse>(&read)) {
+        return std::move(*response);
+    }
+    return gateway_answer(api_type, GatewayAnswer::FunctionFailed);
+}
+
+} // namespace lambda_local::runtime::gateway

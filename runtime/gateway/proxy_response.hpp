@@ -1,0 +1,43 @@
+// The HTTP response API Gateway sends for a function's result, and its own answers (§3).
+#pragma once
+
+#include "runtime/gateway/http.hpp"
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace lambda_local::runtime::gateway {
+
+// The situations in which API Gateway answers a request itself (lambda-reference.md §3.3).
+enum class GatewayAnswer {
+    NoRoute,                 // REST 403 "Missing Authentication Token"; HTTP 404 "Not Found"
+    FunctionFailed,          // function error, crash, Lambda timeout, oversized or malformed result
+    IntegrationTimeout,      // REST 504 (29 s by default); HTTP 503 (30 s)
+    RequestTooLarge,         // the event is over Lambda's 6 MB synchronous payload limit: 413
+    RequestOverGatewayLimit, // the body is over API Gateway's own 10 MB limit: 413
+};
+
+// The response API Gateway of `api_type` sends for `answer`.
+HttpResponse gateway_answer(ApiType api_type, GatewayAnswer answer);
+
+// Why a function's result is not a valid proxy response (what AWS logs as "Malformed Lambda
+// proxy response"), for the emulator's log.
+struct MalformedResponse {
+    std::string reason; // "statusCode is not an integer from 100 to 599"
+};
+
+// Reads a function's result `payload` as a proxy response of `format` (§3.1, §3.2). A REST API
+// always reads 1.0. `binary_media_types` are a REST API's; an HTTP API has none.
+std::variant<HttpResponse, MalformedResponse>
+read_function_response(ApiType api_type, PayloadFormat format, std::string_view payload,
+                       const std::vector<std::string>& binary_media_types);
+
+// The response the client gets for a function's result: read_function_response's, or
+// FunctionFailed's answer (REST 502, HTTP 500) when the result is malformed.
+HttpResponse response_from_function(ApiType api_type, PayloadFormat format,
+                                    std::string_view payload,
+                                    const std::vector<std::string>& binary_media_types);
+
+} // namespace lambda_local::runtime::gateway

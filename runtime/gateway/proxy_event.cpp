@@ -1,6 +1,8 @@
 // Building API Gateway's Lambda proxy events, payload formats 1.0 and 2.0.
 #include "runtime/gateway/proxy_event.hpp"
 
+#include "runtime/util/encoding.hpp"
+
 #include "runtime/util/ids.hpp"
 
 #include <array>
@@ -49,37 +51,6 @@ std::string media_type(std::string_view content_type) {
     return lowercase(trim(content_type.substr(0, content_type.find(';'))));
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = ascii_lower(c);
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-// A query-string key or value decoded: %XX escapes, and '+' as a space (API Gateway turns
-// `sort=-+createdAt` into "- createdAt", aws/aws-cdk#19827). A malformed escape stays as sent.
-std::string decode_query_component(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-                   hex_value(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 // The parameters of a raw query string in order, decoded; "k" without '=' has the value "".
 // Empty pieces ("a=1&&b=2") and parameters whose key decodes to "" are skipped.
 Pairs parse_query(std::string_view raw) {
@@ -89,13 +60,13 @@ Pairs parse_query(std::string_view raw) {
         std::string_view piece = raw.substr(0, amp);
         raw = amp == std::string_view::npos ? std::string_view{} : raw.substr(amp + 1);
         std::size_t eq = piece.find('=');
-        std::string key = decode_query_component(piece.substr(0, eq));
+        std::string key = percent_decode(piece.substr(0, eq), true);
         if (key.empty()) {
             continue;
         }
         std::string value = eq == std::string_view::npos
                                 ? std::string{}
-                                : decode_query_component(piece.substr(eq + 1));
+                                : percent_decode(piece.substr(eq + 1), true);
         out.emplace_back(std::move(key), std::move(value));
     }
     return out;
@@ -137,28 +108,6 @@ std::optional<std::string> header_value(const HeaderList& headers, std::string_v
     return std::nullopt;
 }
 
-const char k_base64_standard[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const char k_base64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64_encode(std::string_view bytes, const char* alphabet) {
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    for (std::size_t i = 0; i < bytes.size(); i += 3) {
-        std::uint32_t chunk = static_cast<unsigned char>(bytes[i]) << 16;
-        if (i + 1 < bytes.size()) {
-            chunk |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-        }
-        if (i + 2 < bytes.size()) {
-            chunk |= static_cast<unsigned char>(bytes[i + 2]);
-        }
-        out += alphabet[(chunk >> 18) & 63];
-        out += alphabet[(chunk >> 12) & 63];
-        out += i + 1 < bytes.size() ? alphabet[(chunk >> 6) & 63] : '=';
-        out += i + 2 < bytes.size() ? alphabet[chunk & 63] : '=';
-    }
-    return out;
-}
-
 // Whether an HTTP API sends a body of this Content-Type as a plain string.
 bool http_api_sends_as_text(std::string_view content_type) {
     std::string type = media_type(content_type);
@@ -185,7 +134,7 @@ std::pair<std::string, bool> event_body(const HttpRequest& request,
             ? is_binary_media_type(content_type.value_or(""), integration.binary_media_types)
             : !content_type || !http_api_sends_as_text(*content_type);
     if (binary) {
-        return {base64_encode(request.body, k_base64_standard), true};
+        return {base64_encode(request.body), true};
     }
     return {request.body, false};
 }
@@ -431,7 +380,7 @@ std::string new_short_request_id() {
     for (std::size_t i = 0; i < hex.size(); i += 2) {
         bytes += static_cast<char>(hex_value(hex[i]) * 16 + hex_value(hex[i + 1]));
     }
-    return base64_encode(bytes, k_base64_url);
+    return base64_encode(bytes, Base64Alphabet::Url);
 }
 
 std::string resource_id_for(std::string_view resource_path) {

@@ -1,6 +1,8 @@
 // Reading a function's proxy result (formats 1.0 and 2.0) into an HTTP response; gateway answers.
 #include "runtime/gateway/proxy_response.hpp"
 
+#include "runtime/util/encoding.hpp"
+
 #include "runtime/gateway/proxy_event.hpp"
 
 #include <nlohmann/json.hpp>
@@ -129,65 +131,6 @@ std::optional<std::string> scalar_text(const ordered_json& value) {
         return value.dump();
     }
     return std::nullopt;
-}
-
-int base64_value(char c) {
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '+' || c == '-') {
-        return 62;
-    }
-    if (c == '/' || c == '_') {
-        return 63;
-    }
-    return -1;
-}
-
-// Decodes base64 in the standard or URL-safe alphabet; padding optional, ASCII whitespace
-// (MIME line breaks) skipped. Nothing when the text is not base64.
-std::optional<std::string> base64_decode(std::string_view text) {
-    std::string out;
-    std::uint32_t bits = 0;
-    int count = 0;
-    bool padding = false;
-    for (char c : text) {
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            continue;
-        }
-        if (c == '=') {
-            padding = true;
-            continue;
-        }
-        int value = base64_value(c);
-        if (value < 0 || padding) {
-            return std::nullopt;
-        }
-        bits = (bits << 6) | static_cast<std::uint32_t>(value);
-        if (++count == 4) {
-            out += static_cast<char>((bits >> 16) & 0xff);
-            out += static_cast<char>((bits >> 8) & 0xff);
-            out += static_cast<char>(bits & 0xff);
-            bits = 0;
-            count = 0;
-        }
-    }
-    if (count == 1) {
-        return std::nullopt;
-    }
-    if (count == 2) {
-        out += static_cast<char>((bits >> 4) & 0xff);
-    } else if (count == 3) {
-        out += static_cast<char>((bits >> 10) & 0xff);
-        out += static_cast<char>((bits >> 2) & 0xff);
-    }
-    return out;
 }
 
 // The first value of a response header, by case-insensitive name.

@@ -2,6 +2,7 @@
 #include "runtime/gateway/routes.hpp"
 
 #include "runtime/gateway/proxy_response.hpp"
+#include "runtime/util/encoding.hpp"
 
 #include "runtime/util/error.hpp"
 
@@ -68,41 +69,17 @@ std::string_view matching_path(ApiType type, std::string_view path) {
     return path;
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // The byte at `raw[i]` after percent-decoding, and how many characters it took (1 or 3).
 // An invalid escape ("%zz", a final "%4") stands for itself.
 std::pair<char, std::size_t> decode_at(std::string_view raw, std::size_t i) {
     if (raw[i] == '%' && i + 2 < raw.size()) {
-        int high = hex_digit(raw[i + 1]);
-        int low = hex_digit(raw[i + 2]);
+        int high = hex_value(raw[i + 1]);
+        int low = hex_value(raw[i + 2]);
         if (high >= 0 && low >= 0) {
             return {static_cast<char>(high * 16 + low), 3};
         }
     }
     return {raw[i], 1};
-}
-
-std::string percent_decode(std::string_view raw) {
-    std::string out;
-    out.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size();) {
-        auto [c, width] = decode_at(raw, i);
-        out += c;
-        i += width;
-    }
-    return out;
 }
 
 // Whether `raw` percent-decodes to `literal`, without allocating.

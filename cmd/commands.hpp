@@ -12,5 +12,6 @@ using Runner = std::function<int()>;
 
 Runner add_invoke(CLI::App& app);
 Runner add_doctor(CLI::App& app);
+Runner add_generate_event(CLI::App& app);
 
 } // namespace lambda_local::cmd

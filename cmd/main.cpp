@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     cmd::Runner invoke = cmd::add_invoke(app);
     cmd::Runner doctor = cmd::add_doctor(app);
+    cmd::Runner generate_event = cmd::add_generate_event(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
     try {
         if (app.got_subcommand("invoke")) {
             return invoke();
+        }
+        if (app.got_subcommand("generate-event")) {
+            return generate_event();
         }
         return doctor();
     } catch (const Error& e) {

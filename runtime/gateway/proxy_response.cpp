@@ -190,6 +190,24 @@ std::variant<bool, MalformedResponse> read_base64_flag(const ordered_json& resul
     return flag->get<bool>();
 }
 
+// The result's body and its isBase64Encoded flag, as both formats read them.
+struct BodyAndFlag {
+    std::string body;
+    bool base64 = false;
+};
+
+std::variant<BodyAndFlag, MalformedResponse> read_body_and_flag(const ordered_json& result) {
+    auto body = read_body(result);
+    if (auto* error = std::get_if<MalformedResponse>(&body)) {
+        return *error;
+    }
+    auto flag = read_base64_flag(result);
+    if (auto* error = std::get_if<MalformedResponse>(&flag)) {
+        return *error;
+    }
+    return BodyAndFlag{std::move(std::get<std::string>(body)), std::get<bool>(flag)};
+}
+
 // Sets the body, decoded when `decode`; a body that is not base64 makes the result malformed.
 std::optional<MalformedResponse> set_body(HttpResponse& response, std::string body, bool decode) {
     if (!decode) {
@@ -274,20 +292,17 @@ read_v1(ApiType api_type, const ordered_json& result,
         }
     }
 
-    auto body = read_body(result);
-    if (auto* error = std::get_if<MalformedResponse>(&body)) {
+    auto read = read_body_and_flag(result);
+    if (auto* error = std::get_if<MalformedResponse>(&read)) {
         return *error;
     }
-    auto flag = read_base64_flag(result);
-    if (auto* error = std::get_if<MalformedResponse>(&flag)) {
-        return *error;
-    }
+    auto& [body, flag] = std::get<BodyAndFlag>(read);
     // An HTTP API decodes whenever the flag is set; a REST API only for a binary media type.
-    bool decode = std::get<bool>(flag) &&
-                  (api_type == ApiType::Http ||
-                   is_binary_media_type(header_value(response.headers, "content-type").value_or(""),
-                                        binary_media_types));
-    if (auto error = set_body(response, std::move(std::get<std::string>(body)), decode)) {
+    bool decode =
+        flag && (api_type == ApiType::Http ||
+                 is_binary_media_type(header_value(response.headers, "content-type").value_or(""),
+                                      binary_media_types));
+    if (auto error = set_body(response, std::move(body), decode)) {
         return *error;
     }
     return response;
@@ -329,16 +344,12 @@ std::variant<HttpResponse, MalformedResponse> read_v2(std::string_view payload,
             response.headers.emplace_back("set-cookie", std::move(*text));
         }
     }
-    auto body = read_body(result);
-    if (auto* error = std::get_if<MalformedResponse>(&body)) {
+    auto read = read_body_and_flag(result);
+    if (auto* error = std::get_if<MalformedResponse>(&read)) {
         return *error;
     }
-    auto flag = read_base64_flag(result);
-    if (auto* error = std::get_if<MalformedResponse>(&flag)) {
-        return *error;
-    }
-    if (auto error =
-            set_body(response, std::move(std::get<std::string>(body)), std::get<bool>(flag))) {
+    auto& [body, flag] = std::get<BodyAndFlag>(read);
+    if (auto error = set_body(response, std::move(body), flag)) {
         return *error;
     }
     return response;

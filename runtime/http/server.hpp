@@ -1,0 +1,78 @@
+// lambda-local's HTTP/1.1 server: a listening socket and a fixed pool of long-lived threads.
+#pragma once
+
+#include "runtime/http/message.hpp"
+#include "runtime/util/fd.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace lambda_local::runtime::http {
+
+// Answers one request. It may block (a Runtime API /next waits for an invocation); it runs on
+// one of the server's threads, which live as long as the server.
+using Handler = std::function<Response(const Request&)>;
+
+// How a Server listens and reads.
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 0;     // 0: an ephemeral port (see Server::port())
+    int threads = 16; // connections served at once; more wait for a thread
+    std::size_t max_body = 10 * 1024 * 1024;
+    std::chrono::milliseconds keep_alive_timeout{std::chrono::seconds(60)};
+    std::chrono::milliseconds read_timeout{std::chrono::seconds(30)}; // for the rest of a request
+    // The answer to a request that cannot be served: 400 (broken), 413 (body over max_body),
+    // 431 (head over 64 KiB). The default is a plain-text body.
+    std::function<Response(int status)> error_response;
+};
+
+// One server. Every connection is served by one thread of the pool at a time, one request
+// after another (keep-alive); each response carries an explicit Content-Length.
+class Server {
+  public:
+    Server(ServerOptions options, Handler handler);
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    ~Server();
+
+    // Binds and listens, and starts the threads. Throws lambda_local::Error:
+    // "cannot listen on 127.0.0.1:3000: bind failed: Address already in use".
+    void start();
+    // The port listened on (the ephemeral one when options.port is 0); valid after start().
+    int port() const { return m_port; }
+    // Stops accepting, closes idle connections, lets requests in progress finish, and joins
+    // the threads. Safe to call more than once.
+    void stop();
+    // The number of requests being handled now.
+    int in_flight() const { return m_in_flight.load(); }
+
+  private:
+    void accept_loop();
+    void connection_loop();
+    void serve_connection(Fd connection, const std::string& remote_ip);
+
+    ServerOptions m_options;
+    Handler m_handler;
+    Fd m_listener;
+    Fd m_wake_read; // readable once stop() began
+    Fd m_wake_write;
+    int m_port = 0;
+    std::atomic<bool> m_stopping{false};
+    std::atomic<int> m_in_flight{0};
+    std::mutex m_mutex;
+    std::condition_variable m_ready;
+    std::deque<std::pair<Fd, std::string>> m_waiting; // accepted connections and their peers
+    std::thread m_acceptor;
+    std::vector<std::thread> m_threads;
+};
+
+} // namespace lambda_local::runtime::http

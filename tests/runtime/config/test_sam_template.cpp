@@ -1,0 +1,457 @@
+// Tests of SAM templates: functions, Globals, events, APIs, errors.
+#include "runtime/config/sam_template.hpp"
+
+#include "runtime/config/api_builder.hpp"
+#include "tests/runtime/config/support.hpp"
+
+#include <doctest/doctest.h>
+
+namespace lambda_local::runtime::config {
+namespace {
+
+using testing::api_named;
+using testing::ConfigDir;
+using testing::error_of;
+using testing::function_named;
+using testing::variable;
+
+// Loads `text` as <dir>/template.yaml.
+Project load(const ConfigDir& dir, const std::string& text, const ProjectOptions& options = {}) {
+    return testing::load_text(dir, "template.yaml", text, testing::load_sam, options);
+}
+
+// The error of loading `text` as template.yaml: "template.yaml:3: ...".
+std::string load_error(const std::string& text, const ProjectOptions& options = {}) {
+    return testing::load_text_error("template.yaml", text, testing::load_sam, options);
+}
+
+std::string one_function(const std::string& properties, const std::string& top = "") {
+    return testing::sam_function(properties, top);
+}
+
+} // namespace
+
+TEST_SUITE_BEGIN("runtime::config::SamTemplate");
+
+TEST_CASE("a function takes its library, symbol and limits from its properties and Globals") {
+    ConfigDir dir;
+    Project project = load(dir, R"(AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    CodeUri: build
+    Timeout: 20
+    MemorySize: 512
+    EphemeralStorage:
+      Size: 1024
+    Environment:
+      Variables:
+        SHARED: global
+        LEVEL: global
+Resources:
+  HelloFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libhello.so:say_hello
+      Runtime: provided.al2023
+      Timeout: 7.5
+      ReservedConcurrentExecutions: 4
+      Environment:
+        Variables:
+          LEVEL: own
+          PORT: 8080
+)");
+    CHECK(project.source == dir.path() + "/template.yaml");
+    REQUIRE(project.functions.size() == 1);
+    const FunctionConfig& function = project.functions[0];
+    CHECK(function.logical_id == "HelloFunction");
+    CHECK(function.spec.name == "HelloFunction");
+    CHECK(function.spec.library == dir.path() + "/build/libhello.so");
+    CHECK(function.spec.handler == "say_hello");
+    CHECK(function.spec.code_dir == dir.path() + "/build");
+    CHECK(function.spec.timeout_s == 7.5);
+    CHECK(function.spec.memory_mb == 512);
+    CHECK(function.spec.tmp_mb == 1024);
+    CHECK(function.spec.region == "us-east-1");
+    CHECK(function.reserved_concurrency == 4);
+    EnvVars expected = {{"SHARED", "global"}, {"LEVEL", "own"}, {"PORT", "8080"}};
+    CHECK(function.spec.environment == expected);
+    CHECK(project.apis.empty());
+}
+
+TEST_CASE("a Handler that names only a library runs the symbol handle, in the template's "
+          "directory by default") {
+    ConfigDir dir;
+    Project project = load(dir, R"(Resources:
+  A:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: lib/libhello.so
+  B:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ./out/
+      Handler: libhello.so.1:other
+)");
+    const FunctionConfig& a = function_named(project, "A");
+    CHECK(a.spec.library == dir.path() + "/lib/libhello.so");
+    CHECK(a.spec.handler == "handle");
+    CHECK(a.spec.code_dir == dir.path());
+    CHECK(a.spec.timeout_s == 3);
+    CHECK(a.spec.memory_mb == 128);
+    const FunctionConfig& b = function_named(project, "B");
+    CHECK(b.spec.library == dir.path() + "/out/libhello.so.1");
+    CHECK(b.spec.handler == "other");
+    CHECK(b.spec.code_dir == dir.path() + "/out");
+}
+
+TEST_CASE("FunctionName names the function; it is found by its name and by its logical id") {
+    ConfigDir dir;
+    Project project = load(dir, one_function("      FunctionName: my-function\n"));
+    const FunctionConfig& function = function_named(project, "my-function");
+    CHECK(function.logical_id == "Fn");
+    CHECK(project.find_function("Fn") == &function);
+    CHECK(project.find_function("nothing") == nullptr);
+}
+
+TEST_CASE("Api events are routes of the implicit REST API ServerlessRestApi, stage Prod") {
+    ConfigDir dir;
+    Project project = load(dir, one_function(R"(      Events:
+        Proxy:
+          Type: Api
+          Properties:
+            Path: /{proxy+}
+            Method: any
+        Item:
+          Type: Api
+          Properties:
+            Path: /items/{id}
+            Method: get
+)"));
+    REQUIRE(project.apis.size() == 1);
+    const ApiConfig& api = project.apis[0];
+    CHECK(api.logical_id == "ServerlessRestApi");
+    CHECK(api.api.type == gateway::ApiType::Rest);
+    CHECK(api.api.id == api_id("ServerlessRestApi"));
+    CHECK(api.api.stages == std::vector<std::string>{"Prod"});
+    CHECK(api.binary_media_types.empty());
+    CHECK_FALSE(api.cors.has_value());
+    REQUIRE(api.api.routes.size() == 2);
+    CHECK(api.api.routes[0].method == "ANY");
+    CHECK(api.api.routes[0].path == "/{proxy+}");
+    CHECK(api.api.routes[0].function_name == "Fn");
+    CHECK(api.api.routes[0].api_id == api.api.id);
+    CHECK(api.api.routes[0].payload_format == gateway::PayloadFormat::V1);
+    CHECK(api.api.routes[1].method == "GET");
+    CHECK(api.api.routes[1].path == "/items/{id}");
+}
+
+TEST_CASE("HttpApi events: payload 2.0, or 1.0 when PayloadFormatVersion says so, and the "
+          "$default route without Path and Method") {
+    ConfigDir dir;
+    Project project = load(dir, one_function(R"(      Events:
+        Get:
+          Type: HttpApi
+          Properties:
+            Path: /items/{id}
+            Method: get
+        Old:
+          Type: HttpApi
+          Properties:
+            Path: /old
+            Method: POST
+            PayloadFormatVersion: '1.0'
+        Rest:
+          Type: HttpApi
+)"));
+    const ApiConfig& api = api_named(project, "ServerlessHttpApi");
+    CHECK(api.api.type == gateway::ApiType::Http);
+    CHECK(api.api.stages == std::vector<std::string>{"$default"});
+    REQUIRE(api.api.routes.size() == 3);
+    CHECK(api.api.routes[0].method == "GET");
+    CHECK(api.api.routes[0].payload_format == gateway::PayloadFormat::V2);
+    CHECK(api.api.routes[1].payload_format == gateway::PayloadFormat::V1);
+    CHECK(api.api.routes[2].path == "$default");
+    CHECK(api.api.routes[2].payload_format == gateway::PayloadFormat::V2);
+}
+
+TEST_CASE("RestApiId names an AWS::Serverless::Api: its stage, binary media types, CORS and "
+          "stage variables, with Globals.Api") {
+    ConfigDir dir;
+    Project project = load(dir, one_function(R"(      Events:
+        Get:
+          Type: Api
+          Properties:
+            RestApiId: !Ref MyApi
+            Path: /
+            Method: GET
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      BinaryMediaTypes: [image~1png]
+      Cors:
+        AllowOrigin: "'https://example.com'"
+        AllowMethods: "'GET, POST'"
+        AllowHeaders: "'Content-Type,X-Api-Key'"
+        MaxAge: "'600'"
+        AllowCredentials: true
+      Variables:
+        TABLE: items
+)",
+                                             R"(Globals:
+  Api:
+    BinaryMediaTypes: ['*~1*']
+    Variables:
+      SHARED: yes
+)"));
+    REQUIRE(project.apis.size() == 1);
+    const ApiConfig& api = project.apis[0];
+    CHECK(api.logical_id == "MyApi");
+    CHECK(api.api.id == api_id("MyApi"));
+    CHECK(api.api.stages == std::vector<std::string>{"v1"});
+    CHECK(api.binary_media_types == std::vector<std::string>{"*/*", "image/png"});
+    REQUIRE(api.cors.has_value());
+    CHECK(api.cors->allow_origins == std::vector<std::string>{"https://example.com"});
+    CHECK(api.cors->allow_methods == std::vector<std::string>{"GET", "POST"});
+    CHECK(api.cors->allow_headers == std::vector<std::string>{"Content-Type", "X-Api-Key"});
+    CHECK(api.cors->max_age == 600);
+    CHECK(api.cors->allow_credentials);
+    std::map<std::string, std::string> variables = {{"SHARED", "yes"}, {"TABLE", "items"}};
+    CHECK(api.stage_variables == variables);
+    REQUIRE(api.api.routes.size() == 1);
+    CHECK(api.api.routes[0].path == "/");
+}
+
+TEST_CASE("Globals.Api gives the implicit REST API its binary media types and a quoted Cors") {
+    ConfigDir dir;
+    Project project = load(dir, one_function(R"(      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /a, Method: get}
+)",
+                                             R"(Globals:
+  Api:
+    BinaryMediaTypes: [application~1octet-stream]
+    Cors: "'*'"
+)"));
+    const ApiConfig& api = api_named(project, "ServerlessRestApi");
+    CHECK(api.binary_media_types == std::vector<std::string>{"application/octet-stream"});
+    REQUIRE(api.cors.has_value());
+    CHECK(api.cors->allow_origins == std::vector<std::string>{"*"});
+    CHECK(api.cors->allow_methods.empty());
+}
+
+TEST_CASE("ApiId names an AWS::Serverless::HttpApi with its StageName and CorsConfiguration; "
+          "Globals.HttpApi gives the implicit one its CORS") {
+    ConfigDir dir;
+    Project project = load(dir, one_function(R"(      Events:
+        Named:
+          Type: HttpApi
+          Properties:
+            ApiId:
+              Ref: Http
+            Path: /a
+            Method: GET
+        Implicit:
+          Type: HttpApi
+          Properties: {Path: /b, Method: GET}
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      StageName: beta
+      CorsConfiguration:
+        AllowOrigins: [https://a.example, https://b.example]
+        AllowMethods: [GET]
+        ExposeHeaders: [X-Trace]
+        MaxAge: 300
+)",
+                                             R"(Globals:
+  HttpApi:
+    CorsConfiguration: true
+)"));
+    REQUIRE(project.apis.size() == 2);
+    const ApiConfig& named = project.apis[0];
+    CHECK(named.logical_id == "Http");
+    CHECK(named.api.stages == std::vector<std::string>{"beta"});
+    REQUIRE(named.cors.has_value());
+    CHECK(named.cors->allow_origins ==
+          std::vector<std::string>{"https://a.example", "https://b.example"});
+    CHECK(named.cors->allow_methods == std::vector<std::string>{"GET"});
+    CHECK(named.cors->expose_headers == std::vector<std::string>{"X-Trace"});
+    CHECK(named.cors->max_age == 300);
+    const ApiConfig& implicit = project.apis[1];
+    CHECK(implicit.logical_id == "ServerlessHttpApi");
+    CHECK(implicit.api.stages == std::vector<std::string>{"$default"});
+    REQUIRE(implicit.cors.has_value());
+    CHECK(implicit.cors->allow_origins == std::vector<std::string>{"*"});
+}
+
+TEST_CASE("Schedule and ScheduleV2 events are the function's schedules") {
+    ConfigDir dir;
+    Project project = load(dir, one_function(R"(      Events:
+        Nightly:
+          Type: Schedule
+          Properties:
+            Schedule: cron(0 3 * * ? *)
+            Name: nightly-rule
+            Enabled: false
+            Input: '{"job": "nightly"}'
+        Often:
+          Type: Schedule
+          Properties:
+            Schedule: rate(5 minutes)
+        V2:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: at(2030-01-01T00:00:00)
+            State: DISABLED
+        Queue:
+          Type: SQS
+          Properties: {Queue: arn}
+)"));
+    const FunctionConfig& function = project.functions.at(0);
+    REQUIRE(function.schedules.size() == 3);
+    CHECK(function.schedules[0].name == "nightly-rule");
+    CHECK(function.schedules[0].expression == "cron(0 3 * * ? *)");
+    CHECK_FALSE(function.schedules[0].enabled);
+    CHECK(function.schedules[0].input == R"({"job": "nightly"})");
+    CHECK(function.schedules[1].name == "Often");
+    CHECK(function.schedules[1].enabled);
+    CHECK_FALSE(function.schedules[1].input.has_value());
+    CHECK(function.schedules[2].name == "V2");
+    CHECK(function.schedules[2].expression == "at(2030-01-01T00:00:00)");
+    CHECK_FALSE(function.schedules[2].enabled);
+    CHECK(project.apis.empty());
+}
+
+TEST_CASE("errors name the file, the line and what is wrong") {
+    SUBCASE("a Timeout that is not a number of seconds") {
+        CHECK(load_error(one_function("      Timeout: abc\n")) ==
+              "template.yaml:6: Timeout must be a number of seconds from 1 to 900, not 'abc'");
+        CHECK(load_error(one_function("      Timeout: 901\n")) ==
+              "template.yaml:6: Timeout must be a number of seconds from 1 to 900, not '901'");
+    }
+    SUBCASE("a MemorySize or EphemeralStorage outside Lambda's limits") {
+        CHECK(load_error(one_function("      MemorySize: 64\n")) ==
+              "template.yaml:6: MemorySize must be a whole number of MB from 128 to 10240, not "
+              "'64'");
+        CHECK(load_error(one_function("      EphemeralStorage:\n        Size: 100\n")) ==
+              "template.yaml:7: EphemeralStorage.Size must be a whole number of MB from 512 to "
+              "10240, not '100'");
+    }
+    SUBCASE("a Handler that names no library") {
+        CHECK(load_error(R"(Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+)") == "template.yaml:5: Handler 'index.handler' names no library (write "
+       "'libhandler.so:handle')");
+        CHECK(load_error(R"(Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libfn.so:bad-name
+)") == "template.yaml:5: Handler 'libfn.so:bad-name': 'bad-name' is not a symbol name "
+       "(letters, digits and '_')");
+        CHECK(load_error("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n") ==
+              "template.yaml:2: function 'Fn' has no Handler");
+    }
+    SUBCASE("broken YAML") {
+        CHECK(load_error("Resources:\n  Fn:\n    Type: [a, b\n  Other: x\n") ==
+              "template.yaml:4: end of sequence flow not found");
+    }
+    SUBCASE("a route the route table refuses, at the line of its event") {
+        CHECK(load_error(one_function(R"(      Events:
+        A:
+          Type: Api
+          Properties:
+            Path: /a/{proxy+}/b
+            Method: GET
+)")) == "template.yaml:7: route 'GET /a/{proxy+}/b' in REST API 'ServerlessRestApi': the "
+        "greedy parameter '{proxy+}' must be the last segment");
+        CHECK(load_error(one_function(R"(      Events:
+        A:
+          Type: HttpApi
+          Properties: {Path: /a, Method: get}
+        B:
+          Type: HttpApi
+          Properties: {Path: /a, Method: GET}
+)")) == "template.yaml:10: route 'GET /a' in HTTP API 'ServerlessHttpApi': conflicts with "
+        "route 'GET /a'");
+    }
+    SUBCASE("an event that names no API of the template, or lacks Path") {
+        CHECK(load_error(one_function(R"(      Events:
+        A:
+          Type: Api
+          Properties: {Path: /a, Method: GET, RestApiId: !Ref Missing}
+)")) == "template.yaml:9: RestApiId must be !Ref of an AWS::Serverless::Api resource of this "
+        "template");
+        CHECK(load_error(one_function(R"(      Events:
+        A:
+          Type: Api
+          Properties: {Method: GET}
+)")) == "template.yaml:7: event 'A' needs both Path and Method");
+        CHECK(load_error(one_function(R"(      Events:
+        A:
+          Type: HttpApi
+          Properties: {Path: /a, Method: GET, PayloadFormatVersion: '3.0'}
+)")) == "template.yaml:9: PayloadFormatVersion must be '1.0' or '2.0', not '3.0'");
+    }
+    SUBCASE("an invalid function name and a reserved variable") {
+        CHECK(load_error(one_function("      FunctionName: has space\n")) ==
+              "template.yaml:6: function name 'has space' may only contain letters, digits, '-' "
+              "and '_'");
+        CHECK(load_error(one_function(
+                  "      Environment:\n        Variables:\n          AWS_REGION: x\n")) ==
+              "template.yaml:8: environment variable AWS_REGION is reserved by Lambda and "
+              "cannot be set by a function");
+    }
+    SUBCASE("a CodeUri in S3, and no Resources") {
+        CHECK(load_error(one_function("      CodeUri: s3://bucket/code.zip\n")) ==
+              "template.yaml:6: CodeUri must be a local directory (lambda-local does not read S3 "
+              "locations)");
+        CHECK(load_error("AWSTemplateFormatVersion: '2010-09-09'\n") ==
+              "template.yaml: the template has no Resources");
+    }
+    SUBCASE("a schedule expression and Input that are not what EventBridge takes") {
+        CHECK(load_error(one_function(R"(      Events:
+        S:
+          Type: Schedule
+          Properties: {Schedule: every day}
+)")) == "template.yaml:9: Schedule must be 'rate(...)' or 'cron(...)', not 'every day'");
+        CHECK(load_error(one_function(R"(      Events:
+        S:
+          Type: Schedule
+          Properties:
+            Schedule: rate(1 hour)
+            Input: '{oops'
+)"))
+                  .starts_with("template.yaml:11: Input is not valid JSON: line 1, column 2"));
+    }
+}
+
+TEST_CASE(
+    "provided.al2023 with a bootstrap in its CodeUri and no .so handler is a custom runtime") {
+    ConfigDir dir;
+    dir.write("app/bootstrap", "#!/bin/sh\n");
+    Project project = load(dir, R"(Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: app
+      Handler: my.handler
+      Runtime: provided.al2023
+)");
+    REQUIRE(project.functions.size() == 1);
+    const FunctionSpec& spec = project.functions[0].spec;
+    CHECK(spec.bootstrap == dir.path() + "/app/bootstrap");
+    CHECK(spec.library.empty());
+    CHECK(spec.handler == "my.handler");
+    CHECK(spec.code_dir == dir.path() + "/app");
+}
+
+TEST_SUITE_END();
+
+} // namespace lambda_local::runtime::config

@@ -11,11 +11,28 @@ Runner add_invoke(CLI::App& app) {
     auto options = std::make_shared<runtime::InvokeOptions>();
     auto& o = *options;
     auto* sub = app.add_subcommand("invoke", "Run a function once, as Lambda would, and exit");
-    sub->add_option("-l,--library", o.function.library, "The handler library (.so)");
-    sub->add_option("-H,--handler", o.function.handler, "The handler symbol")
-        ->capture_default_str();
+    sub->add_option("function", o.function_ref,
+                    "A function of the template or serverless.yml (its name or logical id); "
+                    "optional when it has one");
+    sub->add_option("--template,--config", o.project_file,
+                    "A SAM template or serverless.yml (default: template.yaml, "
+                    "template.yml, serverless.yml or serverless.yaml here, without -l)");
+    sub->add_option("--parameter-overrides", o.parameter_overrides,
+                    "Template parameters: 'Key=Value Key2=Value2'");
+    sub->add_option("--stage", o.stage, "serverless.yml stage: ${opt:stage}, ${sls:stage}");
+    auto* library =
+        sub->add_option("-l,--library", o.function.library, "The handler library (.so)");
+    auto* handler =
+        sub->add_option("-H,--handler", o.function.handler,
+                        "The handler symbol (with --bootstrap: _HANDLER, default empty)")
+            ->capture_default_str();
     auto* abi = sub->add_option("--abi", "Handler ABI: auto, classic or native (default: auto)")
                     ->check(CLI::IsMember({"auto", "classic", "native"}));
+    sub->add_option("--bootstrap", o.function.bootstrap,
+                    "A custom runtime (provided.al2023): a directory holding an executable "
+                    "'bootstrap', served a Runtime API")
+        ->excludes(library)
+        ->excludes(abi);
     sub->add_option("--function-name", o.function.name,
                     "Function name (default: from the library's file name)");
     sub->add_option("--code-dir", o.function.code_dir,
@@ -26,7 +43,9 @@ Runner add_invoke(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--tmp-size", o.function.tmp_mb, "Size of /tmp in MB, 512 to 10240")
         ->capture_default_str();
-    sub->add_option("--region", o.function.region, "AWS region")->capture_default_str();
+    sub->add_option("--region", o.function.region,
+                    "AWS region (also a template's AWS::Region and serverless ${opt:region})")
+        ->capture_default_str();
     sub->add_option("--env", o.env, "Set a variable: KEY=VALUE (repeatable)")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -48,9 +67,19 @@ Runner add_invoke(CLI::App& app) {
     sub->footer("Exit status: 0 success, 1 function error (handler error, init error, timeout, "
                 "crash, out of memory), 2 usage or configuration error, 130 interrupted.");
 
-    return [options, sub, abi, event, data, no_sandbox]() {
+    return [options, sub, abi, event, data, no_sandbox, handler]() {
         auto& o = *options;
+        if (!o.function.bootstrap.empty() && handler->count() == 0) {
+            o.function.handler.clear(); // a custom runtime's _HANDLER is empty unless given
+        }
         o.function_name_given = sub->count("--function-name") > 0;
+        o.given.timeout = sub->count("--timeout") > 0;
+        o.given.memory = sub->count("--memory") > 0;
+        o.given.tmp = sub->count("--tmp-size") > 0;
+        o.given.region = sub->count("--region") > 0;
+        o.given.handler = handler->count() > 0;
+        o.given.abi = abi->count() > 0;
+        o.given.code_dir = sub->count("--code-dir") > 0;
         o.sandbox = no_sandbox->count() == 0;
         if (abi->count() > 0) {
             o.function.abi = *loaders::parse_abi(abi->as<std::string>());

@@ -116,7 +116,7 @@ void validate_function_variables(const EnvVars& variables) {
 }
 
 EnvVars build_lambda_environment(const FunctionSpec& spec, std::string_view log_stream_name,
-                                 const HostEnvironment& host) {
+                                 const HostEnvironment& host, std::string_view runtime_api) {
     EnvVars vars;
     if (host.inherit) {
         vars = host.variables;
@@ -133,6 +133,9 @@ EnvVars build_lambda_environment(const FunctionSpec& spec, std::string_view log_
     set(vars, "AWS_LAMBDA_LOG_STREAM_NAME", std::string(log_stream_name));
     set(vars, "LAMBDA_TASK_ROOT", root);
     set(vars, "LAMBDA_RUNTIME_DIR", "/var/runtime");
+    if (!runtime_api.empty()) {
+        set(vars, "AWS_LAMBDA_RUNTIME_API", std::string(runtime_api));
+    }
     set(vars, "LANG", "en_US.UTF-8");
     set(vars, "PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
     set(vars, "LD_LIBRARY_PATH",

@@ -30,8 +30,9 @@ void validate_function_variables(const EnvVars& variables);
 
 // The complete environment of an execution environment, in a stable order:
 // Lambda's reserved and unreserved variables (reference §7), the host's AWS
-// credentials when set, then the function's own variables.
+// credentials when set, then the function's own variables. `runtime_api` ("127.0.0.1:<port>"),
+// when given, is AWS_LAMBDA_RUNTIME_API: the Runtime API served for a custom runtime.
 EnvVars build_lambda_environment(const FunctionSpec& spec, std::string_view log_stream_name,
-                                 const HostEnvironment& host);
+                                 const HostEnvironment& host, std::string_view runtime_api = {});
 
 } // namespace lambda_local::runtime

@@ -1,7 +1,11 @@
 // Starting, talking to, and ending a worker process.
 #include "runtime/execution_environment.hpp"
 
+#include "runtime/execution_environment_detail.hpp"
+
 #include "runtime/report.hpp"
+#include "runtime/runtime_api/result.hpp"
+#include "runtime/runtime_api/server.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/ids.hpp"
 #include "runtime/worker_config.hpp"
@@ -24,12 +28,13 @@
 namespace lambda_local::runtime {
 namespace {
 
+using detail::elapsed_ms;
+using detail::k_memory_check_interval;
+using detail::meta_value;
 using nlohmann::json;
 
 // Lambda's limit for the init phase of an on-demand execution environment.
 constexpr auto k_init_limit = std::chrono::seconds(10);
-// How often the anonymous memory of a running environment is compared to its size.
-constexpr auto k_memory_check_interval = std::chrono::milliseconds(5);
 
 std::string executable_dir() {
     char path[PATH_MAX];
@@ -39,10 +44,6 @@ std::string executable_dir() {
     }
     std::string exe(path, static_cast<std::size_t>(n));
     return exe.substr(0, exe.rfind('/'));
-}
-
-double elapsed_ms(MonotonicClock::time_point since) {
-    return std::chrono::duration<double, std::milli>(MonotonicClock::now() - since).count();
 }
 
 std::string cgroup_name() {
@@ -87,7 +88,14 @@ ExecutionEnvironment::~ExecutionEnvironment() {
 
 void ExecutionEnvironment::spawn() {
     m_log_stream = new_log_stream_name(WallClock::now());
-    EnvVars vars = build_lambda_environment(m_spec, m_log_stream, m_options.host);
+    std::string runtime_api_address;
+    if (m_spec.is_bootstrap()) {
+        // Listening first: the runtime is told where, in AWS_LAMBDA_RUNTIME_API.
+        m_runtime_api = std::make_unique<runtime_api::Server>();
+        runtime_api_address = m_runtime_api->address();
+    }
+    EnvVars vars =
+        build_lambda_environment(m_spec, m_log_stream, m_options.host, runtime_api_address);
     std::vector<std::string> entries;
     entries.reserve(vars.size());
     for (const auto& [key, value] : vars) {
@@ -157,17 +165,21 @@ void ExecutionEnvironment::spawn() {
     }
     if (failed != 0) {
         m_cgroup.reset();
+        m_runtime_api.reset();
         throw Error("cannot start the worker " + worker + ": " + os_error("posix_spawn", failed));
     }
     m_worker_pid = pid;
     m_socket = std::move(ours);
     m_decoder = wire::FrameDecoder();
+    m_held_frame.reset();
+    m_runtime_pid = -1;
     if (m_cgroup && !m_cgroup->add(pid)) {
         m_notes.push_back("memory cgroup not joined: " + os_error("write cgroup.procs"));
     }
 
     WorkerConfig config;
     config.library = m_spec.library;
+    config.bootstrap = m_spec.bootstrap;
     config.handler = m_spec.handler;
     config.abi = m_spec.abi;
     config.task_root = m_spec.code_dir;
@@ -189,14 +201,27 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
     Awaited awaited;
     char buffer[65536];
     for (;;) {
+        std::optional<wire::Frame> frame;
         try {
-            if (auto frame = m_decoder.next()) {
-                awaited.what = Wait::Frame;
-                awaited.frame = std::move(*frame);
-                return awaited;
-            }
+            frame = m_held_frame ? std::exchange(m_held_frame, std::nullopt) : m_decoder.next();
         } catch (const std::exception&) {
             awaited.what = Wait::Closed; // a corrupt stream: the worker died mid-frame
+            return awaited;
+        }
+        if (frame && frame->type == wire::MessageType::Spawned) {
+            m_init_pid = meta_value(frame->meta, "init_pid", -1);
+            continue;
+        }
+        // A runtime's answer counts before what came with it (its Exited, when it answered
+        // and ended at once).
+        if (m_runtime_api && m_runtime_api->state().has_notices()) {
+            m_held_frame = std::move(frame);
+            awaited.what = Wait::RuntimeApi;
+            return awaited;
+        }
+        if (frame) {
+            awaited.what = Wait::Frame;
+            awaited.frame = std::move(*frame);
             return awaited;
         }
         // Rounded up: a deadline must never fire early.
@@ -220,15 +245,28 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
                 wait_ms,
                 std::chrono::ceil<std::chrono::milliseconds>(m_next_memory_check - now).count());
         }
-        pollfd fds[2] = {{m_socket.get(), POLLIN, 0}, {m_options.cancel_fd, POLLIN, 0}};
-        int ready = ::poll(fds, m_options.cancel_fd >= 0 ? 2 : 1,
-                           static_cast<int>(std::min<long long>(wait_ms, INT_MAX)));
+        pollfd fds[3] = {{m_socket.get(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+        nfds_t count = 1;
+        int cancel = -1;
+        int api = -1;
+        if (m_options.cancel_fd >= 0) {
+            cancel = static_cast<int>(count);
+            fds[count++].fd = m_options.cancel_fd;
+        }
+        if (m_runtime_api) {
+            api = static_cast<int>(count);
+            fds[count++].fd = m_runtime_api->notify_fd();
+        }
+        int ready = ::poll(fds, count, static_cast<int>(std::min<long long>(wait_ms, INT_MAX)));
         if (ready < 0 && errno == EINTR) {
             continue;
         }
-        if (m_options.cancel_fd >= 0 && (fds[1].revents & POLLIN)) {
+        if (cancel >= 0 && (fds[cancel].revents & POLLIN)) {
             awaited.what = Wait::Cancelled;
             return awaited;
+        }
+        if (api >= 0 && (fds[api].revents & POLLIN)) {
+            m_runtime_api->clear_notify(); // the notices are looked at above
         }
         if (ready <= 0 || !(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             continue;
@@ -252,19 +290,37 @@ bool ExecutionEnvironment::start(InvocationResult& result, const std::string& re
     m_next_memory_check = begin + k_memory_check_interval;
     for (;;) {
         Awaited awaited = await_frame(deadline);
+        if (awaited.what == Wait::RuntimeApi) {
+            for (const runtime_api::Notice& notice : m_runtime_api->state().take_notices()) {
+                if (notice.kind == runtime_api::Notice::Kind::Ready) {
+                    result.init_duration_ms = elapsed_ms(begin, notice.at);
+                    measure_runtime_memory();
+                    return true;
+                }
+                if (notice.kind == runtime_api::Notice::Kind::InitError) {
+                    runtime_api::apply_init_error(notice, result);
+                    result.init_duration_ms = elapsed_ms(begin, notice.at);
+                    shutdown();
+                    return false;
+                }
+            }
+            continue;
+        }
         if (awaited.what == Wait::Frame) {
             const wire::Frame& frame = awaited.frame;
             json meta = json::parse(frame.meta, nullptr, false);
-            if (frame.type == wire::MessageType::Spawned) {
-                m_init_pid = meta.value("init_pid", -1);
-                continue;
+            if (!meta.is_object()) {
+                meta = json::object();
             }
             if (frame.type == wire::MessageType::Ready) {
-                result.init_duration_ms = meta.value("init_duration_us", 0.0) / 1000.0;
-                m_peak_rss_kib = meta.value("peak_rss_kib", std::int64_t{0});
                 for (const auto& note : meta.value("sandbox_notes", json::array())) {
                     m_notes.push_back(note.get<std::string>());
                 }
+                if (m_runtime_api) {
+                    continue; // the bootstrap is starting: init ends at its first /next
+                }
+                result.init_duration_ms = meta.value("init_duration_us", 0.0) / 1000.0;
+                m_peak_rss_kib = meta.value("peak_rss_kib", std::int64_t{0});
                 return true;
             }
             if (frame.type == wire::MessageType::InitError) {
@@ -342,11 +398,17 @@ void ExecutionEnvironment::runtime_exited(InvocationResult& result, const std::s
 
 InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) {
     InvocationResult result;
+    if (warm() && m_runtime_api && runtime_gone()) {
+        shutdown(); // the runtime ended after its last answer: this invocation starts anew
+    }
     result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
     if (!warm() && !start(result, request.request_id)) {
         result.max_memory_used_mb =
             std::max(result.max_memory_used_mb, memory_used_mb(m_peak_rss_kib));
         return result;
+    }
+    if (m_runtime_api) {
+        return invoke_runtime(request, std::move(result));
     }
     auto timeout = std::chrono::duration_cast<MonotonicClock::duration>(
         std::chrono::duration<double>(m_spec.timeout_s));
@@ -391,24 +453,29 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
             return result;
         }
         result.duration_ms = elapsed_ms(begin);
-        if (awaited.what == Wait::Timeout) {
-            shutdown();
-            std::string message =
-                timeout_message(iso8601(WallClock::now()), request.request_id, m_spec.timeout_s);
-            result.status = InvocationStatus::Timeout;
-            result.error_type = "Sandbox.Timedout";
-            result.payload = timeout_payload(message);
-            result.log_lines.push_back(message);
-            return result;
-        }
-        if (awaited.what == Wait::Cancelled) {
-            shutdown();
-            result.status = InvocationStatus::Cancelled;
-            return result;
-        }
-        runtime_exited(result, request.request_id, std::nullopt, awaited.what == Wait::OutOfMemory);
+        abandoned(result, request, awaited.what);
         return result;
     }
+}
+
+void ExecutionEnvironment::abandoned(InvocationResult& result, const InvocationRequest& request,
+                                     Wait what) {
+    if (what == Wait::Timeout) {
+        shutdown();
+        std::string message =
+            timeout_message(iso8601(WallClock::now()), request.request_id, m_spec.timeout_s);
+        result.status = InvocationStatus::Timeout;
+        result.error_type = "Sandbox.Timedout";
+        result.payload = timeout_payload(message);
+        result.log_lines.push_back(message);
+        return;
+    }
+    if (what == Wait::Cancelled) {
+        shutdown();
+        result.status = InvocationStatus::Cancelled;
+        return;
+    }
+    runtime_exited(result, request.request_id, std::nullopt, what == Wait::OutOfMemory);
 }
 
 void ExecutionEnvironment::shutdown() {
@@ -428,8 +495,25 @@ void ExecutionEnvironment::shutdown() {
     }
     m_worker_pid = -1;
     m_init_pid = -1;
+    m_runtime_pid = -1;
     m_socket.reset();
     m_cgroup.reset();
+    m_held_frame.reset();
+    // After the runtime is gone: its connections are closed, and a waiting /next ends.
+    m_runtime_api.reset();
+}
+
+bool ExecutionEnvironment::idle_worker_alive() const {
+    if (!warm()) {
+        return false;
+    }
+    // An idle worker sends nothing: a readable socket means an Exited frame or a hang-up.
+    pollfd fd{m_socket.get(), POLLIN, 0};
+    return ::poll(&fd, 1, 0) == 0;
+}
+
+bool ExecutionEnvironment::start_now(InvocationResult& result) {
+    return warm() || start(result, new_request_id());
 }
 
 } // namespace lambda_local::runtime

@@ -13,10 +13,15 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace lambda_local::runtime {
+
+namespace runtime_api {
+class Server;
+}
 
 // How execution environments are started.
 struct EnvironmentOptions {
@@ -35,6 +40,11 @@ std::string find_worker_executable();
 // invocation, reused while warm, one invocation at a time, and discarded after
 // a timeout, crash or out-of-memory.
 //
+// For a custom runtime (FunctionSpec::bootstrap) the worker execs the bootstrap, and the
+// environment serves it a Runtime API on 127.0.0.1 (runtime/runtime_api/): init ends at the
+// runtime's first /next, and each invocation is handed to /next and ended by /response or
+// /error. A runtime that ends between invocations makes the next invocation a cold start.
+//
 // The worker ends with the thread that started it (PR_SET_PDEATHSIG follows the
 // spawning thread, not the process): start environments from threads that
 // outlive them, such as the main thread or a pool's long-lived threads.
@@ -51,13 +61,19 @@ class ExecutionEnvironment {
 
     // True when the next invocation reuses this environment's worker.
     bool warm() const { return m_worker_pid > 0; }
+    // False when a warm environment's worker has ended while idle (killed from outside, or
+    // because the thread that started it ended): its next invocation would fail.
+    bool idle_worker_alive() const;
+    // Starts the environment and runs its init now (`serve --warm`), unless it is warm already.
+    // Returns false, with the failure in `result`, when it cannot start.
+    bool start_now(InvocationResult& result);
     // What the sandbox does not enforce on this machine (known once started).
     const std::vector<std::string>& sandbox_notes() const { return m_notes; }
     // Ends the environment: all its processes killed and reaped, its /tmp gone.
     void shutdown();
 
   private:
-    enum class Wait { Frame, Timeout, Closed, Cancelled, OutOfMemory };
+    enum class Wait { Frame, Timeout, Closed, Cancelled, OutOfMemory, RuntimeApi };
     struct Awaited {
         Wait what = Wait::Closed;
         wire::Frame frame;
@@ -66,7 +82,18 @@ class ExecutionEnvironment {
     // Starts the worker and runs init; fills `result` and returns false on failure.
     bool start(InvocationResult& result, const std::string& request_id);
     void spawn();
+    // The next frame from the worker, or (custom runtimes) Notices waiting in the Runtime API,
+    // which come before a frame read with them; Spawned frames are taken here.
     Awaited await_frame(MonotonicClock::time_point deadline);
+    // A custom runtime's invocation: handed to /next, ended by /response or /error.
+    InvocationResult invoke_runtime(const InvocationRequest& request, InvocationResult result);
+    // Fills `result` for an invocation that ended without an answer: timeout, Ctrl-C, a
+    // lost worker or out-of-memory.
+    void abandoned(InvocationResult& result, const InvocationRequest& request, Wait what);
+    // True when a warm custom runtime has ended since its last invocation.
+    bool runtime_gone();
+    // Updates m_peak_rss_kib from the custom runtime's own peak resident set (VmHWM).
+    void measure_runtime_memory();
     // Classifies the end of the handler process (Exited frame, lost worker, or
     // killed here for its memory), and ends the environment.
     void runtime_exited(InvocationResult& result, const std::string& request_id,
@@ -82,6 +109,9 @@ class ExecutionEnvironment {
     std::unique_ptr<Cgroup> m_cgroup;
     std::int64_t m_oom_kills_at_start = 0;
     wire::FrameDecoder m_decoder;
+    std::optional<wire::Frame> m_held_frame;            // read along with a Runtime API notice
+    std::unique_ptr<runtime_api::Server> m_runtime_api; // a custom runtime's, while it lives
+    pid_t m_runtime_pid = -1;                           // the bootstrap process, as seen here
     std::vector<std::string> m_notes;
     std::int64_t m_peak_rss_kib = 0;
     MonotonicClock::time_point m_next_memory_check; // the next look at anonymous memory

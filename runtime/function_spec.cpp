@@ -4,6 +4,7 @@
 #include "runtime/util/error.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace lambda_local::runtime {
 namespace {
@@ -30,6 +31,9 @@ std::string FunctionSpec::log_group_name() const {
 }
 
 std::string FunctionSpec::handler_string() const {
+    if (is_bootstrap()) {
+        return handler;
+    }
     auto slash = library.rfind('/');
     return (slash == std::string::npos ? library : library.substr(slash + 1)) + ":" + handler;
 }
@@ -60,7 +64,40 @@ std::string function_name_from_library(std::string_view path) {
     return name.substr(0, 64);
 }
 
+std::string function_name_from_directory(std::string_view path) {
+    while (path.size() > 1 && path.back() == '/') {
+        path.remove_suffix(1);
+    }
+    auto slash = path.rfind('/');
+    std::string_view dir = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    std::string name;
+    for (char c : dir) {
+        name += is_name_char(c) ? c : '-';
+    }
+    if (name.empty() || name == "-" || name == "--") {
+        name = "function"; // "/", "." or ".."
+    }
+    return name.substr(0, 64);
+}
+
+std::string bootstrap_executable(std::string_view path) {
+    namespace fs = std::filesystem;
+    fs::path given = fs::absolute(fs::path(path)).lexically_normal();
+    std::error_code error;
+    if (fs::is_regular_file(given, error)) {
+        return given.string();
+    }
+    if (given.has_filename()) {
+        return (given / "bootstrap").string();
+    }
+    return given.string() + "bootstrap"; // "dir/" normalizes to a trailing separator
+}
+
 void validate(const FunctionSpec& spec) {
+    if (!spec.library.empty() && !spec.bootstrap.empty()) {
+        throw Error("a function is either a library (" + spec.library + ") or a bootstrap (" +
+                    spec.bootstrap + "), not both");
+    }
     if (spec.name.empty() || spec.name.size() > 64) {
         throw Error("function name '" + spec.name + "' must be 1 to 64 characters");
     }
@@ -82,7 +119,7 @@ void validate(const FunctionSpec& spec) {
         throw Error("ephemeral storage " + std::to_string(spec.tmp_mb) +
                     " MB is outside Lambda's range of 512 to 10240 MB");
     }
-    if (spec.handler.empty()) {
+    if (spec.handler.empty() && !spec.is_bootstrap()) {
         throw Error("the handler symbol is empty");
     }
 }

@@ -21,10 +21,12 @@ inline constexpr int k_max_tmp_mb = 10240;
 inline constexpr const char* k_account_id = "123456789012";
 
 // One function: what to load, the limits Lambda would enforce, and its environment.
+// A function is either a library (`library`) or a custom runtime (`bootstrap`).
 struct FunctionSpec {
-    std::string name;    // Lambda's function name
-    std::string library; // absolute path of the .so
-    std::string handler = "handle";
+    std::string name;      // Lambda's function name
+    std::string library;   // absolute path of the .so
+    std::string bootstrap; // a custom runtime (provided.al2023): absolute path of its executable
+    std::string handler = "handle"; // the symbol; for a bootstrap, _HANDLER as given (may be empty)
     loaders::Abi abi = loaders::Abi::Auto;
     std::string code_dir; // the task root; the library's directory by default
     double timeout_s = 3;
@@ -37,15 +39,25 @@ struct FunctionSpec {
     std::string arn() const;
     // "/aws/lambda/<name>"
     std::string log_group_name() const;
-    // The handler string Lambda shows in _HANDLER: "<library file>:<symbol>".
+    // The handler string Lambda shows in _HANDLER: "<library file>:<symbol>"; for a
+    // bootstrap, `handler` as configured.
     std::string handler_string() const;
+    // True for a custom runtime: a `bootstrap` speaking the Runtime API.
+    bool is_bootstrap() const { return !bootstrap.empty(); }
 };
 
 // A function name from a library path: "build/libhello_c.so" → "hello_c".
 std::string function_name_from_library(std::string_view path);
 
+// A function name from a directory: "build/samples/bootstrap-cpp" → "bootstrap-cpp".
+std::string function_name_from_directory(std::string_view path);
+
+// The absolute path of a custom runtime's executable, from `--bootstrap PATH`: PATH/bootstrap
+// when PATH is a directory or does not exist, PATH itself when it is a file.
+std::string bootstrap_executable(std::string_view path);
+
 // Throws lambda_local::Error when a setting is outside Lambda's limits or the
-// name is not a valid function name.
+// name is not a valid function name, or when both a library and a bootstrap are given.
 void validate(const FunctionSpec& spec);
 
 } // namespace lambda_local::runtime

@@ -10,9 +10,11 @@ namespace lambda_local::runtime {
 
 // What the caller asks of one invocation.
 struct InvocationRequest {
-    std::string request_id; // a UUID
-    std::string event;      // JSON text
-    std::string trace_id;   // the X-Ray header; generated when empty
+    std::string request_id;       // a UUID
+    std::string event;            // JSON text
+    std::string trace_id;         // the X-Ray header; generated when empty
+    std::string client_context;   // the caller's client context JSON (Invoke API), or empty
+    std::string cognito_identity; // the caller's Cognito identity JSON, or empty
 };
 
 // How an invocation ended.

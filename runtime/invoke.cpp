@@ -1,6 +1,7 @@
 // The `invoke` command's work: resolve the function, run it once, print as Lambda logs.
 #include "runtime/invoke.hpp"
 
+#include "runtime/config/project.hpp"
 #include "runtime/env_files.hpp"
 #include "runtime/environment.hpp"
 #include "runtime/execution_environment.hpp"
@@ -49,22 +50,114 @@ void merge(EnvVars& into, const EnvVars& from) {
     }
 }
 
+std::string absolute_path(const std::string& path) {
+    return std::filesystem::absolute(path).lexically_normal().string();
+}
+
+// The function that -l/--library (or --bootstrap) and the flags describe.
+FunctionSpec flags_function(const InvokeOptions& options) {
+    if (!options.project_file.empty()) {
+        throw Error("-l/--library (or --bootstrap) and --template name two different "
+                    "functions: give one");
+    }
+    if (!options.function_ref.empty()) {
+        throw Error("a function name ('" + options.function_ref +
+                    "') selects a function of a template or serverless.yml; with "
+                    "-l/--library, name the function with --function-name");
+    }
+    if (!options.parameter_overrides.empty() || !options.stage.empty()) {
+        throw Error("--parameter-overrides and --stage apply to a template or serverless.yml, "
+                    "not to -l/--library");
+    }
+    FunctionSpec spec = options.function;
+    if (spec.is_bootstrap()) {
+        spec.bootstrap = bootstrap_executable(spec.bootstrap);
+    }
+    // The code's file: the library, or a custom runtime's bootstrap.
+    std::filesystem::path library =
+        std::filesystem::absolute(spec.is_bootstrap() ? spec.bootstrap : spec.library)
+            .lexically_normal();
+    if (!spec.is_bootstrap()) {
+        spec.library = library.string();
+    }
+    spec.code_dir =
+        spec.code_dir.empty() ? library.parent_path().string() : absolute_path(spec.code_dir);
+    if (!options.function_name_given) {
+        spec.name = spec.is_bootstrap()
+                        ? function_name_from_directory(library.parent_path().string())
+                        : function_name_from_library(spec.library);
+    }
+    return spec;
+}
+
+// The function of a project file, with the settings the command line gave over its own.
+config::FunctionConfig project_function(const InvokeOptions& options) {
+    std::string file = options.project_file;
+    if (file.empty()) {
+        file = config::find_project_file(".");
+    }
+    if (file.empty()) {
+        throw Error(options.function_ref.empty()
+                        ? "no function given: name its library with -l/--library PATH (or a "
+                          "custom runtime with --bootstrap DIR), or a template with --template "
+                          "FILE (there is no template.yaml, template.yml, serverless.yml or "
+                          "serverless.yaml here)"
+                        : "no template.yaml, template.yml, serverless.yml or serverless.yaml "
+                          "here to find function '" +
+                              options.function_ref + "' in: name one with --template FILE");
+    }
+    config::ProjectOptions project_options;
+    project_options.parameter_overrides =
+        config::parse_parameter_overrides(options.parameter_overrides);
+    if (!options.stage.empty()) {
+        project_options.opt["stage"] = options.stage;
+    }
+    if (options.given.region) {
+        project_options.opt["region"] = options.function.region;
+    }
+    config::Project project = config::load_project(file, project_options);
+    config::FunctionConfig function = config::select_function(project, options.function_ref);
+    FunctionSpec& spec = function.spec;
+    const FunctionSpec& flags = options.function;
+    if (options.function_name_given) {
+        spec.name = flags.name;
+    }
+    if (options.given.timeout) {
+        spec.timeout_s = flags.timeout_s;
+    }
+    if (options.given.memory) {
+        spec.memory_mb = flags.memory_mb;
+    }
+    if (options.given.tmp) {
+        spec.tmp_mb = flags.tmp_mb;
+    }
+    if (options.given.region) {
+        spec.region = flags.region;
+    }
+    if (options.given.handler) {
+        spec.handler = flags.handler;
+    }
+    if (options.given.abi) {
+        spec.abi = flags.abi;
+    }
+    if (options.given.code_dir) {
+        spec.code_dir = absolute_path(flags.code_dir);
+    }
+    return function;
+}
+
 } // namespace
 
 FunctionSpec resolve_function(const InvokeOptions& options) {
-    FunctionSpec spec = options.function;
-    if (spec.library.empty()) {
-        throw Error("no function given: name its library with -l/--library PATH");
-    }
-    std::filesystem::path library = std::filesystem::absolute(spec.library).lexically_normal();
-    spec.library = library.string();
-    if (spec.code_dir.empty()) {
-        spec.code_dir = library.parent_path().string();
+    FunctionSpec spec;
+    std::string env_vars_section; // the --env-vars object that applies to this function
+    if (!options.function.library.empty() || options.function.is_bootstrap()) {
+        spec = flags_function(options);
+        env_vars_section = spec.name;
     } else {
-        spec.code_dir = std::filesystem::absolute(spec.code_dir).lexically_normal().string();
-    }
-    if (!options.function_name_given) {
-        spec.name = function_name_from_library(spec.library);
+        config::FunctionConfig function = project_function(options);
+        spec = std::move(function.spec);
+        env_vars_section = function.logical_id;
     }
     validate(spec);
     EnvVars variables = spec.environment;
@@ -72,7 +165,7 @@ FunctionSpec resolve_function(const InvokeOptions& options) {
         merge(variables, read_dotenv_file(options.env_file));
     }
     if (!options.env_vars_file.empty()) {
-        merge(variables, read_sam_env_vars_file(options.env_vars_file, spec.name));
+        merge(variables, read_sam_env_vars_file(options.env_vars_file, env_vars_section));
     }
     for (const auto& assignment : options.env) {
         merge(variables, {parse_env_assignment(assignment)});

@@ -15,21 +15,42 @@ inline constexpr int k_exit_function_error = 1;
 inline constexpr int k_exit_usage = 2;
 inline constexpr int k_exit_interrupted = 130;
 
+// Which of the function's settings the command line gave: they override a project's values.
+struct GivenSettings {
+    bool timeout = false;
+    bool memory = false;
+    bool tmp = false;
+    bool region = false;
+    bool handler = false;
+    bool abi = false;
+    bool code_dir = false;
+};
+
 // Everything `invoke` is told, before it is resolved into a FunctionSpec.
 struct InvokeOptions {
     FunctionSpec function; // library, handler, limits as given
     bool function_name_given = false;
-    std::string env_vars_file;    // SAM's JSON shape
-    std::string env_file;         // dotenv
-    std::vector<std::string> env; // KEY=VALUE, in order
+    GivenSettings given;
+    // Without a library: a function of a project file (template.yaml, serverless.yml), named
+    // by its name or logical id ("" for a project's only function).
+    std::string function_ref;
+    std::string project_file;        // --template/--config; "" looks in the working directory
+    std::string parameter_overrides; // SAM's "Key=Value Key2=Value2"
+    std::string stage;               // serverless ${opt:stage} (--region gives ${opt:region})
+    std::string env_vars_file;       // SAM's JSON shape
+    std::string env_file;            // dotenv
+    std::vector<std::string> env;    // KEY=VALUE, in order
     bool inherit_env = false;
     EventSource event;
     bool quiet = false; // only the handler's own output on stderr
     bool sandbox = true;
 };
 
-// The function to run: absolute paths, a name, and its variables merged from the
-// env file, the env-vars file and --env (later ones win). Throws lambda_local::Error.
+// The function to run: from the library and flags, or from a project file (the one given, else
+// template.yaml, template.yml, serverless.yml or serverless.yaml in the working directory) with
+// the flags given on the command line overriding its settings. Absolute paths, a name, and its
+// variables: the project's, then the env file, the env-vars file (its section for the
+// function's logical id) and --env (later ones win). Throws lambda_local::Error.
 FunctionSpec resolve_function(const InvokeOptions& options);
 
 // Runs the invocation: START, the handler's output, END and REPORT on stderr, the

@@ -14,6 +14,9 @@
 //   worker → supervisor  Result  meta: {"ok", "duration_us", "peak_rss_kib"} and, when ok
 //                                is false, {"errorType", "errorMessage"}; body: the payload
 //   worker → supervisor  Exited  meta: {"wait_status"}: the handler process ended
+// For a custom runtime (WorkerConfig::bootstrap) the handler process sends Ready (sandbox
+// notes only) just before it execs the bootstrap, InitError when that exec fails, and no
+// Invoke or Result ever passes: invocations go through the Runtime API.
 // Closing the supervisor's end tells the worker to stop.
 #pragma once
 

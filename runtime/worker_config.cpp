@@ -9,6 +9,7 @@ nlohmann::json to_json(const WorkerConfig& config) {
     return {
         {"library", config.library},
         {"handler", config.handler},
+        {"bootstrap", config.bootstrap},
         {"abi", loaders::to_string(config.abi)},
         {"task_root", config.task_root},
         {"tmp_mb", config.tmp_mb},
@@ -30,6 +31,7 @@ WorkerConfig worker_config_from_json(const nlohmann::json& json) {
         WorkerConfig config;
         config.library = json.at("library").get<std::string>();
         config.handler = json.at("handler").get<std::string>();
+        config.bootstrap = json.at("bootstrap").get<std::string>();
         auto abi = loaders::parse_abi(json.at("abi").get<std::string>());
         if (!abi) {
             throw std::runtime_error("worker configuration: unknown abi '" +

@@ -28,8 +28,9 @@ struct SandboxSettings {
 
 // The function as the worker sees it: what to load and the context it reports.
 struct WorkerConfig {
-    std::string library; // absolute path of the .so
-    std::string handler; // exported symbol
+    std::string library;   // absolute path of the .so
+    std::string handler;   // exported symbol
+    std::string bootstrap; // a custom runtime to exec instead of loading a library (absolute)
     loaders::Abi abi = loaders::Abi::Auto;
     std::string task_root; // working directory and LAMBDA_TASK_ROOT
     int tmp_mb = 512;

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -64,14 +65,49 @@ void wait_for_close(int fd) {
     }
 }
 
-// What to do about code the sandbox user may not read.
-std::string unreadable_hint(const SandboxState& state) {
+// What to do about code the sandbox user may not read (`what`: the library or the bootstrap).
+std::string unreadable_hint(const SandboxState& state, const char* what = "the library") {
     if (!state.sandbox_user) {
         return {};
     }
     return " (the handler runs as the sandbox user, uid " + std::to_string(k_sandbox_uid) +
-           ": make the code directory, its parents and the library readable by others, "
-           "e.g. chmod o+rx)";
+           ": make the code directory, its parents and " + what +
+           " readable by others, e.g. chmod o+rx)";
+}
+
+// Go's words for an errno, as the runtime interface emulator prints them: "permission denied".
+std::string go_error_text(int error) {
+    std::string text = std::strerror(error);
+    if (!text.empty()) {
+        text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    }
+    return text;
+}
+
+// A custom runtime: the handler process becomes the bootstrap (same pid, sandbox and limits).
+// The sandbox notes go first, as a Ready frame; init ends when the runtime first calls
+// /next on the Runtime API, which the supervisor serves. Returns only when exec fails.
+void exec_bootstrap(int fd, const WorkerConfig& config, const SandboxState& state) {
+    send(fd, wire::MessageType::Ready,
+         {{"init_duration_us", 0}, {"peak_rss_kib", 0}, {"sandbox_notes", state.notes}});
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    std::signal(SIGPIPE, SIG_DFL); // the worker ignores it; a runtime starts with the default
+    std::string path = config.bootstrap;
+    char* argv[] = {path.data(), nullptr};
+    ::execv(path.c_str(), argv);
+    int error = errno;
+    std::string message;
+    if (::access(path.c_str(), F_OK) != 0) {
+        message = "Couldn't find valid bootstrap(s): [" + path + "]";
+    } else {
+        // ENOENT here is a missing interpreter (#!), ENOEXEC not a program at all.
+        message = "fork/exec " + path + ": " + go_error_text(error);
+        if (error == EACCES) {
+            message += unreadable_hint(state, "the bootstrap");
+        }
+    }
+    send(fd, wire::MessageType::InitError,
+         {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", message}});
 }
 
 // The handler process: sandbox user, load and init, then one invocation at a time.
@@ -86,6 +122,20 @@ std::string unreadable_hint(const SandboxState& state) {
         if (::getppid() != reaper) {
             std::_Exit(1);
         }
+    }
+    if (!refused.empty() && !config.bootstrap.empty()) {
+        if (refused.find("Permission denied") != std::string::npos) {
+            refused += unreadable_hint(state, "the bootstrap");
+        }
+        send(fd, wire::MessageType::InitError,
+             {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", refused}});
+        wait_for_close(fd);
+        std::_Exit(0);
+    }
+    if (!config.bootstrap.empty()) {
+        exec_bootstrap(fd, config, state);
+        wait_for_close(fd);
+        std::_Exit(0);
     }
     if (!refused.empty()) {
         // A missing library usually means a missing directory too: name the

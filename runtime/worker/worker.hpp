@@ -7,7 +7,8 @@ namespace lambda_local::worker {
 // `socket_fd`; returns the worker's exit status. The worker enters the sandbox,
 // forks the environment's first process (pid 1 of its pid namespace, which only
 // reaps), and that forks the handler process, which loads the handler and serves
-// invocations until the supervisor closes the socket.
+// invocations until the supervisor closes the socket, or, for a custom runtime, execs its
+// bootstrap, which takes its invocations from the Runtime API the supervisor serves.
 int run_worker(int socket_fd);
 
 } // namespace lambda_local::worker

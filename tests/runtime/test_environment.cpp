@@ -135,6 +135,21 @@ TEST_CASE("_HANDLER is the library file and the symbol") {
     CHECK(value_of(vars, "_HANDLER") == "libecho_cpp.so:whoami");
 }
 
+TEST_CASE("a custom runtime gets AWS_LAMBDA_RUNTIME_API, its _HANDLER, and no AWS_EXECUTION_ENV") {
+    FunctionSpec spec = sample_spec();
+    spec.library.clear();
+    spec.bootstrap = "/srv/fn/bootstrap";
+    spec.handler = "my.handler";
+    EnvVars vars = build_lambda_environment(spec, k_stream, {}, "127.0.0.1:40123");
+    CHECK(value_of(vars, "AWS_LAMBDA_RUNTIME_API") == "127.0.0.1:40123");
+    CHECK(value_of(vars, "_HANDLER") == "my.handler");
+    CHECK_FALSE(value_of(vars, "AWS_EXECUTION_ENV").has_value());
+    // A library is served no Runtime API.
+    CHECK_FALSE(
+        value_of(build_lambda_environment(sample_spec(), k_stream, {}), "AWS_LAMBDA_RUNTIME_API")
+            .has_value());
+}
+
 TEST_CASE("the function's variables come last and change nothing reserved") {
     FunctionSpec spec = sample_spec();
     spec.environment = {{"TABLE_NAME", "orders"}, {"DEBUG", "1"}, {"EMPTY", ""}};

@@ -184,4 +184,41 @@ TEST_CASE("the handler symbol may not be empty") {
     CHECK(validation_error(spec) == "the handler symbol is empty");
 }
 
+TEST_CASE("a custom runtime is named after its directory and runs its bootstrap") {
+    CHECK(function_name_from_directory("build/samples/bootstrap-cpp") == "bootstrap-cpp");
+    CHECK(function_name_from_directory("/srv/my.fn/") == "my-fn");
+    CHECK(function_name_from_directory("/") == "function");
+    CHECK(function_name_from_directory(std::string(80, 'd')) == std::string(64, 'd'));
+    // A directory (existing or not) gets /bootstrap; an existing file is taken as it is.
+    CHECK(bootstrap_executable("/srv/fn") == "/srv/fn/bootstrap");
+    CHECK(bootstrap_executable("/srv/fn/") == "/srv/fn/bootstrap");
+    CHECK(bootstrap_executable("/srv/a/../fn") == "/srv/fn/bootstrap");
+    CHECK(bootstrap_executable(LL_SOURCE_DIR "/samples/bootstrap-script/bootstrap") == LL_SOURCE_DIR
+          "/samples/bootstrap-script/bootstrap");
+    CHECK(bootstrap_executable(LL_SOURCE_DIR "/samples/bootstrap-script") == LL_SOURCE_DIR
+          "/samples/bootstrap-script/bootstrap");
+}
+
+TEST_CASE("a custom runtime's handler is _HANDLER as given, and may be empty") {
+    FunctionSpec spec = valid_spec();
+    spec.library.clear();
+    spec.bootstrap = "/srv/fn/bootstrap";
+    CHECK(spec.is_bootstrap());
+    spec.handler = "my.handler";
+    CHECK(spec.handler_string() == "my.handler");
+    spec.handler.clear();
+    CHECK(spec.handler_string() == "");
+    CHECK(validation_error(spec) == "");
+    SUBCASE("a library's handler may not be empty") {
+        spec.bootstrap.clear();
+        spec.library = "/srv/build/libhello_c.so";
+        CHECK(validation_error(spec) == "the handler symbol is empty");
+    }
+    SUBCASE("not both a library and a bootstrap") {
+        spec.library = "/srv/build/libhello_c.so";
+        CHECK(validation_error(spec) == "a function is either a library (/srv/build/libhello_c.so) "
+                                        "or a bootstrap (/srv/fn/bootstrap), not both");
+    }
+}
+
 TEST_SUITE_END();

@@ -56,11 +56,16 @@ TEST_CASE("a configuration survives to_json and back") {
     SUBCASE("the defaults") {
         config = WorkerConfig();
     }
+    SUBCASE("a custom runtime") {
+        config.library.clear();
+        config.bootstrap = "/srv/build/samples/bootstrap-cpp/bootstrap";
+    }
 
     // Through the text of the frame, as the worker receives it.
     WorkerConfig back = worker_config_from_json(json::parse(to_json(config).dump()));
     CHECK(back.library == config.library);
     CHECK(back.handler == config.handler);
+    CHECK(back.bootstrap == config.bootstrap);
     CHECK(back.abi == config.abi);
     CHECK(back.task_root == config.task_root);
     CHECK(back.tmp_mb == config.tmp_mb);
@@ -85,8 +90,8 @@ TEST_CASE("the ABI is written by name") {
 }
 
 TEST_CASE("a missing key is a worker configuration error") {
-    for (const char* key : {"library", "handler", "abi", "task_root", "tmp_mb", "sandbox",
-                            "function_name", "function_version", "invoked_function_arn",
+    for (const char* key : {"library", "handler", "bootstrap", "abi", "task_root", "tmp_mb",
+                            "sandbox", "function_name", "function_version", "invoked_function_arn",
                             "memory_mb", "log_group_name", "log_stream_name"}) {
         CAPTURE(key);
         json config = to_json(sample_config());

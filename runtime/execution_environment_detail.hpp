@@ -1,0 +1,28 @@
+// Helpers shared by the two files of ExecutionEnvironment (the worker and the Runtime API).
+#pragma once
+
+#include "runtime/util/clock.hpp"
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace lambda_local::runtime::detail {
+
+// How often the anonymous memory of a running environment is compared to its size.
+inline constexpr auto k_memory_check_interval = std::chrono::milliseconds(5);
+
+// Milliseconds from `since` to `until`.
+inline double elapsed_ms(MonotonicClock::time_point since,
+                         MonotonicClock::time_point until = MonotonicClock::now()) {
+    return std::chrono::duration<double, std::milli>(until - since).count();
+}
+
+// The "<key>" of a frame's meta object, or `fallback` when the meta is not an object.
+template <typename T> T meta_value(const std::string& meta, const char* key, T fallback) {
+    nlohmann::json parsed = nlohmann::json::parse(meta, nullptr, false);
+    return parsed.is_object() ? parsed.value(key, fallback) : fallback;
+}
+
+} // namespace lambda_local::runtime::detail

@@ -1,0 +1,210 @@
+// The Runtime API's states, answers and error bodies (reference §6).
+#include "runtime/runtime_api/state.hpp"
+
+#include "runtime/report.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace lambda_local::runtime::runtime_api {
+namespace {
+
+Reply json_reply(int status, std::string body) {
+    return {status, {{"Content-Type", "application/json"}}, std::move(body)};
+}
+
+Reply accepted() {
+    return json_reply(202, R"({"status":"OK"})");
+}
+
+Reply invalid_request_id() {
+    return json_reply(400, error_payload("InvalidRequestID", "Invalid request ID", false));
+}
+
+Reply too_large() {
+    return json_reply(413, error_payload("RequestEntityTooLarge",
+                                         "Exceeded maximum allowed payload size (" +
+                                             std::to_string(k_max_payload) + " bytes).",
+                                         false));
+}
+
+Reply internal_server_error() {
+    return json_reply(500, error_payload("InternalServerError", "Internal Server Error", false));
+}
+
+} // namespace
+
+std::string posted_error_type(std::string_view header, std::string_view body,
+                              std::string_view fallback) {
+    auto parsed = nlohmann::json::parse(body, nullptr, false);
+    if (parsed.is_object()) {
+        auto type = parsed.find("errorType");
+        if (type != parsed.end() && type->is_string() && !type->get<std::string>().empty()) {
+            return type->get<std::string>();
+        }
+    }
+    return std::string(header.empty() ? fallback : header);
+}
+
+State::State(std::function<void()> notify) : m_notify(std::move(notify)) {}
+
+const char* State::name(Phase phase) {
+    switch (phase) {
+    case Phase::Started:
+        return "Started";
+    case Phase::InitError:
+        return "InitError";
+    case Phase::Ready:
+        return "Ready";
+    case Phase::ResponseSent:
+        return "RuntimeResponseSentState";
+    }
+    return "Unknown";
+}
+
+Reply State::forbidden(std::string_view to) const {
+    return json_reply(403, error_payload("InvalidStateTransition",
+                                         "State transition from " + std::string(name(m_phase)) +
+                                             " to " + std::string(to) +
+                                             " failed for runtime. Error: State transition is "
+                                             "not allowed",
+                                         false));
+}
+
+void State::queue(Notice notice) {
+    notice.at = MonotonicClock::now();
+    m_notices.push_back(std::move(notice));
+}
+
+Reply State::next() {
+    std::unique_lock lock(m_mutex);
+    if (m_closed) {
+        return internal_server_error();
+    }
+    if (m_phase == Phase::InitError) {
+        return forbidden("Ready");
+    }
+    bool init_done = m_phase == Phase::Started;
+    m_phase = Phase::Ready;
+    ++m_waiters;
+    queue({init_done ? Notice::Kind::Ready : Notice::Kind::Next, {}, {}, {}, {}});
+    lock.unlock();
+    if (m_notify) {
+        m_notify();
+    }
+    lock.lock();
+    m_invoked.wait(lock, [this] { return m_closed || m_pending.has_value(); });
+    --m_waiters;
+    if (m_closed) {
+        return internal_server_error();
+    }
+    Invocation invocation = std::move(*m_pending);
+    m_pending.reset();
+    m_in_flight = invocation.request_id;
+    Reply reply = json_reply(200, std::move(invocation.event));
+    reply.headers.emplace_back("Lambda-Runtime-Aws-Request-Id", invocation.request_id);
+    reply.headers.emplace_back("Lambda-Runtime-Deadline-Ms",
+                               std::to_string(invocation.deadline_ms));
+    reply.headers.emplace_back("Lambda-Runtime-Invoked-Function-Arn",
+                               invocation.invoked_function_arn);
+    if (!invocation.trace_id.empty()) {
+        reply.headers.emplace_back("Lambda-Runtime-Trace-Id", invocation.trace_id);
+    }
+    if (!invocation.client_context.empty()) {
+        reply.headers.emplace_back("Lambda-Runtime-Client-Context", invocation.client_context);
+    }
+    if (!invocation.cognito_identity.empty()) {
+        reply.headers.emplace_back("Lambda-Runtime-Cognito-Identity", invocation.cognito_identity);
+    }
+    return reply;
+}
+
+Reply State::answer(std::string_view request_id, std::string_view to, Notice notice,
+                    bool oversized) {
+    Reply reply;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_phase != Phase::Ready) {
+            return forbidden(to);
+        }
+        if (m_in_flight.empty() || request_id != m_in_flight) {
+            return invalid_request_id();
+        }
+        m_phase = Phase::ResponseSent;
+        m_in_flight.clear();
+        notice.request_id = std::string(request_id);
+        if (oversized) {
+            notice.kind = Notice::Kind::ResponseTooLarge;
+            notice.body.clear();
+            reply = too_large();
+        } else {
+            reply = accepted();
+        }
+        queue(std::move(notice));
+    }
+    if (m_notify) {
+        m_notify();
+    }
+    return reply;
+}
+
+Reply State::response(std::string_view request_id, Posted body) {
+    return answer(request_id, "InvocationResponse",
+                  {Notice::Kind::Response, {}, {}, std::move(body.bytes), {}}, body.too_large);
+}
+
+Reply State::error(std::string_view request_id, std::string_view error_type, Posted body) {
+    return answer(request_id, "InvocationErrorResponse",
+                  {Notice::Kind::Error, {}, std::string(error_type), std::move(body.bytes), {}},
+                  body.too_large);
+}
+
+Reply State::init_error(std::string_view error_type, Posted body) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_phase != Phase::Started) {
+            return forbidden("InitError");
+        }
+        if (body.too_large) {
+            return too_large();
+        }
+        m_phase = Phase::InitError;
+        queue({Notice::Kind::InitError, {}, std::string(error_type), std::move(body.bytes), {}});
+    }
+    if (m_notify) {
+        m_notify();
+    }
+    return accepted();
+}
+
+void State::invoke(Invocation invocation) {
+    {
+        std::lock_guard lock(m_mutex);
+        m_pending = std::move(invocation);
+    }
+    m_invoked.notify_all();
+}
+
+std::vector<Notice> State::take_notices() {
+    std::lock_guard lock(m_mutex);
+    return std::exchange(m_notices, {});
+}
+
+bool State::has_notices() const {
+    std::lock_guard lock(m_mutex);
+    return !m_notices.empty();
+}
+
+bool State::waiting() const {
+    std::lock_guard lock(m_mutex);
+    return m_waiters > 0 && !m_pending;
+}
+
+void State::close() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+    }
+    m_invoked.notify_all();
+}
+
+} // namespace lambda_local::runtime::runtime_api

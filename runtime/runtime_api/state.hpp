@@ -1,0 +1,130 @@
+// The Runtime API's state machine for one execution environment, without sockets.
+//
+// The runtime (a `bootstrap`) drives it through the four endpoints of reference §6; the
+// supervisor posts invocations into it and takes what the runtime did (Notices). States and
+// transitions follow the runtime interface emulator (RAPID): Started → Ready on the first
+// /next (init done); Ready → ResponseSent on /response or /error; ResponseSent → Ready on
+// the next /next; Started → InitError on /init/error. Anything else is 403
+// InvalidStateTransition; an answer for an id that is not the invocation in flight is 400
+// InvalidRequestID; a payload over 6291556 bytes is 413 RequestEntityTooLarge.
+#pragma once
+
+#include "runtime/util/clock.hpp"
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lambda_local::runtime::runtime_api {
+
+// Lambda's limit on what a runtime may post (a response, an error).
+inline constexpr std::size_t k_max_payload = 6291556;
+
+// One invocation as /next hands it to the runtime.
+struct Invocation {
+    std::string request_id;
+    std::string event;
+    std::int64_t deadline_ms = 0; // epoch ms
+    std::string invoked_function_arn;
+    std::string trace_id;
+    std::string client_context;   // a header only when not empty
+    std::string cognito_identity; // a header only when not empty
+};
+
+// An HTTP answer of the Runtime API to the runtime.
+struct Reply {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+// A body the runtime posted; `too_large` when it passed k_max_payload (then `bytes` is empty).
+struct Posted {
+    std::string bytes;
+    bool too_large = false;
+};
+
+// What the runtime did, for the supervisor.
+struct Notice {
+    enum class Kind {
+        Ready,            // the first /next: init is complete
+        Next,             // a later /next: the runtime is done with the last invocation
+        InitError,        // /init/error
+        Response,         // /response for the invocation in flight
+        Error,            // /error for the invocation in flight
+        ResponseTooLarge, // /response or /error over k_max_payload (answered 413)
+    };
+    Kind kind = Kind::Ready;
+    std::string request_id; // Response, Error, ResponseTooLarge
+    std::string error_type; // Error, InitError: the Lambda-Runtime-Function-Error-Type header
+    std::string body;       // the response, or the error JSON as posted
+    MonotonicClock::time_point at;
+};
+
+// The errorType of a posted error: the body's "errorType" when it is a JSON object holding a
+// non-empty string there (runtimes such as Rust's lambda_runtime send the header
+// "Unhandled" and the real type in the body), else the header, else `fallback`.
+std::string posted_error_type(std::string_view header, std::string_view body,
+                              std::string_view fallback);
+
+// The Runtime API of one execution environment. Thread-safe: the runtime's requests arrive
+// on server threads, the supervisor calls from its own.
+class State {
+  public:
+    // `notify` is called (under no lock) whenever a Notice is queued.
+    explicit State(std::function<void()> notify = {});
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+
+    // --- the runtime's side ---
+    // GET /runtime/invocation/next: blocks until an invocation is posted (no time limit, as
+    // in Lambda) or the API is closed (then 500 InternalServerError).
+    Reply next();
+    // POST /runtime/invocation/{id}/response.
+    Reply response(std::string_view request_id, Posted body);
+    // POST /runtime/invocation/{id}/error with its Lambda-Runtime-Function-Error-Type header.
+    Reply error(std::string_view request_id, std::string_view error_type, Posted body);
+    // POST /runtime/init/error with its Lambda-Runtime-Function-Error-Type header.
+    Reply init_error(std::string_view error_type, Posted body);
+
+    // --- the supervisor's side ---
+    // Hands `invocation` to the runtime's current or next /next.
+    void invoke(Invocation invocation);
+    // The Notices queued since the last call, oldest first.
+    std::vector<Notice> take_notices();
+    // True when take_notices() would return something.
+    bool has_notices() const;
+    // True while the runtime waits in /next with no invocation posted for it: the end of an
+    // invocation in Lambda's terms (output after the answer still belongs to it).
+    bool waiting() const;
+    // Ends every /next that waits, now and later (the environment is going away).
+    void close();
+
+  private:
+    enum class Phase { Started, InitError, Ready, ResponseSent };
+    static const char* name(Phase phase);
+    Reply forbidden(std::string_view to) const;
+    // Records a Notice; the caller calls m_notify after unlocking.
+    void queue(Notice notice);
+    // The shared part of /response and /error; `to` names the target state in a 403.
+    Reply answer(std::string_view request_id, std::string_view to, Notice notice, bool too_large);
+
+    std::function<void()> m_notify;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_invoked;
+    Phase m_phase = Phase::Started;
+    std::optional<Invocation> m_pending; // posted, not yet handed to a /next
+    std::string m_in_flight;             // the request id handed out and not yet answered
+    std::vector<Notice> m_notices;
+    int m_waiters = 0; // /next calls waiting for an invocation
+    bool m_closed = false;
+};
+
+} // namespace lambda_local::runtime::runtime_api

@@ -30,7 +30,7 @@ struct GatewayAnswerText {
 
 // What API Gateway answers by itself (§3.3). REST spells its headers "Content-Type" and
 // "x-amzn-ErrorType"; an HTTP API sends lowercase names.
-constexpr std::array<GatewayAnswerText, 10> k_gateway_answers = {{
+constexpr std::array<GatewayAnswerText, 12> k_gateway_answers = {{
     {GatewayAnswer::NoRoute, ApiType::Rest, 403, R"({"message":"Missing Authentication Token"})",
      "MissingAuthenticationTokenException"},
     {GatewayAnswer::NoRoute, ApiType::Http, 404, R"({"message":"Not Found"})", ""},
@@ -56,6 +56,10 @@ constexpr std::array<GatewayAnswerText, 10> k_gateway_answers = {{
     // [UNCONFIRMED] assumed the same for an HTTP API.
     {GatewayAnswer::RequestOverGatewayLimit, ApiType::Http, 413,
      "HTTP content length exceeded 10485760 bytes.", "", "text; charset=utf-8"},
+    // API Gateway's THROTTLED gateway response (APIGW-GWRESP).
+    {GatewayAnswer::Throttled, ApiType::Rest, 429, R"({"message":"Too Many Requests"})",
+     "TooManyRequestsException"},
+    {GatewayAnswer::Throttled, ApiType::Http, 429, R"({"message":"Too Many Requests"})", ""},
 }};
 
 // A 1.0 result without statusCode gets this status: SAM's choice [UNCONFIRMED on AWS].

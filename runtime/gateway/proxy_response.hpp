@@ -17,6 +17,7 @@ enum class GatewayAnswer {
     IntegrationTimeout,      // REST 504 (29 s by default); HTTP 503 (30 s)
     RequestTooLarge,         // the event is over Lambda's 6 MB synchronous payload limit: 413
     RequestOverGatewayLimit, // the body is over API Gateway's own 10 MB limit: 413
+    Throttled,               // the function's concurrency and queue are full: 429
 };
 
 // The response API Gateway of `api_type` sends for `answer`.

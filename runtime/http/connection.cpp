@@ -122,14 +122,15 @@ bool MessageReader::fill(Deadline deadline, bool forever, int cancel_fd) {
             m_status = ReadStatus::Cancelled;
             return false;
         }
-        std::size_t old_size = m_buffer.size();
-        m_buffer.resize(old_size + k_read_size);
-        ssize_t n = ::recv(m_fd, m_buffer.data() + old_size, k_read_size, 0);
+        // Read into a buffer of our own: growing the string first would zero-fill it.
+        char chunk[16 * 1024];
+        ssize_t n = ::recv(m_fd, chunk, sizeof chunk, 0);
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-            m_buffer.resize(old_size);
             continue;
         }
-        m_buffer.resize(old_size + static_cast<std::size_t>(n > 0 ? n : 0));
+        if (n > 0) {
+            m_buffer.append(chunk, static_cast<std::size_t>(n));
+        }
         if (n <= 0) {
             m_status = ReadStatus::Closed;
             return false;

@@ -1,0 +1,117 @@
+// `lambda-local serve`: API Gateway and the Lambda Invoke API on localhost.
+#include "runtime/server/serve.hpp"
+#include "cmd/commands.hpp"
+#include "runtime/util/error.hpp"
+
+#include <memory>
+
+namespace lambda_local::cmd {
+
+Runner add_serve(CLI::App& app) {
+    auto command = std::make_shared<runtime::server::ServeCommand>();
+    auto& c = *command;
+    auto* sub = app.add_subcommand(
+        "serve", "Serve API Gateway routes and the Lambda Invoke API on localhost");
+    sub->add_option("--template,--config", c.project_file,
+                    "A SAM template.yaml or a serverless.yml (default: the one in the working "
+                    "directory)");
+    auto* overrides =
+        sub->add_option("--parameter-overrides", "SAM parameters: 'Key=Value Key2=Value2'");
+    auto* stage = sub->add_option("--stage", "serverless ${opt:stage}; with -l, the API's stage");
+    auto* region = sub->add_option("--region", "AWS region (serverless ${opt:region})");
+    auto* library = sub->add_option("-l,--library", c.flags.function.library,
+                                    "Serve one handler library (.so) without a file");
+    auto* handler =
+        sub->add_option("-H,--handler", c.flags.function.handler, "The handler symbol (with -l)")
+            ->capture_default_str();
+    sub->add_option("--bootstrap", c.flags.function.bootstrap,
+                    "Serve one custom runtime (provided.al2023): a directory holding an "
+                    "executable 'bootstrap'")
+        ->excludes(library);
+    sub->add_option("--function-name", c.flags.function.name,
+                    "Function name (with -l; default: from the library's file name)");
+    sub->add_option("--route", c.flags.routes,
+                    "A route for -l: 'METHOD /path' or '$default' (repeatable; default "
+                    "'ANY /' and 'ANY /{proxy+}')")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    auto* api = sub->add_option("--api", "The API type for -l: http (HTTP API, default) or rest")
+                    ->check(CLI::IsMember({"http", "rest"}));
+    auto* payload = sub->add_option("--payload", "Payload format for -l: 1.0 or 2.0")
+                        ->check(CLI::IsMember({"1.0", "2.0"}));
+    sub->add_option("-t,--timeout", c.flags.function.timeout_s, "Timeout (with -l), 1 to 900 s")
+        ->capture_default_str();
+    sub->add_option("-m,--memory", c.flags.function.memory_mb, "Memory size (with -l) in MB")
+        ->capture_default_str();
+    sub->add_option("--host", c.serve.host, "Address to listen on")->capture_default_str();
+    sub->add_option("-p,--port", c.serve.port, "Port to listen on (0: any free port)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 65535));
+    sub->add_option("--max-concurrency", c.serve.pool.max_concurrency,
+                    "Execution environments per function at once (ReservedConcurrentExecutions "
+                    "lowers it)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
+    sub->add_option("--max-queue", c.serve.pool.max_queued,
+                    "Requests waiting per function beyond that; more get 429")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100000));
+    auto* idle =
+        sub->add_option("--idle-timeout", "Seconds an idle environment stays warm (default 300)")
+            ->check(CLI::PositiveNumber);
+    sub->add_option("--warm", c.serve.warm, "Environments started per function up front")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1000));
+    auto* no_schedules =
+        sub->add_flag("--no-schedules")->description("Do not fire scheduled rules");
+    auto* no_watch = sub->add_flag("--no-watch")->description("Do not pick up rebuilt libraries");
+    auto* no_sandbox =
+        sub->add_flag("--no-sandbox")
+            ->description("Run handlers as plain processes: no namespaces, sandbox user or cgroup");
+    sub->add_flag("--inherit-env", c.serve.host_environment.inherit,
+                  "Pass the whole host environment through (default: only AWS credentials)");
+    sub->add_flag("-q,--quiet", c.serve.quiet, "No function output in the log");
+    sub->add_flag("--list-routes", c.list_routes, "Print the route table and exit");
+    library->excludes("--template");
+    sub->get_option("--bootstrap")->excludes("--template");
+
+    return [command, overrides, stage, region, api, payload, idle, no_schedules, no_watch,
+            no_sandbox, handler]() {
+        auto& c = *command;
+        if (c.flags.function.is_bootstrap() && handler->count() == 0) {
+            c.flags.function.handler.clear(); // a custom runtime's _HANDLER is empty unless given
+        }
+        if (overrides->count() > 0) {
+            c.project_options.parameter_overrides =
+                runtime::config::parse_parameter_overrides(overrides->as<std::string>());
+        }
+        if (stage->count() > 0) {
+            c.project_options.opt["stage"] = stage->as<std::string>();
+            c.flags.stage = stage->as<std::string>();
+        }
+        if (region->count() > 0) {
+            c.project_options.opt["region"] = region->as<std::string>();
+            c.flags.function.region = region->as<std::string>();
+        }
+        if (api->count() > 0 && api->as<std::string>() == "rest") {
+            c.flags.api_type = runtime::gateway::ApiType::Rest;
+        }
+        if (payload->count() > 0) {
+            c.flags.payload_format = payload->as<std::string>() == "1.0"
+                                         ? runtime::gateway::PayloadFormat::V1
+                                         : runtime::gateway::PayloadFormat::V2;
+        }
+        if (idle->count() > 0) {
+            c.serve.pool.idle_timeout =
+                std::chrono::milliseconds(static_cast<long>(idle->as<double>() * 1000.0));
+        }
+        c.serve.schedules = no_schedules->count() == 0;
+        c.serve.watch = no_watch->count() == 0;
+        c.serve.sandbox = no_sandbox->count() == 0;
+        c.serve.host_environment =
+            runtime::current_host_environment(c.serve.host_environment.inherit);
+        return runtime::server::run_serve(c);
+    };
+}
+
+} // namespace lambda_local::cmd

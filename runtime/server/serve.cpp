@@ -1,0 +1,137 @@
+// `lambda-local serve`: choosing the project, --list-routes, and serving until a signal.
+#include "runtime/server/serve.hpp"
+
+#include "runtime/util/error.hpp"
+#include "runtime/util/interrupt.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+namespace lambda_local::runtime::server {
+
+namespace {
+
+gateway::Route parse_route(const std::string& text) {
+    gateway::Route route;
+    if (text == "$default") {
+        route.method = "ANY";
+        route.path = "$default";
+        return route;
+    }
+    std::size_t space = text.find(' ');
+    if (space == std::string::npos || space == 0 ||
+        text.find_first_not_of(' ', space) == std::string::npos) {
+        throw Error("--route '" + text +
+                    "': write 'METHOD /path' (e.g. 'GET /pets/{id}', "
+                    "'ANY /{proxy+}') or '$default'");
+    }
+    route.method = text.substr(0, space);
+    for (char& c : route.method) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    route.path = text.substr(text.find_first_not_of(' ', space));
+    if (route.path.front() != '/') {
+        throw Error("--route '" + text + "': the path must start with '/'");
+    }
+    return route;
+}
+
+} // namespace
+
+config::Project project_from_flags(const FlagsFunction& flags) {
+    config::Project project;
+    config::FunctionConfig function;
+    function.spec = flags.function;
+    std::filesystem::path code;
+    if (function.spec.is_bootstrap()) {
+        function.spec.bootstrap = bootstrap_executable(function.spec.bootstrap);
+        code = std::filesystem::path(function.spec.bootstrap);
+    } else {
+        code = std::filesystem::absolute(flags.function.library).lexically_normal();
+        if (!std::filesystem::is_regular_file(code)) {
+            throw Error("library not found: " + code.string());
+        }
+        function.spec.library = code.string();
+    }
+    if (function.spec.name.empty()) {
+        function.spec.name = function.spec.is_bootstrap()
+                                 ? function_name_from_directory(code.parent_path().string())
+                                 : function_name_from_library(function.spec.library);
+    }
+    if (function.spec.code_dir.empty()) {
+        function.spec.code_dir = code.parent_path().string();
+    }
+    validate(function.spec);
+    function.logical_id = function.spec.name;
+
+    config::ApiConfig api;
+    api.logical_id = "flags";
+    api.api.type = flags.api_type;
+    api.api.id = k_flags_api_id;
+    bool rest = flags.api_type == gateway::ApiType::Rest;
+    api.api.stages = {flags.stage.empty() ? (rest ? "Prod" : "$default") : flags.stage};
+    std::vector<std::string> routes = flags.routes;
+    if (routes.empty()) {
+        routes = {"ANY /", "ANY /{proxy+}"};
+    }
+    for (const auto& text : routes) {
+        gateway::Route route = parse_route(text);
+        route.function_name = function.spec.name;
+        route.payload_format = flags.payload_format;
+        if (rest && route.path == "$default") {
+            throw Error("--route '$default': a REST API (--api rest) has no $default route");
+        }
+        api.api.routes.push_back(std::move(route));
+    }
+    // RouteTable::add checks the routes; serve builds its table from the same API.
+    gateway::RouteTable check;
+    check.add(api.api);
+    project.functions.push_back(std::move(function));
+    project.apis.push_back(std::move(api));
+    return project;
+}
+
+config::Project resolve_serve_project(const ServeCommand& command) {
+    if (!command.project_file.empty()) {
+        return config::load_project(command.project_file, command.project_options);
+    }
+    if (!command.flags.function.library.empty() || command.flags.function.is_bootstrap()) {
+        return project_from_flags(command.flags);
+    }
+    std::string found = config::find_project_file(".");
+    if (found.empty()) {
+        throw Error("nothing to serve: name a library (-l libhandler.so) or a template "
+                    "(--template template.yaml), or run where a template.yaml or "
+                    "serverless.yml is");
+    }
+    return config::load_project(found, command.project_options);
+}
+
+int run_serve(ServeCommand command) {
+    config::Project project = resolve_serve_project(command);
+    std::string routes = config::format_routes(project);
+    if (command.list_routes) {
+        std::fputs(routes.c_str(), stdout);
+        return 0;
+    }
+    int stop_fd = interrupt_fd();
+    Server server(project, command.serve, STDERR_FILENO);
+    server.start();
+    std::string host = command.serve.host.find(':') != std::string::npos
+                           ? "[" + command.serve.host + "]"
+                           : command.serve.host;
+    std::string banner = "lambda-local: serving " + std::to_string(project.functions.size()) +
+                         " function(s) on http://" + host + ":" + std::to_string(server.port()) +
+                         (project.source.empty() ? "" : " from " + project.source) + "\n" + routes +
+                         "lambda-local: Lambda Invoke API at http://" + host + ":" +
+                         std::to_string(server.port()) +
+                         "/2015-03-31/functions/{FunctionName}/invocations\n";
+    std::fputs(banner.c_str(), stderr);
+    server.run_until(stop_fd);
+    std::fputs("lambda-local: stopped\n", stderr);
+    return 0;
+}
+
+} // namespace lambda_local::runtime::server

@@ -1,0 +1,49 @@
+// `lambda-local serve` as a whole: which project to serve (a file, flags, or the one in the
+// working directory), --list-routes, and serving until SIGINT/SIGTERM.
+#pragma once
+
+#include "runtime/config/project.hpp"
+#include "runtime/gateway/http.hpp"
+#include "runtime/server/server.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lambda_local::runtime::server {
+
+// A quick start without a file: one function and its routes on one API.
+struct FlagsFunction {
+    FunctionSpec function; // library (or bootstrap) and handler given; neither: not from flags
+    std::vector<std::string> routes; // "ANY /{proxy+}", "GET /pets/{id}", "$default"
+    gateway::ApiType api_type = gateway::ApiType::Http;
+    std::optional<gateway::PayloadFormat> payload_format;
+    std::string stage; // REST: "Prod" by default; HTTP API: "$default" by default
+};
+
+// Everything `serve` is told.
+struct ServeCommand {
+    std::string project_file; // --template; "" finds one in the working directory
+    config::ProjectOptions project_options;
+    FlagsFunction flags;
+    ServeOptions serve;
+    bool list_routes = false;
+};
+
+// The API id of the flags' API: fixed, so that URLs stay the same between runs.
+inline constexpr const char* k_flags_api_id = "locallocal";
+
+// The project of the flags: the function (named after its library unless named), one API with
+// its routes (ANY /{proxy+} and ANY / when none are given). Throws lambda_local::Error for a
+// route that is not "METHOD /path" or "$default".
+config::Project project_from_flags(const FlagsFunction& flags);
+
+// The project `serve` serves: from --template, else from -l, else the template.yaml or
+// serverless.yml of the working directory. Throws lambda_local::Error when there is none.
+config::Project resolve_serve_project(const ServeCommand& command);
+
+// Runs `serve`: prints the routes (and exits with --list-routes), or serves until SIGINT or
+// SIGTERM and returns the exit status.
+int run_serve(ServeCommand command);
+
+} // namespace lambda_local::runtime::server

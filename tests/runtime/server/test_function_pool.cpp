@@ -1,0 +1,284 @@
+// Tests of a function's pool of execution environments while serving: warm reuse, the
+// concurrency limit and its queue, retiring old code, idle reaping, and shutdown.
+#include "runtime/server/function_pool.hpp"
+
+#include "runtime/server/log_pump.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace lambda_local::runtime;
+using namespace lambda_local::runtime::server;
+using nlohmann::json;
+
+namespace {
+
+const std::string k_samples = LL_SAMPLES_DIR;
+const std::string k_worker = std::string(LL_BUILD_DIR) + "/lambda-local-worker";
+
+FunctionSpec api_function(const std::string& handler) {
+    FunctionSpec spec;
+    spec.library = k_samples + "/libhttp_api.so";
+    spec.name = "api";
+    spec.handler = handler;
+    spec.code_dir = k_samples;
+    return spec;
+}
+
+EnvironmentOptions environment_options() {
+    REQUIRE_MESSAGE(::access(k_worker.c_str(), X_OK) == 0,
+                    "build the worker first: cmake --build build --target lambda-local-worker");
+    EnvironmentOptions options;
+    options.worker_path = k_worker;
+    return options;
+}
+
+// The log of a pump, written to a temporary file and read back.
+class LogFile {
+  public:
+    LogFile() {
+        char path[] = "/tmp/ll-pool-log-XXXXXX";
+        m_fd = ::mkstemp(path);
+        REQUIRE(m_fd >= 0);
+        m_path = path;
+    }
+    ~LogFile() {
+        ::close(m_fd);
+        ::unlink(m_path.c_str());
+    }
+    int fd() const { return m_fd; }
+    std::string text() const {
+        std::ifstream in(m_path);
+        std::stringstream buffer;
+        buffer << in.rdbuf();
+        return buffer.str();
+    }
+
+  private:
+    int m_fd = -1;
+    std::string m_path;
+};
+
+InvocationRequest request(std::string id = "00000000-0000-4000-8000-000000000001") {
+    InvocationRequest r;
+    r.request_id = std::move(id);
+    r.event = "{}";
+    return r;
+}
+
+// The JSON body of the http_api sample's proxy response.
+json body_of(const std::variant<PoolInvocation, Throttled>& outcome) {
+    REQUIRE(std::holds_alternative<PoolInvocation>(outcome));
+    const InvocationResult& result = std::get<PoolInvocation>(outcome).result;
+    REQUIRE_MESSAGE(result.ok(), result.payload);
+    return json::parse(json::parse(result.payload).at("body").get<std::string>());
+}
+
+} // namespace
+
+TEST_SUITE("runtime::server::FunctionPool") {
+
+    TEST_CASE("one environment serves invocations one after another, warm after the first") {
+        LogFile log;
+        {
+            LogPump pump(log.fd());
+            FunctionPool pool(api_function("counter"), {}, environment_options(), pump);
+            json first = body_of(pool.invoke(request()));
+            json second = body_of(pool.invoke(request()));
+            json third = body_of(pool.invoke(request()));
+            CHECK(first.at("count") == 1);
+            CHECK(second.at("count") == 2);
+            CHECK(third.at("count") == 3);
+            CHECK(first.at("environment") == third.at("environment"));
+            PoolStats stats = pool.stats();
+            CHECK(stats.environments == 1);
+            CHECK(stats.cold_starts == 1);
+            CHECK(stats.busy == 0);
+        }
+        std::string text = log.text();
+        CHECK(text.find("[api] START RequestId: 00000000-0000-4000-8000-000000000001") !=
+              std::string::npos);
+        CHECK(text.find("[api] REPORT RequestId: ") != std::string::npos);
+    }
+
+    TEST_CASE("parallel invocations get parallel environments up to the limit, then wait or are "
+              "throttled") {
+        LogFile log;
+        LogPump pump(log.fd());
+        PoolSettings settings;
+        settings.max_concurrency = 2;
+        settings.max_queued = 0;
+        FunctionPool pool(api_function("slow"), settings, environment_options(), pump);
+        std::atomic<int> throttled{0};
+        std::vector<json> bodies(3);
+        std::vector<std::thread> threads;
+        // Two start at once; the third arrives while both are busy (each takes 1 s) and, with no
+        // room in the queue, is refused.
+        for (int i = 0; i < 2; ++i) {
+            threads.emplace_back([&, i] { bodies[i] = body_of(pool.invoke(request())); });
+        }
+        for (int waited = 0; pool.stats().busy < 2 && waited < 500; ++waited) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        REQUIRE(pool.stats().busy == 2);
+        if (std::holds_alternative<Throttled>(pool.invoke(request()))) {
+            ++throttled;
+        }
+        for (auto& thread : threads) {
+            thread.join();
+        }
+        CHECK(throttled == 1);
+        CHECK(bodies[0].at("environment") != bodies[1].at("environment"));
+        CHECK(pool.stats().environments == 2);
+    }
+
+    TEST_CASE("a queued invocation waits for an environment instead of being throttled") {
+        LogFile log;
+        LogPump pump(log.fd());
+        PoolSettings settings;
+        settings.max_concurrency = 1;
+        settings.max_queued = 5;
+        FunctionPool pool(api_function("slow"), settings, environment_options(), pump);
+        // The callers stay alive until the end: a worker ends with the thread that started it.
+        std::promise<void> finish;
+        std::shared_future<void> finished = finish.get_future().share();
+        std::vector<std::thread> threads;
+        std::atomic<int> served{0};
+        for (int i = 0; i < 2; ++i) {
+            threads.emplace_back([&] {
+                auto outcome = pool.invoke(request());
+                if (std::holds_alternative<PoolInvocation>(outcome) &&
+                    std::get<PoolInvocation>(outcome).result.ok()) {
+                    ++served;
+                }
+                finished.wait();
+            });
+        }
+        for (int waited = 0; served < 2 && waited < 1000; ++waited) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        CHECK(served == 2);
+        CHECK(pool.stats().environments == 1);
+        finish.set_value();
+        for (auto& thread : threads) {
+            thread.join();
+        }
+    }
+
+    TEST_CASE("an idle environment whose worker has died is replaced by a fresh one") {
+        LogFile log;
+        LogPump pump(log.fd());
+        FunctionPool pool(api_function("counter"), {}, environment_options(), pump);
+        // Started by a thread that then ends: its worker ends with it.
+        std::thread([&] { body_of(pool.invoke(request())); }).join();
+        // The worker may still be on its way out for an instant: an invocation that meets it dying
+        // fails like any crash; one after that must find a fresh environment.
+        bool fresh = false;
+        for (int attempt = 0; attempt < 50 && !fresh; ++attempt) {
+            auto outcome = pool.invoke(request());
+            REQUIRE(std::holds_alternative<PoolInvocation>(outcome));
+            const InvocationResult& result = std::get<PoolInvocation>(outcome).result;
+            fresh = result.ok() &&
+                    json::parse(json::parse(result.payload).at("body").get<std::string>())
+                            .at("count") == 1;
+            if (!fresh) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        }
+        CHECK(fresh);
+    }
+
+    TEST_CASE("new code retires idle environments: the next invocation is a cold start") {
+        LogFile log;
+        LogPump pump(log.fd());
+        FunctionPool pool(api_function("counter"), {}, environment_options(), pump);
+        json before = body_of(pool.invoke(request()));
+        pool.replace_code(api_function("counter"));
+        CHECK(pool.stats().environments == 0);
+        json after = body_of(pool.invoke(request()));
+        CHECK(after.at("count") == 1);
+        CHECK(after.at("environment") != before.at("environment"));
+        CHECK(pool.stats().cold_starts == 2);
+    }
+
+    TEST_CASE("idle environments are reaped after the idle timeout, busy or recent ones are not") {
+        LogFile log;
+        LogPump pump(log.fd());
+        PoolSettings settings;
+        settings.idle_timeout = std::chrono::milliseconds(1000);
+        FunctionPool pool(api_function("counter"), settings, environment_options(), pump);
+        body_of(pool.invoke(request()));
+        CHECK(pool.reap_idle() == 0); // used just now
+        CHECK(pool.reap_idle(lambda_local::MonotonicClock::now() + std::chrono::seconds(2)) == 1);
+        CHECK(pool.stats().environments == 0);
+    }
+
+    TEST_CASE("--warm starts environments and runs init before the first invocation") {
+        LogFile log;
+        LogPump pump(log.fd());
+        FunctionPool pool(api_function("counter"), {}, environment_options(), pump);
+        CHECK(pool.start_warm(2) == 2);
+        CHECK(pool.stats().environments == 2);
+        auto outcome = pool.invoke(request());
+        REQUIRE(std::holds_alternative<PoolInvocation>(outcome));
+        CHECK_FALSE(std::get<PoolInvocation>(outcome).result.init_duration_ms.has_value());
+    }
+
+    TEST_CASE("shutdown stops an invocation still running after the grace period") {
+        LogFile log;
+        LogPump pump(log.fd());
+        FunctionSpec spec = api_function("slow");
+        spec.timeout_s = 30;
+        FunctionPool pool(spec, {}, environment_options(), pump);
+        std::variant<PoolInvocation, Throttled> outcome;
+        std::thread caller([&] { outcome = pool.invoke(request()); });
+        for (int waited = 0; pool.stats().busy < 1 && waited < 500; ++waited) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        pool.shutdown(std::chrono::milliseconds(0));
+        caller.join();
+        REQUIRE(std::holds_alternative<PoolInvocation>(outcome));
+        CHECK(std::get<PoolInvocation>(outcome).result.status == InvocationStatus::Cancelled);
+        CHECK(pool.stats().environments == 0);
+        CHECK(std::holds_alternative<Throttled>(pool.invoke(request())));
+    }
+
+    TEST_CASE("an invocation's log can be captured, and an access line follows its REPORT") {
+        LogFile log;
+        std::string captured;
+        {
+            LogPump pump(log.fd());
+            FunctionPool pool(api_function("echo"), {}, environment_options(), pump);
+            InvocationControls controls;
+            controls.capture_log = true;
+            controls.after = [](const InvocationResult&) { return std::string("GET / 200 api"); };
+            auto outcome = pool.invoke(request("11111111-0000-4000-8000-000000000001"), controls);
+            REQUIRE(std::holds_alternative<PoolInvocation>(outcome));
+            captured = std::get<PoolInvocation>(outcome).log;
+        }
+        CHECK(captured.rfind("START RequestId: 11111111-0000-4000-8000-000000000001", 0) == 0);
+        CHECK(captured.find("echo: 2 bytes of event\n") != std::string::npos);
+        CHECK(captured.find("REPORT RequestId: 11111111-0000-4000-8000-000000000001") !=
+              std::string::npos);
+        std::string text = log.text();
+        std::size_t report = text.find("[api] REPORT");
+        std::size_t access = text.find("\nGET / 200 api\n");
+        CHECK(report != std::string::npos);
+        CHECK(access != std::string::npos);
+        CHECK(access > report);
+    }
+
+} // TEST_SUITE

@@ -1,0 +1,84 @@
+// The `test` command's work: discovery, loading, the run, the reports, the exit status.
+#include "runtime/testing/command.hpp"
+
+#include "runtime/environment.hpp"
+#include "runtime/execution_environment.hpp"
+#include "runtime/testing/discovery.hpp"
+#include "runtime/testing/junit.hpp"
+#include "runtime/testing/runner.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/interrupt.hpp"
+
+namespace lambda_local::runtime::testing {
+
+int run_test_command(const TestCommandOptions& options, std::ostream& out, std::ostream& err) {
+    RunOptions run_options;
+    run_options.jobs = options.jobs;
+    run_options.update_snapshots = options.update_snapshots;
+    if (!options.filter.empty()) {
+        try {
+            run_options.filter = std::regex(options.filter, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            throw Error("--filter '" + options.filter +
+                        "' is not a valid regular expression: " + e.what());
+        }
+    }
+    if (options.jobs == 0) {
+        throw Error("-j must be at least 1");
+    }
+
+    const std::vector<std::string> paths = find_test_files(options.paths);
+    std::vector<TestFile> files;
+    std::size_t broken = 0;
+    for (const std::string& path : paths) {
+        try {
+            files.push_back(load_test_file(path));
+        } catch (const Error& e) {
+            err << "lambda-local: error: " << e.what() << "\n";
+            ++broken;
+        }
+    }
+    if (broken > 0) {
+        err.flush();
+        return k_exit_broken;
+    }
+    std::size_t selected = 0;
+    for (const TestFile& file : files) {
+        for (const TestCase& test : file.cases) {
+            selected += is_selected(run_options, test) ? 1 : 0;
+        }
+    }
+    if (selected == 0) {
+        throw Error("no case matches --filter '" + options.filter + "'");
+    }
+
+    run_options.environment.worker_path = find_worker_executable();
+    run_options.environment.sandbox = options.sandbox;
+    run_options.environment.host = current_host_environment(false);
+    run_options.environment.cancel_fd = interrupt_fd();
+
+    std::vector<std::string> names;
+    for (const TestFile& file : files) {
+        names.push_back(file.path);
+    }
+    ConsoleReporter reporter(out, err, options.detail, names);
+    const RunResult run = run_test_files(files, run_options, reporter);
+    if (run.interrupted) {
+        reporter.finish(run);
+        err << "lambda-local: interrupted\n";
+        err.flush();
+        return k_exit_test_interrupted;
+    }
+    if (!options.junit_path.empty()) {
+        try {
+            write_junit(options.junit_path, run);
+        } catch (const Error&) {
+            reporter.finish(run);
+            throw;
+        }
+    }
+    reporter.finish(run);
+    return all_passed(run) ? k_exit_all_passed : k_exit_some_failed;
+}
+
+} // namespace lambda_local::runtime::testing

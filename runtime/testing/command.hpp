@@ -1,0 +1,36 @@
+// `lambda-local test`: find test files, load them, run their cases, report, and say how it went.
+#pragma once
+
+#include "runtime/testing/console_reporter.hpp"
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace lambda_local::runtime::testing {
+
+// Exit statuses of `lambda-local test` (docs/commands.md).
+inline constexpr int k_exit_all_passed = 0;
+inline constexpr int k_exit_some_failed = 1;
+inline constexpr int k_exit_broken = 2; // a broken test file, or a usage error
+inline constexpr int k_exit_test_interrupted = 130;
+
+// Everything `lambda-local test` is told.
+struct TestCommandOptions {
+    std::vector<std::string> paths{"."}; // files and folders
+    std::size_t jobs = 1;
+    bool update_snapshots = false;
+    std::string junit_path; // "" writes no JUnit XML
+    std::string filter;     // an ECMAScript pattern searched in case names; "" runs all
+    bool sandbox = true;
+    Detail detail = Detail::Normal;
+};
+
+// Runs the command: case lines and the summary on `out`; sandbox warnings and every broken
+// test file ("lambda-local: error: <file>:<line>: <problem>") on `err`. Returns the exit
+// status. Throws lambda_local::Error for a usage error (a missing path, a bad --filter,
+// no test files, no case matching the filter).
+int run_test_command(const TestCommandOptions& options, std::ostream& out, std::ostream& err);
+
+} // namespace lambda_local::runtime::testing

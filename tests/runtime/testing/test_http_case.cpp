@@ -1,0 +1,137 @@
+// Tests of HTTP cases through the gateway: routing, the event, and the client's answer.
+#include "runtime/testing/http_case.hpp"
+
+#include "runtime/report.hpp"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+
+using namespace lambda_local::runtime;
+using namespace lambda_local::runtime::testing;
+using nlohmann::json;
+
+namespace {
+
+HttpSetup setup_for(gateway::ApiType type, const std::string& stage, const std::string& method,
+                    const std::string& path, const std::string& function = "orders") {
+    config::ApiConfig api;
+    api.api.type = type;
+    api.api.id = "abc123defg";
+    api.api.stages = {stage};
+    gateway::Route route;
+    route.function_name = function;
+    route.method = method;
+    route.path = path;
+    api.api.routes.push_back(route);
+    HttpSetup setup;
+    setup.stage = stage;
+    setup.apis.push_back(api);
+    auto table = std::make_shared<gateway::RouteTable>();
+    table->add(api.api);
+    setup.routes = std::move(table);
+    return setup;
+}
+
+FunctionSpec orders() {
+    FunctionSpec spec;
+    spec.name = "orders";
+    return spec;
+}
+
+gateway::HttpRequest request(const std::string& method, const std::string& path,
+                             const std::string& query = "") {
+    gateway::HttpRequest r;
+    r.method = method;
+    r.path = path;
+    r.raw_query = query;
+    return r;
+}
+
+} // namespace
+
+TEST_SUITE("runtime::testing::HttpCase") {
+
+    TEST_CASE("an HTTP API request becomes a payload 2.0 event with its route and parameters") {
+        const HttpSetup setup =
+            setup_for(gateway::ApiType::Http, "$default", "GET", "/orders/{id}");
+        gateway::HttpRequest r = request("GET", "/orders/42", "x=1");
+        r.headers = {{"Accept", "text/plain"}};
+        const PreparedRequest prepared = prepare_request(setup, orders(), r);
+        REQUIRE_FALSE(prepared.answer.has_value());
+        CHECK(prepared.problem.empty());
+        CHECK(prepared.format == gateway::PayloadFormat::V2);
+        const json event = json::parse(prepared.event);
+        CHECK(event["version"] == "2.0");
+        CHECK(event["routeKey"] == "GET /orders/{id}");
+        CHECK(event["rawPath"] == "/orders/42");
+        CHECK(event["rawQueryString"] == "x=1");
+        CHECK(event["pathParameters"] == json{{"id", "42"}});
+        CHECK(event["headers"]["accept"] == "text/plain");
+        CHECK(event["headers"]["host"] == "abc123defg.execute-api.us-east-1.amazonaws.com");
+        CHECK(event["headers"]["x-forwarded-proto"] == "https");
+        CHECK(event["requestContext"]["stage"] == "$default");
+    }
+
+    TEST_CASE("a REST request is sent under its stage and becomes a payload 1.0 event") {
+        const HttpSetup setup = setup_for(gateway::ApiType::Rest, "Prod", "ANY", "/{proxy+}");
+        const PreparedRequest prepared = prepare_request(setup, orders(), request("POST", "/a/b"));
+        REQUIRE_FALSE(prepared.answer.has_value());
+        const json event = json::parse(prepared.event);
+        CHECK(event["resource"] == "/{proxy+}");
+        CHECK(event["path"] == "/a/b");
+        CHECK(event["httpMethod"] == "POST");
+        CHECK(event["pathParameters"] == json{{"proxy", "a/b"}});
+        CHECK(event["requestContext"]["stage"] == "Prod");
+        CHECK(event["requestContext"]["path"] == "/Prod/a/b");
+    }
+
+    TEST_CASE("a request no route takes is answered by the gateway without the function") {
+        const HttpSetup http = setup_for(gateway::ApiType::Http, "$default", "GET", "/orders");
+        const PreparedRequest missed = prepare_request(http, orders(), request("GET", "/other"));
+        REQUIRE(missed.answer.has_value());
+        CHECK(missed.answer->status == 404);
+        CHECK(missed.answer->body == R"({"message":"Not Found"})");
+
+        const HttpSetup rest = setup_for(gateway::ApiType::Rest, "Prod", "GET", "/orders");
+        const PreparedRequest forbidden = prepare_request(rest, orders(), request("GET", "/other"));
+        REQUIRE(forbidden.answer.has_value());
+        CHECK(forbidden.answer->status == 403);
+    }
+
+    TEST_CASE("a request that reaches another function of the API is a problem of the case") {
+        const HttpSetup setup =
+            setup_for(gateway::ApiType::Http, "$default", "GET", "/orders", "customers");
+        const PreparedRequest prepared =
+            prepare_request(setup, orders(), request("GET", "/orders"));
+        CHECK(prepared.problem ==
+              "the request reached route 'GET /orders' of function 'customers', not 'orders'");
+    }
+
+    TEST_CASE("the client gets the proxy response, or the gateway's answer to a failure") {
+        PreparedRequest http;
+        http.api_type = gateway::ApiType::Http;
+        http.format = gateway::PayloadFormat::V2;
+        InvocationResult ok;
+        ok.payload = R"({"statusCode":201,"headers":{"X-Id":"7"},"body":"made"})";
+        const gateway::HttpResponse made = http_answer(http, ok);
+        CHECK(made.status == 201);
+        CHECK(made.body == "made");
+
+        InvocationResult inferred;
+        inferred.payload = R"({"a":1})";
+        CHECK(http_answer(http, inferred).status == 200);
+        CHECK(http_answer(http, inferred).body == R"({"a":1})");
+
+        InvocationResult crashed;
+        crashed.status = InvocationStatus::Crashed;
+        crashed.payload = error_payload("Runtime.ExitError", "boom", false);
+        CHECK(http_answer(http, crashed).status == 500);
+        PreparedRequest rest = http;
+        rest.api_type = gateway::ApiType::Rest;
+        rest.format = gateway::PayloadFormat::V1;
+        CHECK(http_answer(rest, crashed).status == 502);
+        CHECK(http_answer(rest, inferred).status == 502); // REST needs statusCode
+    }
+
+} // TEST_SUITE

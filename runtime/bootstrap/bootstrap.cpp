@@ -1,0 +1,137 @@
+// The bootstrap's life: settings, load and init, then the invocation loop.
+#include "runtime/bootstrap/bootstrap.hpp"
+
+#include "runtime/util/clock.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace lambda_local::runtime::bootstrap {
+namespace {
+
+constexpr const char* k_default_symbol = "handle";
+// Lambda gives a function's init phase 10 seconds.
+constexpr std::int64_t k_init_phase_ms = 10000;
+
+std::string variable(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr ? value : "";
+}
+
+void log_line(const std::string& message) {
+    std::fprintf(stderr, "lambda-local-bootstrap: %s\n", message.c_str());
+    std::fflush(stderr);
+}
+
+} // namespace
+
+BootstrapSettings BootstrapSettings::from_environment() {
+    BootstrapSettings settings;
+    settings.runtime_api = variable("AWS_LAMBDA_RUNTIME_API");
+    settings.handler = variable("_HANDLER");
+    settings.task_root = variable("LAMBDA_TASK_ROOT");
+    if (settings.task_root.empty()) {
+        char cwd[4096];
+        settings.task_root = ::getcwd(cwd, sizeof cwd) != nullptr ? cwd : ".";
+    }
+    loaders::Context& context = settings.context;
+    context.function_name = variable("AWS_LAMBDA_FUNCTION_NAME");
+    context.function_version = variable("AWS_LAMBDA_FUNCTION_VERSION");
+    context.memory_limit_in_mb = variable("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+    context.log_group_name = variable("AWS_LAMBDA_LOG_GROUP_NAME");
+    context.log_stream_name = variable("AWS_LAMBDA_LOG_STREAM_NAME");
+    return settings;
+}
+
+std::optional<HandlerLocation> parse_handler_setting(std::string_view handler,
+                                                     std::string_view task_root) {
+    std::string_view library = handler;
+    std::string_view symbol = k_default_symbol;
+    if (auto colon = handler.rfind(':'); colon != std::string_view::npos) {
+        library = handler.substr(0, colon);
+        if (colon + 1 < handler.size()) {
+            symbol = handler.substr(colon + 1);
+        }
+    }
+    if (library.empty()) {
+        return std::nullopt;
+    }
+    HandlerLocation location{std::string(library), std::string(symbol)};
+    if (library.front() != '/') {
+        std::string root(task_root.empty() ? std::string_view(".") : task_root);
+        if (root.back() != '/') {
+            root += '/';
+        }
+        location.library = root + location.library;
+    }
+    return location;
+}
+
+int run_bootstrap(const BootstrapSettings& settings) {
+    if (settings.runtime_api.empty()) {
+        log_line("AWS_LAMBDA_RUNTIME_API is not set: this program is a Lambda custom runtime "
+                 "(run it as `bootstrap` on provided.al2023, or with lambda-local invoke "
+                 "--bootstrap)");
+        return 1;
+    }
+    RuntimeClient client(settings.runtime_api, settings.retry);
+
+    auto location = parse_handler_setting(settings.handler, settings.task_root);
+    if (!location) {
+        std::string message = "_HANDLER='" + settings.handler +
+                              "' names no library: expected <library>.so[:<symbol>], e.g. "
+                              "libhandler.so:handle";
+        log_line(message);
+        if (client.post_init_error("Runtime.InvalidEntrypoint", message) != Posted::Accepted) {
+            log_line(client.error());
+        }
+        return 1;
+    }
+
+    loaders::Context context = settings.context;
+    context.deadline_ms = epoch_ms() + k_init_phase_ms;
+    loaders::LoadResult loaded =
+        loaders::load_handler(location->library, location->symbol, loaders::Abi::Auto, context);
+    std::fflush(nullptr);
+    if (loaded.error) {
+        if (client.post_init_error(loaded.error->type, loaded.error->message) != Posted::Accepted) {
+            log_line(client.error());
+        }
+        return 1;
+    }
+
+    for (;;) {
+        std::optional<Invocation> invocation = client.next();
+        if (!invocation) {
+            log_line(client.error());
+            return 1;
+        }
+        if (invocation->trace_id.empty()) {
+            ::unsetenv("_X_AMZN_TRACE_ID");
+        } else {
+            ::setenv("_X_AMZN_TRACE_ID", invocation->trace_id.c_str(), 1);
+        }
+        context.aws_request_id = invocation->request_id;
+        context.deadline_ms = invocation->deadline_ms;
+        context.invoked_function_arn = invocation->invoked_function_arn;
+        context.xray_trace_id = invocation->trace_id;
+
+        loaders::Outcome outcome = loaded.handler->invoke(invocation->event, context);
+        // The handler's output belongs to this invocation: out before the result is.
+        std::fflush(nullptr);
+        Posted posted = outcome.ok ? client.post_response(invocation->request_id, outcome.payload)
+                                   : client.post_error(invocation->request_id, outcome.error.type,
+                                                       outcome.error.message);
+        if (posted == Posted::Fatal) {
+            log_line(client.error());
+            return 1;
+        }
+        if (posted == Posted::Rejected) {
+            log_line(client.error());
+        }
+    }
+}
+
+} // namespace lambda_local::runtime::bootstrap

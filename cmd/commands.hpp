@@ -13,5 +13,8 @@ using Runner = std::function<int()>;
 Runner add_invoke(CLI::App& app);
 Runner add_doctor(CLI::App& app);
 Runner add_generate_event(CLI::App& app);
+Runner add_serve(CLI::App& app);
+Runner add_package(CLI::App& app);
+Runner add_test(CLI::App& app);
 
 } // namespace lambda_local::cmd

@@ -18,8 +18,11 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", LAMBDA_LOCAL_VERSION);
     app.require_subcommand(1);
     cmd::Runner invoke = cmd::add_invoke(app);
+    cmd::Runner serve = cmd::add_serve(app);
     cmd::Runner doctor = cmd::add_doctor(app);
     cmd::Runner generate_event = cmd::add_generate_event(app);
+    cmd::Runner package = cmd::add_package(app);
+    cmd::Runner test = cmd::add_test(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -37,8 +40,17 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("invoke")) {
             return invoke();
         }
+        if (app.got_subcommand("serve")) {
+            return serve();
+        }
         if (app.got_subcommand("generate-event")) {
             return generate_event();
+        }
+        if (app.got_subcommand("package")) {
+            return package();
+        }
+        if (app.got_subcommand("test")) {
+            return test();
         }
         return doctor();
     } catch (const Error& e) {

@@ -5,7 +5,11 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <string>
+#include <utility>
+#include <vector>
 
 int main(int argc, char** argv) {
     using namespace lambda_local;
@@ -17,12 +21,29 @@ int main(int argc, char** argv) {
                  "lambda-local"};
     app.set_version_flag("--version", LAMBDA_LOCAL_VERSION);
     app.require_subcommand(1);
-    cmd::Runner invoke = cmd::add_invoke(app);
-    cmd::Runner serve = cmd::add_serve(app);
-    cmd::Runner doctor = cmd::add_doctor(app);
-    cmd::Runner generate_event = cmd::add_generate_event(app);
-    cmd::Runner package = cmd::add_package(app);
-    cmd::Runner test = cmd::add_test(app);
+    // The subcommands. Building CLI11's options costs start-up time (part of every cold
+    // `invoke`): when argv names a subcommand, only that one is registered.
+    struct Subcommand {
+        const char* name;
+        cmd::Runner (*add)(CLI::App&);
+    };
+    const Subcommand subcommands[] = {
+        {"invoke", cmd::add_invoke},   {"serve", cmd::add_serve},
+        {"test", cmd::add_test},       {"generate-event", cmd::add_generate_event},
+        {"package", cmd::add_package}, {"doctor", cmd::add_doctor},
+    };
+    const Subcommand* named = nullptr;
+    for (const auto& subcommand : subcommands) {
+        if (argc > 1 && std::strcmp(argv[1], subcommand.name) == 0) {
+            named = &subcommand;
+        }
+    }
+    std::vector<std::pair<std::string, cmd::Runner>> runners;
+    for (const auto& subcommand : subcommands) {
+        if (named == nullptr || named == &subcommand) {
+            runners.emplace_back(subcommand.name, subcommand.add(app));
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -37,22 +58,12 @@ int main(int argc, char** argv) {
         return runtime::k_exit_usage;
     }
     try {
-        if (app.got_subcommand("invoke")) {
-            return invoke();
+        for (auto& [name, run] : runners) {
+            if (app.got_subcommand(name)) {
+                return run();
+            }
         }
-        if (app.got_subcommand("serve")) {
-            return serve();
-        }
-        if (app.got_subcommand("generate-event")) {
-            return generate_event();
-        }
-        if (app.got_subcommand("package")) {
-            return package();
-        }
-        if (app.got_subcommand("test")) {
-            return test();
-        }
-        return doctor();
+        return runtime::k_exit_usage;
     } catch (const Error& e) {
         std::fprintf(stderr, "lambda-local: error: %s\n", e.what());
         return runtime::k_exit_usage;

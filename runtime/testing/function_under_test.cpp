@@ -87,17 +87,33 @@ void read_settings(const YamlReader& reader, const YamlEntries& entries, Functio
 FunctionSpec library_function(const YamlReader& reader, const YamlEntry& function,
                               const YamlEntries& entries, const std::string& dir) {
     const YamlEntry* library = find_entry(entries, "library");
-    if (library == nullptr) {
-        reader.fail(function, "function needs 'library' (a .so and its 'handler') or "
-                              "'template' (a template.yaml or serverless.yml and a 'name')");
+    const YamlEntry* bootstrap = find_entry(entries, "bootstrap");
+    if (library == nullptr && bootstrap == nullptr) {
+        reader.fail(function, "function needs 'library' (a .so and its 'handler'), 'bootstrap' "
+                              "(a custom runtime's directory) or 'template' (a template.yaml "
+                              "or serverless.yml and a 'name')");
+    }
+    if (library != nullptr && bootstrap != nullptr) {
+        reader.fail(*bootstrap, "bootstrap cannot be combined with library");
     }
     FunctionSpec spec;
-    spec.library = resolve_path(reader, *library, dir);
-    if (!fs::is_regular_file(spec.library)) {
-        reader.fail(*library, "library '" + spec.library + "' does not exist");
+    if (bootstrap != nullptr) {
+        try {
+            spec.bootstrap = bootstrap_executable(resolve_path(reader, *bootstrap, dir));
+        } catch (const Error& error) {
+            reader.fail(*bootstrap, error.what());
+        }
+        spec.handler.clear(); // _HANDLER: empty unless given
+        spec.code_dir = fs::path(spec.bootstrap).parent_path().string();
+        spec.name = function_name_from_directory(spec.code_dir);
+    } else {
+        spec.library = resolve_path(reader, *library, dir);
+        if (!fs::is_regular_file(spec.library)) {
+            reader.fail(*library, "library '" + spec.library + "' does not exist");
+        }
+        spec.code_dir = fs::path(spec.library).parent_path().string();
+        spec.name = function_name_from_library(spec.library);
     }
-    spec.code_dir = fs::path(spec.library).parent_path().string();
-    spec.name = function_name_from_library(spec.library);
     if (const YamlEntry* e = find_entry(entries, "handler")) {
         spec.handler = reader.string(*e);
     }
@@ -147,7 +163,7 @@ std::optional<HttpSetup> template_http(const config::Project& project,
 
 FunctionUnderTest template_function(const YamlReader& reader, const YamlEntry& function,
                                     const YamlEntries& entries, const std::string& dir) {
-    for (const char* flag : {"library", "handler", "abi", "code_dir"}) {
+    for (const char* flag : {"library", "bootstrap", "handler", "abi", "code_dir"}) {
         if (const YamlEntry* e = find_entry(entries, flag)) {
             reader.fail(*e, std::string(flag) + " cannot be combined with template (the "
                                                 "template names the function's code)");
@@ -252,8 +268,8 @@ FunctionUnderTest read_function_under_test(const YamlReader& reader, const YamlE
                                     "or template and name)");
     }
     const YamlEntries entries =
-        reader.mapping(*function, {"library", "handler", "abi", "name", "code_dir", "timeout",
-                                   "memory", "tmp_size", "region", "env", "template"});
+        reader.mapping(*function, {"library", "bootstrap", "handler", "abi", "name", "code_dir",
+                                   "timeout", "memory", "tmp_size", "region", "env", "template"});
     FunctionUnderTest result;
     if (find_entry(entries, "template") != nullptr) {
         result = template_function(reader, *function, entries, dir);

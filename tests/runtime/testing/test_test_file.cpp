@@ -250,8 +250,9 @@ cases:
             {"cases:\n  - name: a\n", "1: the test file needs 'function:' (library and handler, "
                                       "or template and name)"},
             {"function:\n  librry: x.so\ncases: []\n",
-             "2: unknown key 'librry' in function (expected one of library, handler, abi, name, "
-             "code_dir, timeout, memory, tmp_size, region, env, template)"},
+             "2: unknown key 'librry' in function (expected one of library, bootstrap, handler, "
+             "abi, "
+             "name, code_dir, timeout, memory, tmp_size, region, env, template)"},
             {with_echo("cases:\n  - name: a\n    expect:\n      respons: 1\n"),
              "7: unknown key 'respons' in expect (expected one of response, response_subset, "
              "json_body, ignore, error, logs_contain, max_duration_ms, max_memory_mb, snapshot, "

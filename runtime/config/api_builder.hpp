@@ -1,10 +1,12 @@
-// APIs as the configuration loaders collect them: routes with their lines, checked as a whole.
+// What both configuration loaders assemble a project from: APIs collected with their lines and
+// checked as a whole, and functions with unique names.
 #pragma once
 
 #include "runtime/config/project.hpp"
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lambda_local::runtime::config {
@@ -35,5 +37,18 @@ std::vector<ApiConfig> finish_apis(std::vector<ApiEntry> entries);
 // "GET", "ANY" for "any", "*" and "x-amazon-apigateway-any-method": a method as written, in
 // the gateway's spelling (the route table rejects unknown ones).
 std::string normalize_method(std::string_view method);
+
+// Adds `function` to `project`, or throws `where` (the error at the function's definition)
+// when another function has its name: "function 'B' has the name 'x' of function 'A'".
+template <typename ErrorAt>
+void add_function(Project& project, FunctionConfig function, const ErrorAt& where) {
+    for (const FunctionConfig& other : project.functions) {
+        if (other.spec.name == function.spec.name) {
+            throw where("function '" + function.logical_id + "' has the name '" +
+                        function.spec.name + "' of function '" + other.logical_id + "'");
+        }
+    }
+    project.functions.push_back(std::move(function));
+}
 
 } // namespace lambda_local::runtime::config

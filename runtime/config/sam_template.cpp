@@ -171,15 +171,8 @@ Project SamLoader::load() {
         }
     }
     for (const Entry& resource : functions) {
-        FunctionConfig function = load_function(resource);
-        for (const FunctionConfig& other : m_project.functions) {
-            if (other.spec.name == function.spec.name) {
-                throw m_doc.error(resource.key, "function '" + function.logical_id +
-                                                    "' has the name '" + function.spec.name +
-                                                    "' of function '" + other.logical_id + "'");
-            }
-        }
-        m_project.functions.push_back(std::move(function));
+        add_function(m_project, load_function(resource),
+                     [&](const std::string& what) { return m_doc.error(resource.key, what); });
     }
     m_project.source = m_doc.path();
     m_project.apis = finish_apis(std::move(m_apis));

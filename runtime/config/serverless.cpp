@@ -197,15 +197,8 @@ Project ServerlessLoader::load() {
         throw Error(m_doc.path() + ": no functions");
     }
     for (const auto& item : *functions) {
-        FunctionConfig function = load_function(Entry{item.first, item.second});
-        for (const FunctionConfig& other : m_project.functions) {
-            if (other.spec.name == function.spec.name) {
-                throw m_doc.error(item.first, "function '" + function.logical_id +
-                                                  "' has the name '" + function.spec.name +
-                                                  "' of function '" + other.logical_id + "'");
-            }
-        }
-        m_project.functions.push_back(std::move(function));
+        add_function(m_project, load_function(Entry{item.first, item.second}),
+                     [&](const std::string& what) { return m_doc.error(item.first, what); });
     }
     m_project.source = m_doc.path();
     m_project.apis = finish_apis(std::move(m_apis));

@@ -132,11 +132,10 @@ Server::Server(config::Project project, ServeOptions options, int log_fd)
     if (m_options.schedules) {
         rules = scheduled_rules(m_project);
     }
-    std::string region =
-        m_project.functions.empty() ? "us-east-1" : m_project.functions.front().spec.region;
+    m_region = m_project.functions.empty() ? "us-east-1" : m_project.functions.front().spec.region;
     m_async = std::make_unique<AsyncInvoker>(4, k_max_async_queue);
     m_scheduler = std::make_unique<Scheduler>(
-        std::move(rules), region, [this](const ScheduledRule& rule, const std::string& event) {
+        std::move(rules), m_region, [this](const ScheduledRule& rule, const std::string& event) {
             FunctionPool* target = pool(rule.function_name);
             std::string name = rule.config.name;
             bool queued = target != nullptr && m_async->submit([this, target, event, name] {
@@ -304,8 +303,6 @@ http::Response Server::handle(const http::Request& request) {
 http::Response Server::handle_invoke_api(const http::Request& http_request) {
     auto begin = MonotonicClock::now();
     std::string request_id = new_request_id();
-    std::string region =
-        m_project.functions.empty() ? "us-east-1" : m_project.functions.front().spec.region;
     HttpRequest request = gateway_request(http_request);
     std::string function_name = "-";
     auto answer = [&](HttpResponse response) {
@@ -317,7 +314,7 @@ http::Response Server::handle_invoke_api(const http::Request& http_request) {
         return answer(service_error(ServiceError::ResourceNotFoundException,
                                     "The resource you requested does not exist.", request_id));
     }
-    auto parsed = parse_invoke_request(request, region, request_id);
+    auto parsed = parse_invoke_request(request, m_region, request_id);
     if (auto* error = std::get_if<HttpResponse>(&parsed)) {
         return answer(std::move(*error));
     }
@@ -325,7 +322,7 @@ http::Response Server::handle_invoke_api(const http::Request& http_request) {
     FunctionPool* target = pool(invoke.function_name);
     if (target == nullptr) {
         return answer(
-            function_not_found(invoke.function_name, region, request_id, invoke.qualifier));
+            function_not_found(invoke.function_name, m_region, request_id, invoke.qualifier));
     }
     function_name = target->spec().name;
     InvocationRequest invocation;

@@ -80,6 +80,7 @@ class Server {
 
     config::Project m_project;
     ServeOptions m_options;
+    std::string m_region; // of the Invoke API and the scheduled events: the first function's
     std::unique_ptr<LogPump> m_logs;
     gateway::RouteTable m_routes;
     std::map<std::string, const config::ApiConfig*> m_apis;       // by api id

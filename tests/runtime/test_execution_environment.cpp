@@ -4,6 +4,8 @@
 #include "runtime/util/ids.hpp"
 #include "runtime/worker_config.hpp"
 
+#include "tests/runtime/support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -22,8 +24,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::string k_samples = LL_SAMPLES_DIR;
-const std::string k_worker = std::string(LL_BUILD_DIR) + "/lambda-local-worker";
+using lambda_local::tests::k_samples;
+using lambda_local::tests::k_worker;
 
 FunctionSpec spec_for(const std::string& library_file, const std::string& handler) {
     FunctionSpec spec;
@@ -38,42 +40,10 @@ FunctionSpec spec_for(const std::string& library_file, const std::string& handle
     return spec;
 }
 
-// Where the handlers' stdout and stderr go: a temporary file, read back by the test.
-class HandlerOutput {
-  public:
-    HandlerOutput() {
-        char path[] = "/tmp/ll-test-output-XXXXXX";
-        m_fd = ::mkstemp(path);
-        REQUIRE(m_fd >= 0);
-        m_path = path;
-    }
-    HandlerOutput(const HandlerOutput&) = delete;
-    HandlerOutput& operator=(const HandlerOutput&) = delete;
-    ~HandlerOutput() {
-        ::close(m_fd);
-        ::unlink(m_path.c_str());
-    }
-    int fd() const { return m_fd; }
-    std::string text() const {
-        std::ifstream in(m_path);
-        std::stringstream buffer;
-        buffer << in.rdbuf();
-        return buffer.str();
-    }
-
-  private:
-    int m_fd = -1;
-    std::string m_path;
-};
+using HandlerOutput = lambda_local::tests::OutputFile;
 
 EnvironmentOptions options_for(const HandlerOutput& output) {
-    REQUIRE_MESSAGE(::access(k_worker.c_str(), X_OK) == 0,
-                    "build the worker first: cmake --build build --target lambda-local-worker");
-    EnvironmentOptions options;
-    options.worker_path = k_worker;
-    options.sandbox = true;
-    options.output_fd = output.fd();
-    return options;
+    return lambda_local::tests::environment_options(output.fd());
 }
 
 InvocationRequest request_with(std::string event = "{}") {

@@ -4,6 +4,8 @@
 
 #include "runtime/util/ids.hpp"
 
+#include "tests/runtime/support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -21,8 +23,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::string k_samples = LL_SAMPLES_DIR;
-const std::string k_worker = std::string(LL_BUILD_DIR) + "/lambda-local-worker";
+using lambda_local::tests::k_samples;
+using lambda_local::tests::k_worker;
 
 FunctionSpec bootstrap_spec(const std::string& sample_dir) {
     FunctionSpec spec;
@@ -34,42 +36,10 @@ FunctionSpec bootstrap_spec(const std::string& sample_dir) {
     return spec;
 }
 
-// Where the runtime's stdout and stderr go: a temporary file, read back by the test.
-class RuntimeOutput {
-  public:
-    RuntimeOutput() {
-        char path[] = "/tmp/ll-test-runtime-output-XXXXXX";
-        m_fd = ::mkstemp(path);
-        REQUIRE(m_fd >= 0);
-        m_path = path;
-    }
-    RuntimeOutput(const RuntimeOutput&) = delete;
-    RuntimeOutput& operator=(const RuntimeOutput&) = delete;
-    ~RuntimeOutput() {
-        ::close(m_fd);
-        ::unlink(m_path.c_str());
-    }
-    int fd() const { return m_fd; }
-    std::string text() const {
-        std::ifstream in(m_path);
-        std::stringstream buffer;
-        buffer << in.rdbuf();
-        return buffer.str();
-    }
-
-  private:
-    int m_fd = -1;
-    std::string m_path;
-};
+using RuntimeOutput = lambda_local::tests::OutputFile;
 
 EnvironmentOptions options_for(const RuntimeOutput& output) {
-    REQUIRE_MESSAGE(::access(k_worker.c_str(), X_OK) == 0,
-                    "build the worker first: cmake --build build --target lambda-local-worker");
-    EnvironmentOptions options;
-    options.worker_path = k_worker;
-    options.sandbox = true;
-    options.output_fd = output.fd();
-    return options;
+    return lambda_local::tests::environment_options(output.fd());
 }
 
 InvocationRequest request_with(json event = json::object()) {

@@ -3,6 +3,7 @@
 #include "runtime/server/function_pool.hpp"
 
 #include "runtime/server/log_pump.hpp"
+#include "tests/runtime/support.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -26,8 +27,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string k_samples = LL_SAMPLES_DIR;
-const std::string k_worker = std::string(LL_BUILD_DIR) + "/lambda-local-worker";
+using lambda_local::tests::k_samples;
 
 FunctionSpec api_function(const std::string& handler) {
     FunctionSpec spec;
@@ -39,38 +39,10 @@ FunctionSpec api_function(const std::string& handler) {
 }
 
 EnvironmentOptions environment_options() {
-    REQUIRE_MESSAGE(::access(k_worker.c_str(), X_OK) == 0,
-                    "build the worker first: cmake --build build --target lambda-local-worker");
-    EnvironmentOptions options;
-    options.worker_path = k_worker;
-    return options;
+    return lambda_local::tests::environment_options();
 }
 
-// The log of a pump, written to a temporary file and read back.
-class LogFile {
-  public:
-    LogFile() {
-        char path[] = "/tmp/ll-pool-log-XXXXXX";
-        m_fd = ::mkstemp(path);
-        REQUIRE(m_fd >= 0);
-        m_path = path;
-    }
-    ~LogFile() {
-        ::close(m_fd);
-        ::unlink(m_path.c_str());
-    }
-    int fd() const { return m_fd; }
-    std::string text() const {
-        std::ifstream in(m_path);
-        std::stringstream buffer;
-        buffer << in.rdbuf();
-        return buffer.str();
-    }
-
-  private:
-    int m_fd = -1;
-    std::string m_path;
-};
+using LogFile = lambda_local::tests::OutputFile;
 
 InvocationRequest request(std::string id = "00000000-0000-4000-8000-000000000001") {
     InvocationRequest r;

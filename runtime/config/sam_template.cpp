@@ -8,6 +8,7 @@
 #include "runtime/config/yaml_document.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 
@@ -22,6 +23,10 @@ constexpr const char* k_http_api_type = "AWS::Serverless::HttpApi";
 constexpr const char* k_implicit_rest_api = "ServerlessRestApi";
 constexpr const char* k_implicit_http_api = "ServerlessHttpApi";
 constexpr const char* k_implicit_rest_stage = "Prod";
+// The integration timeouts API Gateway accepts (TimeoutInMillis), in milliseconds.
+constexpr long long k_min_integration_ms = 50;
+constexpr long long k_max_rest_integration_ms = 29000;
+constexpr long long k_max_http_integration_ms = 30000;
 
 // SAM writes CORS values of a REST API as quoted strings: "'*'" → "*".
 std::string strip_quotes(std::string text) {
@@ -510,6 +515,19 @@ void SamLoader::add_route(const Entry& event, const YAML::Node& properties,
         }
         route.payload_format =
             value == "1.0" ? gateway::PayloadFormat::V1 : gateway::PayloadFormat::V2;
+    }
+    if (std::optional<YAML::Node> timeout = property(properties, "TimeoutInMillis")) {
+        std::string value = text(timeout, "TimeoutInMillis").value_or("");
+        long long max = http ? k_max_http_integration_ms : k_max_rest_integration_ms;
+        std::optional<long long> ms = parse_integer(value);
+        if (!ms || *ms < k_min_integration_ms || *ms > max) {
+            std::string range = "from " + std::to_string(k_min_integration_ms) + " to " +
+                                std::to_string(max) +
+                                (http ? " for an HTTP API" : " for a REST API");
+            throw m_doc.error(*timeout, "TimeoutInMillis must be a whole number of milliseconds " +
+                                            range + ", not '" + value + "'");
+        }
+        route.integration_timeout = std::chrono::milliseconds(*ms);
     }
     std::size_t index = api_index(
         api_logical_id, http ? gateway::ApiType::Http : gateway::ApiType::Rest, event.key);

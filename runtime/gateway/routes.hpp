@@ -3,6 +3,7 @@
 
 #include "runtime/gateway/http.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct Route {
     std::string path;                 // "/pets/{id}", "/store/{proxy+}", "/", or "$default"
     // Unset means the API type's default (REST 1.0, HTTP API 2.0); always set inside a table.
     std::optional<PayloadFormat> payload_format;
+    // How long the gateway waits for the function (SAM's TimeoutInMillis); unset = the API
+    // type's default (REST 29 s, HTTP API 30 s).
+    std::optional<std::chrono::milliseconds> integration_timeout{};
 };
 
 // The route key of payload format 2.0: "GET /pets/{id}", "ANY /{proxy+}" or "$default".

@@ -452,8 +452,8 @@ http::Response Server::handle_gateway(const http::Request& http_request) {
     // The answer is made, and the access line written, before END and REPORT are logged.
     HttpResponse response;
     InvocationControls controls;
-    controls.give_up_after =
-        api_type == ApiType::Rest ? k_rest_integration_timeout : k_http_integration_timeout;
+    controls.give_up_after = route.integration_timeout.value_or(
+        api_type == ApiType::Rest ? k_rest_integration_timeout : k_http_integration_timeout);
     controls.after = [&](const InvocationResult& result) {
         response = function_response(api_type, integration, result, function_name);
         if (api != nullptr && api->cors) {

@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+
 namespace lambda_local::runtime::config {
 namespace {
 
@@ -105,7 +107,7 @@ TEST_CASE("a Handler that names only a library runs the symbol handle, in the te
     CHECK(b.spec.code_dir == dir.path() + "/out");
 }
 
-TEST_CASE("FunctionName names the function; it is found by its name and by its logical id") {
+TEST_CASE("FunctionName names the function, it is found by its name and by its logical id") {
     ConfigDir dir;
     Project project = load(dir, one_function("      FunctionName: my-function\n"));
     const FunctionConfig& function = function_named(project, "my-function");
@@ -175,6 +177,44 @@ TEST_CASE("HttpApi events: payload 2.0, or 1.0 when PayloadFormatVersion says so
     CHECK(api.api.routes[2].payload_format == gateway::PayloadFormat::V2);
 }
 
+TEST_CASE("TimeoutInMillis sets a route's integration timeout, and without it the API type's "
+          "default applies") {
+    ConfigDir dir;
+    Project project = load(dir, one_function(R"(      Events:
+        Rest:
+          Type: Api
+          Properties: {Path: /rest, Method: GET, TimeoutInMillis: 29000}
+        RestDefault:
+          Type: Api
+          Properties: {Path: /other, Method: GET}
+        Http:
+          Type: HttpApi
+          Properties:
+            Path: /http
+            Method: GET
+            TimeoutInMillis: !Ref Wait
+        HttpDefault:
+          Type: HttpApi
+)",
+                                             "Parameters:\n  Wait: {Type: Number, Default: 50}\n"));
+    const ApiConfig& rest = api_named(project, "ServerlessRestApi");
+    REQUIRE(rest.api.routes.size() == 2);
+    CHECK(rest.api.routes[0].integration_timeout == std::chrono::milliseconds(29000));
+    CHECK_FALSE(rest.api.routes[1].integration_timeout.has_value());
+    const ApiConfig& http = api_named(project, "ServerlessHttpApi");
+    REQUIRE(http.api.routes.size() == 2);
+    CHECK(http.api.routes[0].integration_timeout == std::chrono::milliseconds(50));
+    CHECK_FALSE(http.api.routes[1].integration_timeout.has_value());
+
+    // An HTTP API allows a second more than a REST API.
+    project = load(dir, one_function(R"(      Events:
+        Http: {Type: HttpApi, Properties: {Path: /a, Method: GET, TimeoutInMillis: 30000}}
+)"));
+    const ApiConfig& longest = api_named(project, "ServerlessHttpApi");
+    REQUIRE(longest.api.routes.size() == 1);
+    CHECK(longest.api.routes[0].integration_timeout == std::chrono::milliseconds(30000));
+}
+
 TEST_CASE("RestApiId names an AWS::Serverless::Api: its stage, binary media types, CORS and "
           "stage variables, with Globals.Api") {
     ConfigDir dir;
@@ -242,7 +282,7 @@ TEST_CASE("Globals.Api gives the implicit REST API its binary media types and a 
     CHECK(api.cors->allow_methods.empty());
 }
 
-TEST_CASE("ApiId names an AWS::Serverless::HttpApi with its StageName and CorsConfiguration; "
+TEST_CASE("ApiId names an AWS::Serverless::HttpApi with its StageName and CorsConfiguration, "
           "Globals.HttpApi gives the implicit one its CORS") {
     ConfigDir dir;
     Project project = load(dir, one_function(R"(      Events:
@@ -398,6 +438,30 @@ TEST_CASE("errors name the file, the line and what is wrong") {
           Type: HttpApi
           Properties: {Path: /a, Method: GET, PayloadFormatVersion: '3.0'}
 )")) == "template.yaml:9: PayloadFormatVersion must be '1.0' or '2.0', not '3.0'");
+    }
+    SUBCASE("a TimeoutInMillis that is not a whole number of milliseconds API Gateway accepts") {
+        auto timeout_error = [](const std::string& type, const std::string& value) {
+            return load_error(one_function("      Events:\n        A:\n          Type: " + type +
+                                           "\n          Properties:\n            Path: /a\n"
+                                           "            Method: GET\n"
+                                           "            TimeoutInMillis: " +
+                                           value + "\n"));
+        };
+        CHECK(timeout_error("Api", "29001") ==
+              "template.yaml:12: TimeoutInMillis must be a whole number of milliseconds from 50 "
+              "to 29000 for a REST API, not '29001'");
+        CHECK(timeout_error("Api", "49") ==
+              "template.yaml:12: TimeoutInMillis must be a whole number of milliseconds from 50 "
+              "to 29000 for a REST API, not '49'");
+        CHECK(timeout_error("HttpApi", "30001") ==
+              "template.yaml:12: TimeoutInMillis must be a whole number of milliseconds from 50 "
+              "to 30000 for an HTTP API, not '30001'");
+        CHECK(timeout_error("HttpApi", "soon") ==
+              "template.yaml:12: TimeoutInMillis must be a whole number of milliseconds from 50 "
+              "to 30000 for an HTTP API, not 'soon'");
+        CHECK(timeout_error("Api", "1.5") ==
+              "template.yaml:12: TimeoutInMillis must be a whole number of milliseconds from 50 "
+              "to 29000 for a REST API, not '1.5'");
     }
     SUBCASE("an invalid function name and a reserved variable") {
         CHECK(load_error(one_function("      FunctionName: has space\n")) ==

@@ -527,4 +527,16 @@ std::string scheduled_event_json(std::string_view rule_name, std::string_view re
     }
 }
 
+std::optional<WallClock::time_point> next_due(const Schedule& schedule, WallClock::time_point fired,
+                                              WallClock::time_point now) {
+    if (std::optional<std::chrono::minutes> period = schedule.rate()) {
+        if (now < fired) {
+            return fired + *period;
+        }
+        auto missed = (now - fired) / *period; // whole periods gone by
+        return fired + (missed + 1) * *period;
+    }
+    return schedule.next_after(std::max(fired, now));
+}
+
 } // namespace lambda_local::runtime::server

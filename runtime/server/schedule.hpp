@@ -47,6 +47,13 @@ class Schedule {
     std::shared_ptr<const Cron> m_cron; // set for a cron expression
 };
 
+// When a rule that fired (was due) at `fired` fires next, seen at `now`: the first firing after
+// `fired` that is still ahead, so that firings missed while the machine slept or the process
+// was stopped are skipped rather than fired back to back (EventBridge does not catch up either).
+// A rate keeps its phase: rate(5 minutes) due at 12:00 and seen at 12:12 fires next at 12:15.
+std::optional<WallClock::time_point> next_due(const Schedule& schedule, WallClock::time_point fired,
+                                              WallClock::time_point now);
+
 // The event EventBridge sends when the rule `rule_name` fires at `time` (its "Scheduled Event":
 // version 0, a new id, detail-type, source aws.events, account, time to the second, region,
 // resources [the rule's ARN], detail {}), as JSON text. Throws lambda_local::Error when the rule

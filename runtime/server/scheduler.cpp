@@ -15,7 +15,8 @@ std::vector<ScheduledRule> scheduled_rules(const config::Project& project) {
                 continue;
             }
             try {
-                rules.push_back({function.spec.name, config, Schedule(config.expression)});
+                rules.push_back({function.spec.name, function.spec.region, config,
+                                 Schedule(config.expression)});
                 // The rule's name and region must make a valid event before serving starts.
                 scheduled_event_json(config.name, function.spec.region, WallClock::now());
             } catch (const Error& e) {
@@ -27,8 +28,8 @@ std::vector<ScheduledRule> scheduled_rules(const config::Project& project) {
     return rules;
 }
 
-Scheduler::Scheduler(std::vector<ScheduledRule> rules, std::string region, Fire fire)
-    : m_rules(std::move(rules)), m_region(std::move(region)), m_fire(std::move(fire)) {}
+Scheduler::Scheduler(std::vector<ScheduledRule> rules, Fire fire)
+    : m_rules(std::move(rules)), m_fire(std::move(fire)) {}
 
 Scheduler::~Scheduler() {
     stop();
@@ -80,11 +81,11 @@ void Scheduler::run() {
             const ScheduledRule& rule = m_rules[i];
             std::string event = rule.config.input
                                     ? *rule.config.input
-                                    : scheduled_event_json(rule.config.name, m_region, *due[i]);
+                                    : scheduled_event_json(rule.config.name, rule.region, *due[i]);
             lock.unlock();
             m_fire(rule, event);
             lock.lock();
-            due[i] = rule.schedule.next_after(*due[i]);
+            due[i] = next_due(rule.schedule, *due[i], WallClock::now());
         }
     }
 }

@@ -16,6 +16,7 @@ namespace lambda_local::runtime::server {
 // One enabled rule of one function.
 struct ScheduledRule {
     std::string function_name;
+    std::string region; // the function's: its events and the rule's ARN are there
     config::ScheduleConfig config;
     Schedule schedule;
 };
@@ -29,7 +30,7 @@ std::vector<ScheduledRule> scheduled_rules(const config::Project& project);
 class Scheduler {
   public:
     using Fire = std::function<void(const ScheduledRule& rule, const std::string& event)>;
-    Scheduler(std::vector<ScheduledRule> rules, std::string region, Fire fire);
+    Scheduler(std::vector<ScheduledRule> rules, Fire fire);
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
     ~Scheduler();
@@ -40,7 +41,6 @@ class Scheduler {
   private:
     void run();
     std::vector<ScheduledRule> m_rules;
-    std::string m_region;
     Fire m_fire;
     std::mutex m_mutex;
     std::condition_variable m_wake;

@@ -135,7 +135,7 @@ Server::Server(config::Project project, ServeOptions options, int log_fd)
     m_region = m_project.functions.empty() ? "us-east-1" : m_project.functions.front().spec.region;
     m_async = std::make_unique<AsyncInvoker>(4, k_max_async_queue);
     m_scheduler = std::make_unique<Scheduler>(
-        std::move(rules), m_region, [this](const ScheduledRule& rule, const std::string& event) {
+        std::move(rules), [this](const ScheduledRule& rule, const std::string& event) {
             FunctionPool* target = pool(rule.function_name);
             std::string name = rule.config.name;
             bool queued = target != nullptr && m_async->submit([this, target, event, name] {

@@ -1,6 +1,7 @@
 // api.cpp: native-ABI handlers behind API Gateway (`lambda-local serve`), one symbol per
 // behaviour the gateway must map: a proxy response echoing the event, cookies both ways, a
-// binary body, the 2.0 inference rule, a malformed response, a slow answer, warm reuse.
+// binary body, the 2.0 inference rule, a malformed response, a slow answer, warm reuse; and
+// one that logs the event it gets (scheduled rules).
 //
 //   lambda-local serve -l libhttp_api.so -H echo --route 'ANY /{proxy+}'
 #include "lambda_local.h"
@@ -128,6 +129,21 @@ int counter(const lambda_local_api* api, lambda_local_invocation* inv) {
                              "{\"count\":" + std::to_string(g_invocations) +
                                  ",\"pid\":" + std::to_string(::getpid()) +
                                  ",\"environment\":" + json_string(environment_id()) + "}");
+}
+
+// Writes the event it receives to stdout as one line (scheduled events: serve's log shows
+// `[Function] {...}`), and returns {}.
+int log_event(const lambda_local_api* api, lambda_local_invocation* inv) {
+    std::string line(event_of(api, inv));
+    for (char& c : line) {
+        if (c == '\n' || c == '\r') {
+            c = ' '; // JSON whitespace: the event stays the same JSON on one line
+        }
+    }
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+    return respond(api, inv, "{}");
 }
 
 } // extern "C"

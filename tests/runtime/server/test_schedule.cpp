@@ -17,6 +17,7 @@
 using lambda_local::Error;
 using lambda_local::iso8601;
 using lambda_local::WallClock;
+using lambda_local::runtime::server::next_due;
 using lambda_local::runtime::server::Schedule;
 using lambda_local::runtime::server::scheduled_event_json;
 
@@ -374,6 +375,28 @@ TEST_CASE("a scheduled event for a malformed rule name or region is refused") {
                          "the scheduled event of rule 'nightly': --region: expected a region "
                          "such as us-east-1, not 'moon-1'",
                          Error);
+}
+
+TEST_CASE("after a firing, missed firings are skipped and a rate keeps its phase") {
+    auto due = [](const std::string& expression, WallClock::time_point fired,
+                  WallClock::time_point now) {
+        std::optional<WallClock::time_point> next = next_due(Schedule(expression), fired, now);
+        return next ? iso8601(*next) : "never";
+    };
+    // On time: the next period, or the next matching minute.
+    CHECK(due("rate(5 minutes)", at(2024, 3, 1, 12, 0), at(2024, 3, 1, 12, 0, 0, 3)) ==
+          "2024-03-01T12:05:00.000Z");
+    CHECK(due("cron(* * * * ? *)", at(2024, 3, 1, 12, 0), at(2024, 3, 1, 12, 0, 0, 3)) ==
+          "2024-03-01T12:01:00.000Z");
+    // Seen 12 minutes late (a laptop asleep): the firings at 12:05 and 12:10 are skipped.
+    CHECK(due("rate(5 minutes)", at(2024, 3, 1, 12, 0), at(2024, 3, 1, 12, 12)) ==
+          "2024-03-01T12:15:00.000Z");
+    CHECK(due("rate(5 minutes)", at(2024, 3, 1, 12, 0), at(2024, 3, 1, 12, 10)) ==
+          "2024-03-01T12:15:00.000Z");
+    CHECK(due("cron(0/10 * * * ? *)", at(2024, 3, 1, 12, 0), at(2024, 3, 1, 20, 5)) ==
+          "2024-03-01T20:10:00.000Z");
+    // A cron whose years are over fires no more.
+    CHECK(due("cron(0 12 * * ? 2024)", at(2024, 12, 31, 12, 0), at(2025, 1, 2)) == "never");
 }
 
 TEST_SUITE_END();

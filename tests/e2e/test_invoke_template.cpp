@@ -145,7 +145,7 @@ TEST_CASE("invoke runs a serverless.yml function by its key, at --stage") {
 }
 
 TEST_CASE("without -l or --template, invoke finds template.yaml or serverless.yml in the "
-          "working directory; a project of one function needs no name") {
+          "working directory, a project of one function needs no name") {
     TempDir sam;
     sam.write("template.yaml", two_function_template());
     const ProcessResult r = lambda_local_in(sam.path(), {"invoke", "-q", "EnvFunction"});

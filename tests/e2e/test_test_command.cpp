@@ -232,7 +232,7 @@ cases:
     CHECK(last_line(r.out) == "3 passed, 1 failed");
 }
 
-TEST_CASE("--update records snapshots; later runs pass, and fail when the answer changes") {
+TEST_CASE("--update records snapshots, later runs pass, and fail when the answer changes") {
     TempDir dir;
     const std::string test = function_of("libecho_cpp.so", "handle", "  name: orders\n") + R"(
 cases:

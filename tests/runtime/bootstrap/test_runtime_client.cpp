@@ -107,7 +107,7 @@ TEST_SUITE("runtime::bootstrap::RuntimeClient") {
         CHECK(client.error().find("Connection refused") != std::string::npos);
     }
 
-    TEST_CASE("a status other than 200 on /next is retried; 500 ends the runtime at once") {
+    TEST_CASE("a status other than 200 on /next is retried, 500 ends the runtime at once") {
         SUBCASE("404 then 200") {
             int calls = 0;
             RawApi api([&](const Received&) {

@@ -51,7 +51,7 @@ TEST_CASE("resolve_function_code puts a relative library under the code director
     CHECK(spec.handler == "handle");
 }
 
-TEST_CASE("a provided runtime with a bootstrap and no .so handler is a custom runtime; "
+TEST_CASE("a provided runtime with a bootstrap and no .so handler is a custom runtime, "
           "without a bootstrap it is a handler error") {
     testing::ConfigDir dir;
     FunctionCode code;

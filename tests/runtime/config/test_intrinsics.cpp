@@ -150,7 +150,7 @@ Resources:
     CHECK(variable(function, "ENCODED") == "aGk=");
 }
 
-TEST_CASE("Fn::If decides by Conditions; AWS::NoValue removes a property; a resource whose "
+TEST_CASE("Fn::If decides by Conditions, AWS::NoValue removes a property, a resource whose "
           "Condition is false is left out") {
     std::string text = R"(Parameters:
   Env:

@@ -86,7 +86,7 @@ TEST_CASE("find_project_file prefers template.yaml, template.yml, serverless.yml
     CHECK(find_project_file(dir.path()) == dir.path() + "/template.yaml");
 }
 
-TEST_CASE("select_function takes the only function, or the one named; otherwise the error "
+TEST_CASE("select_function takes the only function, or the one named, otherwise the error "
           "lists the functions") {
     ConfigDir dir;
     Project one = load_project(dir.write("one.yaml", k_sam));

@@ -156,7 +156,7 @@ TEST_SUITE("runtime::deploy::DeploymentCheck") {
         CHECK(check_library(sample("libhello_c.so"), options).loads());
     }
 
-    TEST_CASE("a dependency off the search path is a problem; on LD_LIBRARY_PATH it is bundled") {
+    TEST_CASE("a dependency off the search path is a problem, on LD_LIBRARY_PATH it is bundled") {
         const std::string library = sample("libmissing_dep.so");
         CheckOptions options = options_for("provided.al2023");
         const DeploymentCheck missing = check_library(library, options);

@@ -42,7 +42,7 @@ TEST_SUITE("runtime::deploy::TargetRuntime") {
         CHECK_FALSE(lambda_architecture(std::string_view("i386")).has_value());
     }
 
-    TEST_CASE("glibc's libraries, libgcc_s and libstdc++ are the base system; others are not") {
+    TEST_CASE("glibc's libraries, libgcc_s and libstdc++ are the base system, others are not") {
         for (const char* name :
              {"libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1",
               "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "libgcc_s.so.1", "libstdc++.so.6"}) {

@@ -309,7 +309,7 @@ TEST_CASE("query parameters are percent-decoded with plus as a space, rawQuerySt
     }
 }
 
-TEST_CASE("a query key without a value is empty; empty pieces and bad escapes are tolerated") {
+TEST_CASE("a query key without a value is empty, empty pieces and bad escapes are tolerated") {
     HttpRequest request = rest_example_request();
     request.raw_query = "flag&&a=&=orphan&pct=100%&bad=%zz1&b=x=y";
     ordered_json event = rest_event(request, rest_example_integration());

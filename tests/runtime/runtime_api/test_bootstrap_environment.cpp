@@ -100,7 +100,7 @@ TEST_CASE("a timed-out runtime is ended and the next invocation is a cold start"
     CHECK(payload["invocations"] == 1);
 }
 
-TEST_CASE("a runtime that ends after answering keeps its answer; the next invocation is cold") {
+TEST_CASE("a runtime that ends after answering keeps its answer, the next invocation is cold") {
     RuntimeOutput output;
     ExecutionEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
     InvocationResult last = environment.invoke(request_with({{"do", "respond_and_exit"}}));
@@ -113,7 +113,7 @@ TEST_CASE("a runtime that ends after answering keeps its answer; the next invoca
     CHECK(payload_of(again)["init_count"] == 1);
 }
 
-TEST_CASE("a runtime that exits during an invocation is Runtime.ExitError; the next one is cold") {
+TEST_CASE("a runtime that exits during an invocation is Runtime.ExitError, the next one is cold") {
     RuntimeOutput output;
     ExecutionEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
     REQUIRE(environment.invoke(request_with()).ok());

@@ -208,7 +208,7 @@ TEST_CASE("an oversized answer is 413 and ends the invocation as ResponseTooLarg
     CHECK(state.response(id, {"1", false}).status == 403);
 }
 
-TEST_CASE("/init/error during init is accepted; later, or twice, it is 403") {
+TEST_CASE("/init/error during init is accepted, later, or twice, it is 403") {
     State state;
     SUBCASE("during init") {
         Reply reply = state.init_error("Runtime.Custom", {R"({"errorMessage":"no"})", false});

@@ -316,7 +316,7 @@ TEST_CASE("a request over 6291456 bytes is refused at the door") {
     CHECK(refused(invoke("bad%20name", over)).status == 413);
 }
 
-TEST_CASE("an Event payload over 1048576 bytes is too large; a synchronous one is not") {
+TEST_CASE("an Event payload over 1048576 bytes is too large, a synchronous one is not") {
     const std::string at_limit = "\"" + std::string(k_max_async_payload_bytes - 2, 'a') + "\"";
     const std::string over = "\"" + std::string(k_max_async_payload_bytes - 1, 'a') + "\"";
     const HeaderList event = {{"X-Amz-Invocation-Type", "Event"}};

@@ -60,7 +60,7 @@ TEST_SUITE("runtime::testing::Expectations") {
               std::vector<std::string>{"the function failed: Oops: bad"});
     }
 
-    TEST_CASE("an equal response passes; a different one fails with the places and a diff") {
+    TEST_CASE("an equal response passes, a different one fails with the places and a diff") {
         TestCase test;
         test.expect.response = json::parse(R"({"a":1,"b":[1,2]})");
         CHECK(check_expectations(test, succeeded(R"({"b":[1,2],"a":1})")).empty());

@@ -1,4 +1,4 @@
-// Random strings from the kernel's random source (through random_hex).
+// Random strings for generated events (through random_hex).
 #include "runtime/events/random_text.hpp"
 
 #include "runtime/util/ids.hpp"

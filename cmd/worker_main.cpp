@@ -1,5 +1,6 @@
-// lambda-local-worker: one execution environment; started by lambda-local with
-// its end of the protocol socket as file descriptor 3 and its own pid as argument.
+// lambda-local-worker: one execution environment; started by lambda-local with the
+// protocol's socket (frames in) as file descriptor 3, a pipe (frames out) as 4, and
+// lambda-local's pid as argument.
 #include "runtime/worker/worker.hpp"
 
 #include <sys/prctl.h>
@@ -22,5 +23,5 @@ int main(int argc, char** argv) {
     if (argc > 1 && ::getppid() != static_cast<pid_t>(std::atol(argv[1]))) {
         return 1; // lambda-local already ended
     }
-    return lambda_local::worker::run_worker(3);
+    return lambda_local::worker::run_worker({3, 4});
 }

@@ -111,12 +111,26 @@ void ExecutionEnvironment::spawn() {
     std::string parent = std::to_string(::getpid());
     char* argv[] = {worker.data(), parent.data(), nullptr};
 
+    // Frames go to the worker on a socket and come back on a pipe (see worker::Channel). The
+    // worker's ends are moved above its descriptors 3 and 4 so that placing them cannot
+    // overwrite one with the other.
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
         throw Error(os_error("socketpair"));
     }
     Fd ours(pair[0]);
-    Fd theirs(pair[1]);
+    Fd theirs(::fcntl(pair[1], F_DUPFD_CLOEXEC, 10));
+    ::close(pair[1]);
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        throw Error(os_error("pipe2"));
+    }
+    Fd frames(pipe_fds[0]);
+    Fd theirs_out(::fcntl(pipe_fds[1], F_DUPFD_CLOEXEC, 10));
+    ::close(pipe_fds[1]);
+    if (!theirs || !theirs_out) {
+        throw Error(os_error("fcntl"));
+    }
 
     // Making the cgroup (~0.3 ms of file system work) overlaps the worker's exec:
     // the worker waits for its configuration before forking anything.
@@ -140,6 +154,7 @@ void ExecutionEnvironment::spawn() {
     ::posix_spawn_file_actions_adddup2(&actions, m_options.output_fd, 1);
     ::posix_spawn_file_actions_adddup2(&actions, m_options.output_fd, 2);
     ::posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
+    ::posix_spawn_file_actions_adddup2(&actions, theirs_out.get(), 4);
     posix_spawnattr_t attributes;
     ::posix_spawnattr_init(&attributes);
     sigset_t all;
@@ -170,6 +185,7 @@ void ExecutionEnvironment::spawn() {
     }
     m_worker_pid = pid;
     m_socket = std::move(ours);
+    m_frames = std::move(frames);
     m_decoder = wire::FrameDecoder();
     m_held_frame.reset();
     m_runtime_pid = -1;
@@ -245,7 +261,7 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
                 wait_ms,
                 std::chrono::ceil<std::chrono::milliseconds>(m_next_memory_check - now).count());
         }
-        pollfd fds[3] = {{m_socket.get(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+        pollfd fds[3] = {{m_frames.get(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
         nfds_t count = 1;
         int cancel = -1;
         int api = -1;
@@ -271,7 +287,7 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
         if (ready <= 0 || !(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             continue;
         }
-        ssize_t n = ::read(m_socket.get(), buffer, sizeof buffer);
+        ssize_t n = ::read(m_frames.get(), buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -497,6 +513,7 @@ void ExecutionEnvironment::shutdown() {
     m_init_pid = -1;
     m_runtime_pid = -1;
     m_socket.reset();
+    m_frames.reset();
     m_cgroup.reset();
     m_held_frame.reset();
     // After the runtime is gone: its connections are closed, and a waiting /next ends.
@@ -507,8 +524,8 @@ bool ExecutionEnvironment::idle_worker_alive() const {
     if (!warm()) {
         return false;
     }
-    // An idle worker sends nothing: a readable socket means an Exited frame or a hang-up.
-    pollfd fd{m_socket.get(), POLLIN, 0};
+    // An idle worker sends nothing: a readable frame pipe means an Exited frame or a hang-up.
+    pollfd fd{m_frames.get(), POLLIN, 0};
     return ::poll(&fd, 1, 0) == 0;
 }
 

@@ -103,7 +103,8 @@ class ExecutionEnvironment {
     FunctionSpec m_spec;
     EnvironmentOptions m_options;
     std::string m_log_stream;
-    Fd m_socket;
+    Fd m_socket; // frames to the worker
+    Fd m_frames; // frames from the worker (a pipe)
     pid_t m_worker_pid = -1;
     pid_t m_init_pid = -1;
     std::unique_ptr<Cgroup> m_cgroup;

@@ -86,7 +86,7 @@ InvocationResult ExecutionEnvironment::invoke_runtime(const InvocationRequest& r
 bool ExecutionEnvironment::runtime_gone() {
     char buffer[4096];
     for (;;) {
-        pollfd fd = {m_socket.get(), POLLIN, 0};
+        pollfd fd = {m_frames.get(), POLLIN, 0};
         int ready = ::poll(&fd, 1, 0);
         if (ready < 0 && errno == EINTR) {
             continue;
@@ -94,7 +94,7 @@ bool ExecutionEnvironment::runtime_gone() {
         if (ready <= 0) {
             break;
         }
-        ssize_t n = ::read(m_socket.get(), buffer, sizeof buffer);
+        ssize_t n = ::read(m_frames.get(), buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) {
             continue;
         }

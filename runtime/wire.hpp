@@ -1,4 +1,4 @@
-// The framed protocol between the supervisor and a worker, over a socketpair.
+// The framed protocol between the supervisor and a worker (a socket one way, a pipe back).
 //
 // A frame is a 16-byte header followed by two parts:
 //   uint32 magic ('LLW1'), uint32 type, uint32 meta length, uint32 body length

@@ -87,10 +87,12 @@ std::string go_error_text(int error) {
 // A custom runtime: the handler process becomes the bootstrap (same pid, sandbox and limits).
 // The sandbox notes go first, as a Ready frame; init ends when the runtime first calls
 // /next on the Runtime API, which the supervisor serves. Returns only when exec fails.
-void exec_bootstrap(int fd, const WorkerConfig& config, const SandboxState& state) {
+void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxState& state) {
+    int fd = channel.out;
     send(fd, wire::MessageType::Ready,
          {{"init_duration_us", 0}, {"peak_rss_kib", 0}, {"sandbox_notes", state.notes}});
-    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    ::fcntl(channel.in, F_SETFD, FD_CLOEXEC);
+    ::fcntl(channel.out, F_SETFD, FD_CLOEXEC);
     std::signal(SIGPIPE, SIG_DFL); // the worker ignores it; a runtime starts with the default
     std::string path = config.bootstrap;
     char* argv[] = {path.data(), nullptr};
@@ -111,7 +113,9 @@ void exec_bootstrap(int fd, const WorkerConfig& config, const SandboxState& stat
 }
 
 // The handler process: sandbox user, load and init, then one invocation at a time.
-[[noreturn]] void run_handler_process(int fd, const WorkerConfig& config, SandboxState state) {
+[[noreturn]] void run_handler_process(Channel channel, const WorkerConfig& config,
+                                      SandboxState state) {
+    int fd = channel.out;
     pid_t reaper = ::getppid();
     std::string refused = drop_privileges(config, state);
     if (!state.pid_namespace) {
@@ -129,12 +133,12 @@ void exec_bootstrap(int fd, const WorkerConfig& config, const SandboxState& stat
         }
         send(fd, wire::MessageType::InitError,
              {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", refused}});
-        wait_for_close(fd);
+        wait_for_close(channel.in);
         std::_Exit(0);
     }
     if (!config.bootstrap.empty()) {
-        exec_bootstrap(fd, config, state);
-        wait_for_close(fd);
+        exec_bootstrap(channel, config, state);
+        wait_for_close(channel.in);
         std::_Exit(0);
     }
     if (!refused.empty()) {
@@ -147,7 +151,7 @@ void exec_bootstrap(int fd, const WorkerConfig& config, const SandboxState& stat
         }
         send(fd, wire::MessageType::InitError,
              {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", refused}});
-        wait_for_close(fd);
+        wait_for_close(channel.in);
         std::_Exit(0);
     }
     loaders::Context context = base_context(config);
@@ -165,14 +169,14 @@ void exec_bootstrap(int fd, const WorkerConfig& config, const SandboxState& stat
              {{"errorType", loaded.error->type},
               {"errorMessage", loaded.error->message},
               {"init_duration_us", init_us}});
-        wait_for_close(fd);
+        wait_for_close(channel.in);
         std::_Exit(0);
     }
     send(fd, wire::MessageType::Ready,
          {{"init_duration_us", init_us},
           {"peak_rss_kib", peak_rss_kib()},
           {"sandbox_notes", state.notes}});
-    while (auto frame = wire::read_frame(fd)) {
+    while (auto frame = wire::read_frame(channel.in)) {
         if (frame->type != wire::MessageType::Invoke) {
             continue;
         }
@@ -215,7 +219,8 @@ void exec_bootstrap(int fd, const WorkerConfig& config, const SandboxState& stat
 // The environment's first process: reaps every process of the environment and
 // reports how the handler process ended. When it exits, the kernel ends the
 // whole pid namespace.
-[[noreturn]] void run_reaper(int fd, const WorkerConfig& config, SandboxState state) {
+[[noreturn]] void run_reaper(Channel channel, const WorkerConfig& config, SandboxState state) {
+    int fd = channel.out;
     mount_proc(state);
     if (!state.pid_namespace) {
         ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -227,7 +232,7 @@ void exec_bootstrap(int fd, const WorkerConfig& config, const SandboxState& stat
         std::_Exit(1);
     }
     if (handler == 0) {
-        run_handler_process(fd, config, std::move(state));
+        run_handler_process(channel, config, std::move(state));
     }
     for (;;) {
         int status = 0;
@@ -309,12 +314,13 @@ void end_descendants() {
 
 } // namespace
 
-int run_worker(int socket_fd) {
+int run_worker(Channel channel) {
+    int socket_fd = channel.out;
     std::signal(SIGPIPE, SIG_IGN);
     ::setsid();
     std::optional<wire::Frame> frame;
     try {
-        frame = wire::read_frame(socket_fd);
+        frame = wire::read_frame(channel.in);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lambda-local-worker: %s\n", e.what());
         return 2;
@@ -350,10 +356,11 @@ int run_worker(int socket_fd) {
         if (state.pid_namespace ? ::getppid() != 0 : ::getppid() != worker) {
             std::_Exit(1); // the worker is already gone
         }
-        run_reaper(socket_fd, config, std::move(state));
+        run_reaper(channel, config, std::move(state));
     }
     send(socket_fd, wire::MessageType::Spawned, {{"init_pid", reaper}});
-    ::close(socket_fd);
+    ::close(channel.in);
+    ::close(channel.out);
     int status = 0;
     while (::waitpid(reaper, &status, 0) < 0 && errno == EINTR) {
     }

@@ -11,10 +11,12 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 
@@ -71,7 +73,110 @@ std::string peer_ip(const sockaddr_storage& address) {
 
 } // namespace
 
+struct Responder::Exchange {
+    int fd = -1;
+    int wake_fd = -1; // the connection thread's eventfd
+    bool keep_alive = false;
+    bool head = false;
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool responded = false;
+    bool done = false;    // all sent, or the client is gone
+    bool failed = false;  // the client is gone
+    std::string leftover; // what the connection thread is to send
+};
+
+namespace {
+
+// Sends what the socket takes without waiting; returns the bytes sent, or -1 when the peer is
+// gone.
+ssize_t send_without_waiting(int fd, std::string_view data) {
+    std::size_t sent = 0;
+    while (sent < data.size()) {
+        ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            break;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+    return static_cast<ssize_t>(sent);
+}
+
+void signal_eventfd(int fd) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t ignored = ::write(fd, &one, sizeof one);
+}
+
+// Sends what a Responder left, on the connection's thread; true once the exchange is done.
+bool finish_output(Responder::Exchange& exchange) {
+    std::unique_lock lock(exchange.mutex);
+    if (exchange.done || exchange.leftover.empty()) {
+        return exchange.done;
+    }
+    std::string rest = std::move(exchange.leftover);
+    exchange.leftover.clear();
+    lock.unlock();
+    bool sent = send_all(exchange.fd, rest);
+    lock.lock();
+    exchange.done = true;
+    exchange.failed = !sent;
+    return true;
+}
+
+// Waits until the response to `exchange` is out (sending what its Responder left).
+void wait_done(Responder::Exchange& exchange) {
+    {
+        std::unique_lock lock(exchange.mutex);
+        exchange.changed.wait(lock, [&] { return exchange.done || !exchange.leftover.empty(); });
+    }
+    finish_output(exchange);
+}
+
+} // namespace
+
+void Responder::operator()(Response response) const {
+    Exchange& exchange = *m_exchange;
+    {
+        std::lock_guard lock(exchange.mutex);
+        if (exchange.responded) {
+            return;
+        }
+        exchange.responded = true;
+    }
+    bool keep_alive = exchange.keep_alive && !m_server->m_stopping;
+    std::string data = serialize_response(response, keep_alive, exchange.head);
+    ssize_t sent = send_without_waiting(exchange.fd, data);
+    bool left = false;
+    {
+        std::lock_guard lock(exchange.mutex);
+        if (sent < 0 || static_cast<std::size_t>(sent) == data.size()) {
+            exchange.done = true;
+            exchange.failed = sent < 0;
+        } else {
+            exchange.leftover = data.substr(static_cast<std::size_t>(sent));
+            left = true;
+        }
+        exchange.changed.notify_all();
+    }
+    --m_server->m_in_flight;
+    if (left) {
+        signal_eventfd(exchange.wake_fd);
+    }
+}
+
 Server::Server(ServerOptions options, Handler handler)
+    : Server(std::move(options),
+             [handler = std::move(handler)](const Request& request, Responder respond) {
+                 respond(handler(request));
+             }) {}
+
+Server::Server(ServerOptions options, AsyncHandler handler)
     : m_options(std::move(options)), m_handler(std::move(handler)) {
     if (!m_options.error_response) {
         m_options.error_response = default_error_response;
@@ -123,6 +228,12 @@ void Server::stop() {
     }
     char byte = 1;
     [[maybe_unused]] ssize_t ignored = ::write(m_wake_write.get(), &byte, 1);
+    {
+        std::lock_guard lock(m_mutex);
+        for (int wake : m_connection_wakes) {
+            signal_eventfd(wake); // an idle connection closes; a busy one finishes first
+        }
+    }
     m_ready.notify_all();
     if (m_acceptor.joinable()) {
         m_acceptor.join();
@@ -185,13 +296,44 @@ void Server::connection_loop() {
 }
 
 void Server::serve_connection(Fd connection, const std::string& remote_ip) {
+    Fd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake) {
+        return; // out of descriptors: the connection closes
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopping) {
+            return;
+        }
+        m_connection_wakes.insert(wake.get());
+    }
     MessageReader reader(connection.get());
     int fd = connection.get();
+    std::shared_ptr<Responder::Exchange> previous; // the last request's, answered or not yet
     for (;;) {
         Request request;
         ReadStatus status = reader.read_request(
             request, m_options.max_body, m_options.keep_alive_timeout, m_options.read_timeout,
-            m_wake_read.get(), [fd] { send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n"); });
+            wake.get(), [fd] { send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n"); });
+        if (status == ReadStatus::Cancelled) {
+            std::uint64_t count = 0;
+            [[maybe_unused]] ssize_t ignored = ::read(wake.get(), &count, sizeof count);
+            bool answered = !previous || finish_output(*previous);
+            if (m_stopping) {
+                if (!answered) {
+                    wait_done(*previous);
+                }
+                break; // stopping: the connection closes once its last response is out
+            }
+            continue;
+        }
+        // The previous response goes out whole before anything else happens on the connection.
+        if (previous) {
+            wait_done(*previous);
+            if (previous->failed) {
+                break;
+            }
+        }
         if (status != ReadStatus::Ok) {
             int code = status == ReadStatus::Broken            ? 400
                        : status == ReadStatus::TooLarge        ? 413
@@ -200,25 +342,34 @@ void Server::serve_connection(Fd connection, const std::string& remote_ip) {
             if (code != 0) {
                 send_all(fd, serialize_response(m_options.error_response(code), false));
             }
-            return;
+            break;
         }
         request.remote_ip = remote_ip;
+        auto exchange = std::make_shared<Responder::Exchange>();
+        exchange->fd = fd;
+        exchange->wake_fd = wake.get();
+        exchange->keep_alive = wants_keep_alive(request) && !m_stopping;
+        exchange->head = request.method == "HEAD";
         ++m_in_flight;
-        Response response;
+        Responder respond(exchange, this);
         try {
-            response = m_handler(request);
+            m_handler(request, respond);
         } catch (const std::exception& e) {
-            response = default_error_response(500);
+            Response response = default_error_response(500);
             response.body = std::string("lambda-local: internal error: ") + e.what() + "\n";
+            respond(std::move(response)); // unless it was answered before the exception
         }
-        bool keep_alive = wants_keep_alive(request) && !m_stopping;
-        bool sent =
-            send_all(fd, serialize_response(response, keep_alive, request.method == "HEAD"));
-        --m_in_flight;
-        if (!sent || !keep_alive) {
-            return;
+        previous = std::move(exchange);
+        if (!previous->keep_alive) {
+            wait_done(*previous);
+            break;
         }
     }
+    if (previous) {
+        wait_done(*previous); // the socket stays open until its last response is out
+    }
+    std::lock_guard lock(m_mutex);
+    m_connection_wakes.erase(wake.get());
 }
 
 } // namespace lambda_local::runtime::http

@@ -10,7 +10,9 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -21,6 +23,29 @@ namespace lambda_local::runtime::http {
 // Answers one request. It may block (a Runtime API /next waits for an invocation); it runs on
 // one of the server's threads, which live as long as the server.
 using Handler = std::function<Response(const Request&)>;
+
+class Server;
+
+// Sends the response to one request, from any thread, once (later calls do nothing). What the
+// socket takes at once is sent by the calling thread; the rest, for a client slow to read, by
+// the connection's thread, so that the caller never waits on the client.
+class Responder {
+  public:
+    struct Exchange;
+    Responder(std::shared_ptr<Exchange> exchange, Server* server)
+        : m_exchange(std::move(exchange)), m_server(server) {}
+    void operator()(Response response) const;
+
+  private:
+    std::shared_ptr<Exchange> m_exchange;
+    Server* m_server;
+};
+
+// Answers one request through its Responder, now or later from another thread. The
+// connection's thread goes back to reading; a next request (pipelined, or after the answer) is
+// handled once this answer is out, so answers keep the order of requests. A handler must not
+// wait for a later request of its connection.
+using AsyncHandler = std::function<void(const Request&, Responder)>;
 
 // How a Server listens and reads.
 struct ServerOptions {
@@ -36,10 +61,12 @@ struct ServerOptions {
 };
 
 // One server. Every connection is served by one thread of the pool at a time, one request
-// after another (keep-alive); each response carries an explicit Content-Length.
+// after another (keep-alive), its responses in the order of its requests; each response
+// carries an explicit Content-Length.
 class Server {
   public:
     Server(ServerOptions options, Handler handler);
+    Server(ServerOptions options, AsyncHandler handler);
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
     ~Server();
@@ -56,12 +83,13 @@ class Server {
     int in_flight() const { return m_in_flight.load(); }
 
   private:
+    friend class Responder;
     void accept_loop();
     void connection_loop();
     void serve_connection(Fd connection, const std::string& remote_ip);
 
     ServerOptions m_options;
-    Handler m_handler;
+    AsyncHandler m_handler;
     Fd m_listener;
     Fd m_wake_read; // readable once stop() began
     Fd m_wake_write;
@@ -71,6 +99,7 @@ class Server {
     std::mutex m_mutex;
     std::condition_variable m_ready;
     std::deque<std::pair<Fd, std::string>> m_waiting; // accepted connections and their peers
+    std::set<int> m_connection_wakes; // each served connection's eventfd: stopping, output left
     std::thread m_acceptor;
     std::vector<std::thread> m_threads;
 };

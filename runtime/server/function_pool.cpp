@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
+#include <future>
 
 namespace lambda_local::runtime::server {
 
@@ -87,87 +89,222 @@ void FunctionPool::note_sandbox(const ExecutionEnvironment& environment) {
     }
 }
 
+FunctionPool::Runner& FunctionPool::add_runner(bool warm_only) {
+    Runner& runner = m_runners.emplace_back();
+    runner.warm_only = warm_only;
+    runner.thread = std::thread([this, &runner] { run(runner); });
+    return runner;
+}
+
+void FunctionPool::join_finished() {
+    for (auto it = m_runners.begin(); it != m_runners.end();) {
+        if (it->finished) {
+            it->thread.join(); // it has left the pool's data: only its return is left
+            it = m_runners.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void FunctionPool::submit(InvocationRequest request, InvocationControls controls,
+                          InvocationDone done) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_stopping) {
+            join_finished();
+            int places = active_runners();
+            // Each idle runner takes one queued job; beyond them, a new place when there is room,
+            // else a wait in the queue while it has room.
+            bool runner_free = static_cast<int>(m_queue.size()) < m_idle;
+            bool room = places < m_settings.max_concurrency;
+            if (runner_free || room ||
+                static_cast<int>(m_queue.size()) - m_idle < m_settings.max_queued) {
+                m_queue.push_back({std::move(request), std::move(controls), std::move(done)});
+                if (runner_free) {
+                    m_work.notify_one();
+                } else if (room) {
+                    add_runner(false);
+                }
+                return;
+            }
+        }
+    }
+    done(Throttled{});
+}
+
 std::variant<PoolInvocation, Throttled> FunctionPool::invoke(const InvocationRequest& request,
                                                              const InvocationControls& controls) {
+    std::promise<std::variant<PoolInvocation, Throttled>> promise;
+    auto outcome = promise.get_future();
+    submit(request, controls, [&promise](std::variant<PoolInvocation, Throttled> result) {
+        promise.set_value(std::move(result));
+    });
+    return outcome.get();
+}
+
+void FunctionPool::run(Runner& runner) {
+    if (runner.warm_only) {
+        warm_up(runner);
+    }
+    std::unique_lock lock(m_mutex);
+    auto become_idle = [&] {
+        runner.idle = true;
+        runner.idle_since = MonotonicClock::now();
+        ++m_idle;
+        m_changed.notify_all();
+    };
+    for (;;) {
+        if (!m_queue.empty() && !runner.retire) {
+            if (runner.idle) {
+                runner.idle = false;
+                --m_idle;
+            }
+            Job job = std::move(m_queue.front());
+            m_queue.pop_front();
+            runner.busy = true;
+            lock.unlock();
+            PoolInvocation done;
+            try {
+                done = run_job(runner, job);
+            } catch (const std::exception& e) {
+                // The worker could not be started at all (a missing executable, no descriptors).
+                done.result.status = InvocationStatus::Crashed;
+                done.result.error_type = "Runtime.Unknown";
+                done.result.payload = error_payload(done.result.error_type, e.what(), false);
+                m_logs.write_line("lambda-local: " + m_spec.name + ": " + e.what());
+            }
+            lock.lock();
+            runner.busy = false;
+            // Idle before the caller hears of it, as seen from stats() and reap_idle().
+            become_idle();
+            lock.unlock();
+            try {
+                job.done(std::move(done));
+            } catch (const std::exception& e) {
+                m_logs.write_line(std::string("lambda-local: internal error: ") + e.what());
+            }
+            job = {}; // the caller's captures go before the lock is taken again
+            lock.lock();
+            continue;
+        }
+        if (m_stopping || runner.retire) {
+            break;
+        }
+        // Warm and idle, or (after a crash) without an environment until the next job.
+        if (!runner.idle) {
+            become_idle();
+        }
+        m_work.wait(lock);
+    }
+    if (runner.idle) {
+        runner.idle = false;
+        --m_idle;
+    }
+    std::unique_ptr<Slot> slot = std::move(runner.slot);
+    lock.unlock();
+    if (slot) {
+        end(std::move(slot));
+    }
+    lock.lock();
+    runner.finished = true;
+    // A job queued for this runner as it retired gets a runner of its own.
+    if (!m_stopping && !m_queue.empty() && active_runners() < m_settings.max_concurrency) {
+        add_runner(false);
+    }
+    m_changed.notify_all();
+}
+
+int FunctionPool::active_runners() const {
+    int active = 0;
+    for (const Runner& runner : m_runners) {
+        active += runner.retire || runner.finished ? 0 : 1;
+    }
+    return active;
+}
+
+void FunctionPool::warm_up(Runner& runner) {
     std::unique_ptr<Slot> slot;
-    std::vector<std::unique_ptr<Slot>> dead;
+    {
+        std::lock_guard lock(m_mutex);
+        slot = new_slot();
+    }
+    InvocationResult failure;
+    bool started = slot->environment->start_now(failure);
+    note_sandbox(*slot->environment);
+    if (!started) {
+        for (const auto& line : failure.log_lines) {
+            write_log(*slot, line + "\n");
+        }
+        write_log(*slot,
+                  "lambda-local: --warm: the environment did not start: " + failure.payload + "\n");
+        end(std::move(slot));
+    }
+    std::lock_guard lock(m_mutex);
+    if (started) {
+        ++m_cold_starts;
+        runner.slot = std::move(slot);
+    }
+    runner.warm_started = started;
+    m_changed.notify_all();
+}
+
+PoolInvocation FunctionPool::run_job(Runner& runner, Job& job) {
+    const InvocationRequest& request = job.request;
+    const InvocationControls& controls = job.controls;
+    std::unique_ptr<Slot> stale;
     int memory_mb = 0;
     double timeout_s = 0;
     {
-        std::unique_lock lock(m_mutex);
-        if (m_stopping) {
-            return Throttled{};
+        std::lock_guard lock(m_mutex);
+        // An environment on old code, or whose worker has died while idle, is replaced.
+        Slot* slot = runner.slot.get();
+        if (slot != nullptr &&
+            (slot->generation != m_generation || !slot->environment->idle_worker_alive())) {
+            stale = std::move(runner.slot);
         }
-        // An idle environment whose worker has died is ended and replaced (a cold start).
-        while (!m_idle.empty() && !m_idle.back()->environment->idle_worker_alive()) {
-            dead.push_back(std::move(m_idle.back()));
-            m_idle.pop_back();
-            --m_environments;
+        if (!runner.slot) {
+            runner.slot = new_slot();
         }
-        if (!m_idle.empty()) {
-            slot = std::move(m_idle.back());
-            m_idle.pop_back();
-        } else if (m_environments < m_settings.max_concurrency) {
-            slot = new_slot();
-            ++m_environments;
-        } else {
-            // Every environment is busy: wait in line, first come first served. A release hands
-            // its environment (or the place of one that ended) to the first waiter.
-            if (static_cast<int>(m_waiters.size()) >= m_settings.max_queued) {
-                return Throttled{};
-            }
-            Waiter waiter;
-            m_waiters.push_back(&waiter);
-            waiter.ready.wait(lock, [&waiter] { return waiter.done; });
-            if (waiter.refused) {
-                return Throttled{};
-            }
-            slot = std::move(waiter.slot);
-            if (slot && !slot->environment->idle_worker_alive()) {
-                dead.push_back(std::move(slot));
-            }
-            if (!slot) {
-                slot = new_slot(); // the place is counted in m_environments already
-            }
-        }
-        ++m_busy;
-        m_in_use.push_back(slot.get());
         memory_mb = m_spec.memory_mb;
         timeout_s = m_spec.timeout_s;
     }
-    for (auto& gone : dead) {
-        end(std::move(gone));
+    if (stale) {
+        end(std::move(stale));
     }
+    Slot& slot = *runner.slot;
 
     PoolInvocation done;
     std::future<std::string> captured;
     if (controls.capture_log) {
-        captured = m_logs.capture(slot->log.id, request.request_id);
+        captured = m_logs.capture(slot.log.id, request.request_id);
     }
     bool armed = controls.give_up_after &&
                  controls.give_up_after->count() < static_cast<long>(timeout_s * 1000.0);
     if (armed) {
-        arm(slot->give_up_timer.get(), *controls.give_up_after);
+        arm(slot.give_up_timer.get(), *controls.give_up_after);
     }
-    write_log(*slot, start_line(request.request_id));
-    done.result = slot->environment->invoke(request);
+    write_log(slot, start_line(request.request_id));
+    done.result = slot.environment->invoke(request);
     if (armed) {
-        disarm(slot->give_up_timer.get());
+        disarm(slot.give_up_timer.get());
         std::uint64_t expirations = 0;
         [[maybe_unused]] ssize_t ignored =
-            ::read(slot->give_up_timer.get(), &expirations, sizeof expirations);
+            ::read(slot.give_up_timer.get(), &expirations, sizeof expirations);
     }
     if (done.result.init_duration_ms) {
         std::lock_guard lock(m_mutex);
         ++m_cold_starts;
     }
-    note_sandbox(*slot->environment);
+    note_sandbox(*slot.environment);
 
     std::string log;
     for (const auto& line : done.result.log_lines) {
         log += line + "\n";
     }
     if (done.result.status == InvocationStatus::Cancelled) {
+        // lambda-local's own line (shown under -q too), in order with the function's.
+        log += k_unattributed_line;
         log += "lambda-local: the integration timed out; the invocation was stopped\n";
     }
     ReportFigures figures;
@@ -181,7 +318,7 @@ std::variant<PoolInvocation, Throttled> FunctionPool::invoke(const InvocationReq
     if (!after.empty()) {
         log += k_unattributed_line + after + "\n";
     }
-    write_log(*slot, log);
+    write_log(slot, log);
     if (captured.valid() && captured.wait_for(k_log_capture_wait) == std::future_status::ready) {
         try {
             done.log = captured.get();
@@ -189,54 +326,16 @@ std::variant<PoolInvocation, Throttled> FunctionPool::invoke(const InvocationReq
             done.log.clear();
         }
     }
-    bool reusable = slot->environment->warm();
-    release(std::move(slot), reusable);
-    return done;
-}
-
-void FunctionPool::release(std::unique_ptr<Slot> slot, bool reusable) {
-    std::unique_ptr<Slot> ended;
-    {
-        std::lock_guard lock(m_mutex);
-        --m_busy;
-        std::erase(m_in_use, slot.get());
-        if (reusable && !m_stopping && slot->generation == m_generation) {
-            slot->idle_since = MonotonicClock::now();
-            if (!m_waiters.empty()) {
-                hand_over(std::move(slot));
-            } else {
-                m_idle.push_back(std::move(slot));
-            }
-        } else {
-            ended = std::move(slot);
-            if (!m_stopping && !m_waiters.empty()) {
-                hand_over(nullptr); // the first waiter starts a new environment in its place
-            } else {
-                --m_environments;
-            }
+    // A timeout, crash or out-of-memory ended the environment: the next job starts a fresh one.
+    if (!slot.environment->warm()) {
+        std::unique_ptr<Slot> ended;
+        {
+            std::lock_guard lock(m_mutex);
+            ended = std::move(runner.slot);
         }
-        if (m_stopping && m_busy == 0) {
-            m_drained.notify_all();
-        }
-    }
-    if (ended) {
         end(std::move(ended));
     }
-}
-
-void FunctionPool::hand_over(std::unique_ptr<Slot> slot) {
-    Waiter* waiter = m_waiters.front();
-    m_waiters.pop_front();
-    waiter->slot = std::move(slot);
-    waiter->done = true;
-    waiter->ready.notify_one();
-}
-
-void FunctionPool::make_room() {
-    while (!m_waiters.empty() && m_environments < m_settings.max_concurrency) {
-        ++m_environments;
-        hand_over(nullptr);
-    }
+    return done;
 }
 
 void FunctionPool::end(std::unique_ptr<Slot> slot) {
@@ -245,100 +344,109 @@ void FunctionPool::end(std::unique_ptr<Slot> slot) {
 }
 
 int FunctionPool::start_warm(int count) {
+    std::vector<Runner*> started;
+    std::unique_lock lock(m_mutex);
+    join_finished();
+    for (int i = 0; i < count && !m_stopping && active_runners() < m_settings.max_concurrency;
+         ++i) {
+        started.push_back(&add_runner(true));
+    }
     int warm = 0;
-    for (int i = 0; i < count; ++i) {
-        std::unique_ptr<Slot> slot;
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_stopping || m_environments >= m_settings.max_concurrency) {
-                break;
-            }
-            slot = new_slot();
-            ++m_environments;
-            ++m_busy;
-            m_in_use.push_back(slot.get());
-        }
-        InvocationResult failure;
-        bool started = slot->environment->start_now(failure);
-        note_sandbox(*slot->environment);
-        if (started) {
-            ++warm;
-            std::lock_guard lock(m_mutex);
-            ++m_cold_starts;
-        } else {
-            for (const auto& line : failure.log_lines) {
-                write_log(*slot, line + "\n");
-            }
-            write_log(*slot, "lambda-local: --warm: the environment did not start: " +
-                                 failure.payload + "\n");
-        }
-        release(std::move(slot), started);
+    for (Runner* runner : started) {
+        m_changed.wait(lock, [runner] { return runner->warm_started.has_value(); });
+        warm += *runner->warm_started ? 1 : 0;
     }
     return warm;
 }
 
 int FunctionPool::reap_idle(MonotonicClock::time_point now) {
-    std::vector<std::unique_ptr<Slot>> ended;
-    {
-        std::lock_guard lock(m_mutex);
-        for (auto it = m_idle.begin(); it != m_idle.end();) {
-            if (now - (*it)->idle_since >= m_settings.idle_timeout) {
-                ended.push_back(std::move(*it));
-                it = m_idle.erase(it);
-                --m_environments;
-            } else {
-                ++it;
+    std::unique_lock lock(m_mutex);
+    int ended = 0;
+    for (Runner& runner : m_runners) {
+        if (runner.idle && !runner.retire && runner.slot &&
+            now - runner.idle_since >= m_settings.idle_timeout) {
+            runner.retire = true;
+            ++ended;
+        }
+    }
+    // Runners idle without an environment (after a crash) end too: they hold no process.
+    for (Runner& runner : m_runners) {
+        if (runner.idle && !runner.retire && !runner.slot) {
+            runner.retire = true;
+        }
+    }
+    m_work.notify_all();
+    m_changed.wait(lock, [this] {
+        for (const Runner& runner : m_runners) {
+            if (runner.retire && !runner.finished) {
+                return false;
             }
         }
-        make_room();
-    }
-    for (auto& slot : ended) {
-        end(std::move(slot));
-    }
-    return static_cast<int>(ended.size());
+        return true;
+    });
+    join_finished();
+    return ended;
 }
 
 void FunctionPool::replace_code(FunctionSpec spec) {
-    std::vector<std::unique_ptr<Slot>> ended;
-    {
-        std::lock_guard lock(m_mutex);
-        m_spec = std::move(spec);
-        ++m_generation;
-        m_environments -= static_cast<int>(m_idle.size());
-        ended = std::move(m_idle);
-        m_idle.clear();
-        make_room();
+    std::unique_lock lock(m_mutex);
+    m_spec = std::move(spec);
+    ++m_generation;
+    // Idle environments end now; busy ones are replaced before their next invocation.
+    for (Runner& runner : m_runners) {
+        if (runner.idle && !runner.retire) {
+            runner.retire = true;
+        }
     }
-    for (auto& slot : ended) {
-        end(std::move(slot));
-    }
+    m_work.notify_all();
+    m_changed.wait(lock, [this] {
+        for (const Runner& runner : m_runners) {
+            if (runner.retire && !runner.finished) {
+                return false;
+            }
+        }
+        return true;
+    });
+    join_finished();
 }
 
 void FunctionPool::shutdown(std::chrono::milliseconds grace) {
-    std::vector<std::unique_ptr<Slot>> ended;
-    {
-        std::unique_lock lock(m_mutex);
-        m_stopping = true;
-        for (Waiter* waiter : m_waiters) {
-            waiter->refused = true;
-            waiter->done = true;
-            waiter->ready.notify_one();
-        }
-        m_waiters.clear();
-        if (!m_drained.wait_for(lock, grace, [this] { return m_busy == 0; })) {
-            // Past the grace period: the cancel timer of each busy environment ends it now.
-            for (Slot* busy : m_in_use) {
-                arm(busy->give_up_timer.get(), std::chrono::milliseconds(0));
+    std::deque<Job> refused;
+    std::unique_lock lock(m_mutex);
+    m_stopping = true;
+    refused = std::move(m_queue);
+    m_queue.clear();
+    m_work.notify_all();
+    lock.unlock();
+    for (Job& job : refused) {
+        job.done(Throttled{});
+    }
+    lock.lock();
+    auto none_busy = [this] {
+        for (const Runner& runner : m_runners) {
+            if (runner.busy) {
+                return false;
             }
-            m_drained.wait(lock, [this] { return m_busy == 0; });
         }
-        m_environments -= static_cast<int>(m_idle.size());
-        ended = std::move(m_idle);
-        m_idle.clear();
+        return true;
+    };
+    if (!m_changed.wait_for(lock, grace, none_busy)) {
+        // Past the grace period: the cancel timer of each busy environment ends it now.
+        for (Runner& runner : m_runners) {
+            if (runner.busy && runner.slot) {
+                arm(runner.slot->give_up_timer.get(), std::chrono::milliseconds(0));
+            }
+        }
     }
-    for (auto& slot : ended) {
-        end(std::move(slot));
-    }
+    m_changed.wait(lock, [this] {
+        for (const Runner& runner : m_runners) {
+            if (!runner.finished) {
+                return false;
+            }
+        }
+        return true;
+    });
+    join_finished();
 }
 
 FunctionSpec FunctionPool::spec() const {
@@ -348,7 +456,17 @@ FunctionSpec FunctionPool::spec() const {
 
 PoolStats FunctionPool::stats() const {
     std::lock_guard lock(m_mutex);
-    return {m_environments, m_busy, static_cast<int>(m_waiters.size()), m_cold_starts};
+    PoolStats stats;
+    for (const Runner& runner : m_runners) {
+        if (runner.finished || runner.retire) {
+            continue;
+        }
+        stats.environments += runner.slot || runner.busy ? 1 : 0;
+        stats.busy += runner.busy ? 1 : 0;
+    }
+    stats.queued = static_cast<int>(m_queue.size());
+    stats.cold_starts = m_cold_starts;
+    return stats;
 }
 
 } // namespace lambda_local::runtime::server

@@ -12,10 +12,12 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -56,9 +58,15 @@ struct PoolStats {
     int cold_starts = 0; // since the pool began
 };
 
-// The environments of one function. Invocations come from any thread; an environment is
-// started by the thread that first uses it, so callers must be long-lived threads (the
-// server's pool, the scheduler's thread), as ExecutionEnvironment requires.
+// Called once with the outcome of a submitted invocation, on the thread of the environment
+// that ran it (or on the submitting thread, when it is refused at once).
+using InvocationDone = std::function<void(std::variant<PoolInvocation, Throttled>)>;
+
+// The environments of one function. Each environment has a thread of its own, which starts
+// it, runs its invocations one after another and ends it (a worker ends with the thread that
+// started it, so the pool owns those threads). Invocations come from any thread into one
+// first-come-first-served queue; under load an environment's thread takes the next queued
+// invocation as soon as it is done with one, without waking anyone.
 class FunctionPool {
   public:
     FunctionPool(FunctionSpec spec, PoolSettings settings, EnvironmentOptions options,
@@ -67,8 +75,11 @@ class FunctionPool {
     FunctionPool& operator=(const FunctionPool&) = delete;
     ~FunctionPool();
 
-    // Runs one invocation in an idle warm environment, or a new one, waiting while all are
-    // busy; Throttled when the queue is full too.
+    // Queues one invocation for an idle warm environment, or a new one while fewer than
+    // max_concurrency run; `done` gets the outcome. Throttled (at once) when every environment
+    // is busy and max_queued invocations wait already, or when the pool is stopping.
+    void submit(InvocationRequest request, InvocationControls controls, InvocationDone done);
+    // submit(), waiting for the outcome.
     std::variant<PoolInvocation, Throttled> invoke(const InvocationRequest& request,
                                                    const InvocationControls& controls = {});
     // Starts up to `count` environments now and runs their init (`serve --warm N`); returns
@@ -78,8 +89,8 @@ class FunctionPool {
     int reap_idle(MonotonicClock::time_point now = MonotonicClock::now());
     // New code (a rebuilt .so): idle environments end now, busy ones after their invocation.
     void replace_code(FunctionSpec spec);
-    // Ends every environment; later invocations are refused (Throttled). Invocations in progress
-    // may finish within `grace`; after it they are stopped (Cancelled).
+    // Ends every environment; later invocations are refused (Throttled), and so are queued ones.
+    // Invocations in progress may finish within `grace`; after it they are stopped (Cancelled).
     void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
     FunctionSpec spec() const;
@@ -91,36 +102,48 @@ class FunctionPool {
         LogSource log;
         Fd give_up_timer; // a timerfd: the environment's cancel descriptor
         int generation = 0;
+    };
+    struct Job {
+        InvocationRequest request;
+        InvocationControls controls;
+        InvocationDone done;
+    };
+    // One place of the concurrency limit: a thread and the environment it runs (none yet, or
+    // none after a crash, until its next invocation).
+    struct Runner {
+        std::thread thread;
+        std::unique_ptr<Slot> slot;
+        bool busy = false;
+        bool idle = false; // waiting for a job
         MonotonicClock::time_point idle_since;
+        bool retire = false;    // end the environment and the thread (reaped, stopping)
+        bool finished = false;  // the thread has ended its environment and is returning
+        bool warm_only = false; // start_warm: start, report, then wait for jobs
+        std::optional<bool> warm_started;
     };
 
-    // An invocation waiting for an environment; release() hands it one, or the place of one.
-    struct Waiter {
-        std::condition_variable ready;
-        std::unique_ptr<Slot> slot; // an idle environment; null: start a new one
-        bool done = false;
-        bool refused = false; // the pool is stopping
-    };
-
-    std::unique_ptr<Slot> new_slot();           // m_mutex held
-    void hand_over(std::unique_ptr<Slot> slot); // to the first waiter; m_mutex held
-    void make_room();                           // places freed: to the waiters; m_mutex held
+    std::unique_ptr<Slot> new_slot(); // m_mutex held
+    void run(Runner& runner);
+    // Runs one job in the runner's environment, starting (or replacing) it first when needed.
+    PoolInvocation run_job(Runner& runner, Job& job);
+    void warm_up(Runner& runner);
+    Runner& add_runner(bool warm_only); // m_mutex held
+    void join_finished();               // m_mutex held
+    int active_runners() const;         // not retiring; m_mutex held
     void write_log(Slot& slot, const std::string& text);
-    void release(std::unique_ptr<Slot> slot, bool reusable);
     void end(std::unique_ptr<Slot> slot);
     void note_sandbox(const ExecutionEnvironment& environment);
 
     mutable std::mutex m_mutex;
-    std::condition_variable m_drained; // m_busy reached 0 while stopping
-    std::deque<Waiter*> m_waiters;     // first come, first served
+    std::condition_variable m_work;    // runners wait here for jobs
+    std::condition_variable m_changed; // a runner went idle, started, or finished
+    std::deque<Job> m_queue;           // first come, first served
+    std::list<Runner> m_runners;       // at most max_concurrency
+    int m_idle = 0;                    // runners waiting for a job
     FunctionSpec m_spec;
     PoolSettings m_settings;
     EnvironmentOptions m_options;
     LogPump& m_logs;
-    std::vector<std::unique_ptr<Slot>> m_idle; // most recently used last
-    std::vector<Slot*> m_in_use;               // owned by the invocations running them
-    int m_environments = 0;
-    int m_busy = 0;
     int m_cold_starts = 0;
     int m_generation = 0;
     bool m_stopping = false;

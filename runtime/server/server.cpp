@@ -196,7 +196,9 @@ void Server::start() {
         return response;
     };
     m_http = std::make_unique<http::Server>(
-        options, [this](const http::Request& request) { return handle(request); });
+        options, [this](const http::Request& request, http::Responder respond) {
+            handle(request, respond);
+        });
     m_http->start();
     for (auto& [name, function_pool] : m_pools) {
         if (m_options.warm > 0) {
@@ -293,11 +295,12 @@ void Server::maintain() {
     }
 }
 
-http::Response Server::handle(const http::Request& request) {
+void Server::handle(const http::Request& request, const http::Responder& respond) {
     if (is_invoke_api_path(request.path)) {
-        return handle_invoke_api(request);
+        respond(handle_invoke_api(request));
+        return;
     }
-    return handle_gateway(request);
+    handle_gateway(request, respond);
 }
 
 http::Response Server::handle_invoke_api(const http::Request& http_request) {
@@ -361,7 +364,7 @@ http::Response Server::handle_invoke_api(const http::Request& http_request) {
     return to_http(invoke_response(invoke, done.result, request_id, done.log));
 }
 
-http::Response Server::handle_gateway(const http::Request& http_request) {
+void Server::handle_gateway(const http::Request& http_request, const http::Responder& respond) {
     auto begin = MonotonicClock::now();
     HttpRequest request = gateway_request(http_request);
     std::string function_name = "-";
@@ -383,14 +386,16 @@ http::Response Server::handle_gateway(const http::Request& http_request) {
                 for (const auto& route : api->api.routes) {
                     methods.push_back(route.method);
                 }
-                return answer(gateway::preflight_response(*api->cors, request, methods));
+                respond(answer(gateway::preflight_response(*api->cors, request, methods)));
+                return;
             }
         }
     }
 
     gateway::RouteResult matched = m_routes.match(request);
     if (auto* miss = std::get_if<gateway::RouteMiss>(&matched)) {
-        return answer(gateway::miss_response(*miss));
+        respond(answer(gateway::miss_response(*miss)));
+        return;
     }
     const gateway::RouteMatch& match = std::get<gateway::RouteMatch>(matched);
     const gateway::Route& route = *match.route;
@@ -405,7 +410,8 @@ http::Response Server::handle_gateway(const http::Request& http_request) {
     };
     FunctionPool* target = pool(route.function_name);
     if (target == nullptr) {
-        return finish(gateway::gateway_answer(api_type, GatewayAnswer::FunctionFailed));
+        respond(finish(gateway::gateway_answer(api_type, GatewayAnswer::FunctionFailed)));
+        return;
     }
 
     gateway::ProxyIntegration integration;
@@ -447,26 +453,50 @@ http::Response Server::handle_gateway(const http::Request& http_request) {
     invocation.request_id = new_request_id();
     invocation.event = gateway::proxy_event(request, integration, stamp);
     if (invocation.event.size() > k_max_event_bytes) {
-        return finish(gateway::gateway_answer(api_type, GatewayAnswer::RequestTooLarge));
+        respond(finish(gateway::gateway_answer(api_type, GatewayAnswer::RequestTooLarge)));
+        return;
     }
-    // The answer is made, and the access line written, before END and REPORT are logged.
-    HttpResponse response;
+    // The rest happens on the environment's thread: the answer is made, and the access line
+    // written, before END and REPORT are logged; then the response is sent from there.
+    struct Call {
+        HttpRequest request;
+        gateway::ProxyIntegration integration;
+        std::string target;
+        std::string function_name;
+        const config::ApiConfig* api;
+        MonotonicClock::time_point begin;
+        HttpResponse response;
+        http::Responder respond;
+    };
+    auto call =
+        std::make_shared<Call>(Call{std::move(request), std::move(integration), http_request.target,
+                                    function_name, api, begin, HttpResponse{}, respond});
     InvocationControls controls;
     controls.give_up_after = route.integration_timeout.value_or(
         api_type == ApiType::Rest ? k_rest_integration_timeout : k_http_integration_timeout);
-    controls.after = [&](const InvocationResult& result) {
-        response = function_response(api_type, integration, result, function_name);
-        if (api != nullptr && api->cors) {
-            add_cors(*api, request, response);
+    controls.after = [this, call](const InvocationResult& result) {
+        call->response = function_response(call->integration.api_type, call->integration, result,
+                                           call->function_name);
+        if (call->api != nullptr && call->api->cors) {
+            add_cors(*call->api, call->request, call->response);
         }
-        return access_line(request.method, http_request.target, response.status, function_name,
-                           begin);
+        return access_line(call->request.method, call->target, call->response.status,
+                           call->function_name, call->begin);
     };
-    auto outcome = target->invoke(invocation, controls);
-    if (std::holds_alternative<Throttled>(outcome)) {
-        return finish(gateway::gateway_answer(api_type, GatewayAnswer::Throttled));
-    }
-    return to_http(std::move(response));
+    target->submit(std::move(invocation), std::move(controls),
+                   [this, call](std::variant<PoolInvocation, Throttled> outcome) {
+                       if (std::holds_alternative<Throttled>(outcome)) {
+                           call->response = gateway::gateway_answer(call->integration.api_type,
+                                                                    GatewayAnswer::Throttled);
+                           if (call->api != nullptr && call->api->cors) {
+                               add_cors(*call->api, call->request, call->response);
+                           }
+                           m_logs->write_line(access_line(call->request.method, call->target,
+                                                          call->response.status,
+                                                          call->function_name, call->begin));
+                       }
+                       call->respond(to_http(std::move(call->response)));
+                   });
 }
 
 void Server::add_cors(const config::ApiConfig& api, const HttpRequest& request,

@@ -17,6 +17,7 @@
 #include <vector>
 
 namespace lambda_local::runtime::http {
+class Responder;
 class Server;
 struct Request;
 struct Response;
@@ -64,8 +65,9 @@ class Server {
     void stop();
 
   private:
-    http::Response handle(const http::Request& request);
-    http::Response handle_gateway(const http::Request& request);
+    void handle(const http::Request& request, const http::Responder& respond);
+    // Answers through `respond`, from the function's environment thread once invoked.
+    void handle_gateway(const http::Request& request, const http::Responder& respond);
     http::Response handle_invoke_api(const http::Request& request);
     // The gateway's answer to a function's result (§3): the proxy response, or its own error.
     gateway::HttpResponse function_response(gateway::ApiType api_type,

@@ -12,7 +12,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 using lambda_local::Error;
 using lambda_local::Fd;
@@ -142,6 +147,71 @@ TEST_SUITE("runtime::http") {
         REQUIRE(two != std::string::npos);
         CHECK(answer.find("Content-Length: 13\r\n", two) != std::string::npos);
         CHECK(answer.substr(answer.size() - 4) == "\r\n\r\n");
+    }
+
+    TEST_CASE("an asynchronous handler answers from another thread, pipelined answers in order") {
+        // /slow is answered later from another thread, /fast at once; the pipelined /fast is only
+        // handled once /slow's answer is out.
+        std::vector<std::thread> answering;
+        std::atomic<bool> slow_answered{false};
+        std::atomic<bool> fast_saw_slow_answered{false};
+        http::Server server({}, [&](const http::Request& request, http::Responder respond) {
+            http::Response response;
+            response.body = "answer to " + request.path;
+            if (request.path == "/slow") {
+                answering.emplace_back([&, respond, response] {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                    slow_answered = true;
+                    respond(response);
+                    respond(response); // a second answer is ignored
+                });
+                return;
+            }
+            fast_saw_slow_answered = slow_answered.load();
+            respond(response);
+        });
+        server.start();
+        Fd fd = connect_raw(server.port());
+        REQUIRE(http::send_all(fd.get(), "GET /slow HTTP/1.1\r\n\r\nGET /fast HTTP/1.1\r\n"
+                                         "Connection: close\r\n\r\n"));
+        std::string answer = read_until_closed(fd.get());
+        std::size_t slow = answer.find("answer to /slow");
+        std::size_t fast = answer.find("answer to /fast");
+        CHECK(slow != std::string::npos);
+        CHECK(fast != std::string::npos);
+        CHECK(slow < fast);
+        CHECK(fast_saw_slow_answered);
+        CHECK(answer.find("HTTP/1.1 200", fast) == std::string::npos); // two answers only
+        for (auto& thread : answering) {
+            thread.join();
+        }
+    }
+
+    TEST_CASE("a responder does not wait for a client slow to read a large answer") {
+        const std::string big(16 * 1024 * 1024, 'x'); // far more than a socket buffer
+        std::promise<double> responded_in;
+        http::Server server({}, [&](const http::Request&, http::Responder respond) {
+            std::thread([&, respond] {
+                http::Response response;
+                response.body = big;
+                auto begin = std::chrono::steady_clock::now();
+                respond(response);
+                responded_in.set_value(
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+                        .count());
+            }).detach();
+        });
+        server.start();
+        Fd fd = connect_raw(server.port());
+        REQUIRE(http::send_all(fd.get(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n"));
+        // The client reads nothing until the responder has returned.
+        auto returned = responded_in.get_future();
+        REQUIRE(returned.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+        CHECK(returned.get() < 10.0);
+        std::string answer = read_until_closed(fd.get());
+        CHECK(answer.find("Content-Length: 16777216\r\n") != std::string::npos);
+        CHECK(answer.size() > big.size());
+        CHECK(answer.compare(answer.size() - big.size(), big.size(), big) == 0);
     }
 
     TEST_CASE("stop() closes idle keep-alive connections and returns") {

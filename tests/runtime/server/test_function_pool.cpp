@@ -13,8 +13,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -57,6 +61,32 @@ json body_of(const std::variant<PoolInvocation, Throttled>& outcome) {
     const InvocationResult& result = std::get<PoolInvocation>(outcome).result;
     REQUIRE_MESSAGE(result.ok(), result.payload);
     return json::parse(json::parse(result.payload).at("body").get<std::string>());
+}
+
+// Kills this process's lambda-local-worker children (the pools' workers); returns how many.
+int kill_workers() {
+    int killed = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        std::string name = entry.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::ifstream status(entry.path() / "status");
+        std::string line;
+        std::string command;
+        pid_t parent = -1;
+        while (std::getline(status, line)) {
+            if (line.rfind("Name:", 0) == 0) {
+                command = line.substr(line.find_first_not_of(" \t", 5));
+            } else if (line.rfind("PPid:", 0) == 0) {
+                parent = std::stoi(line.substr(5));
+            }
+        }
+        if (parent == ::getpid() && command.rfind("lambda-local-wo", 0) == 0) {
+            killed += ::kill(std::stoi(name), SIGKILL) == 0 ? 1 : 0;
+        }
+    }
+    return killed;
 }
 
 } // namespace
@@ -124,9 +154,6 @@ TEST_SUITE("runtime::server::FunctionPool") {
         settings.max_concurrency = 1;
         settings.max_queued = 5;
         FunctionPool pool(api_function("slow"), settings, environment_options(), pump);
-        // The callers stay alive until the end: a worker ends with the thread that started it.
-        std::promise<void> finish;
-        std::shared_future<void> finished = finish.get_future().share();
         std::vector<std::thread> threads;
         std::atomic<int> served{0};
         for (int i = 0; i < 2; ++i) {
@@ -136,7 +163,6 @@ TEST_SUITE("runtime::server::FunctionPool") {
                     std::get<PoolInvocation>(outcome).result.ok()) {
                     ++served;
                 }
-                finished.wait();
             });
         }
         for (int waited = 0; served < 2 && waited < 1000; ++waited) {
@@ -144,18 +170,55 @@ TEST_SUITE("runtime::server::FunctionPool") {
         }
         CHECK(served == 2);
         CHECK(pool.stats().environments == 1);
-        finish.set_value();
         for (auto& thread : threads) {
             thread.join();
         }
+    }
+
+    TEST_CASE("submitted invocations are served first come, first served, on the environment's "
+              "own thread") {
+        LogFile log;
+        LogPump pump(log.fd());
+        PoolSettings settings;
+        settings.max_concurrency = 1;
+        FunctionPool pool(api_function("counter"), settings, environment_options(), pump);
+        std::mutex mutex;
+        std::condition_variable all_done;
+        std::vector<int> counts;
+        std::set<std::thread::id> threads;
+        for (int i = 0; i < 5; ++i) {
+            pool.submit(request(), {}, [&](std::variant<PoolInvocation, Throttled> outcome) {
+                json body = body_of(outcome);
+                std::lock_guard lock(mutex);
+                counts.push_back(body.at("count").get<int>());
+                threads.insert(std::this_thread::get_id());
+                all_done.notify_all();
+            });
+        }
+        std::unique_lock lock(mutex);
+        REQUIRE(
+            all_done.wait_for(lock, std::chrono::seconds(60), [&] { return counts.size() == 5; }));
+        CHECK(counts == std::vector<int>{1, 2, 3, 4, 5}); // one warm environment, in order
+        CHECK(threads.size() == 1);
+        CHECK(threads.count(std::this_thread::get_id()) == 0);
+    }
+
+    TEST_CASE("an environment outlives the thread that first invoked it") {
+        LogFile log;
+        LogPump pump(log.fd());
+        FunctionPool pool(api_function("counter"), {}, environment_options(), pump);
+        std::thread([&] { body_of(pool.invoke(request())); }).join();
+        json second = body_of(pool.invoke(request()));
+        CHECK(second.at("count") == 2);
+        CHECK(pool.stats().cold_starts == 1);
     }
 
     TEST_CASE("an idle environment whose worker has died is replaced by a fresh one") {
         LogFile log;
         LogPump pump(log.fd());
         FunctionPool pool(api_function("counter"), {}, environment_options(), pump);
-        // Started by a thread that then ends: its worker ends with it.
-        std::thread([&] { body_of(pool.invoke(request())); }).join();
+        body_of(pool.invoke(request()));
+        REQUIRE(kill_workers() == 1); // killed from outside while idle
         // The worker may still be on its way out for an instant: an invocation that meets it dying
         // fails like any crash; one after that must find a fresh environment.
         bool fresh = false;

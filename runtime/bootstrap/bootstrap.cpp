@@ -2,6 +2,7 @@
 #include "runtime/bootstrap/bootstrap.hpp"
 
 #include "runtime/util/clock.hpp"
+#include "runtime/util/environment_slot.hpp"
 
 #include <unistd.h>
 
@@ -102,6 +103,7 @@ int run_bootstrap(const BootstrapSettings& settings) {
         return 1;
     }
 
+    EnvironmentSlot trace_variable("_X_AMZN_TRACE_ID"); // one per invocation, in place
     for (;;) {
         std::optional<Invocation> invocation = client.next();
         if (!invocation) {
@@ -109,9 +111,9 @@ int run_bootstrap(const BootstrapSettings& settings) {
             return 1;
         }
         if (invocation->trace_id.empty()) {
-            ::unsetenv("_X_AMZN_TRACE_ID");
+            trace_variable.clear();
         } else {
-            ::setenv("_X_AMZN_TRACE_ID", invocation->trace_id.c_str(), 1);
+            trace_variable.set(invocation->trace_id);
         }
         context.aws_request_id = invocation->request_id;
         context.deadline_ms = invocation->deadline_ms;

@@ -3,6 +3,7 @@
 
 #include "loaders/loader.hpp"
 #include "runtime/util/clock.hpp"
+#include "runtime/util/environment_slot.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/wire.hpp"
 #include "runtime/worker/sandbox.hpp"
@@ -176,6 +177,7 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
          {{"init_duration_us", init_us},
           {"peak_rss_kib", peak_rss_kib()},
           {"sandbox_notes", state.notes}});
+    EnvironmentSlot trace_variable("_X_AMZN_TRACE_ID"); // one per invocation, in place
     while (auto frame = wire::read_frame(channel.in)) {
         if (frame->type != wire::MessageType::Invoke) {
             continue;
@@ -188,7 +190,7 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
         context.deadline_ms = meta.value("deadline_ms", std::int64_t{0});
         context.xray_trace_id = meta.value("trace_id", "");
         if (!context.xray_trace_id.empty()) {
-            ::setenv("_X_AMZN_TRACE_ID", context.xray_trace_id.c_str(), 1);
+            trace_variable.set(context.xray_trace_id);
         }
         auto begin = MonotonicClock::now();
         loaders::Outcome outcome = loaded.handler->invoke(frame->body, context);

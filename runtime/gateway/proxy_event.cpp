@@ -51,6 +51,15 @@ std::string media_type(std::string_view content_type) {
     return lowercase(trim(content_type.substr(0, content_type.find(';'))));
 }
 
+// An empty object with room for `keys` keys. An ordered_json object is a vector of
+// pair<const string, json>, which a growing vector copies (deeply) rather than moves: events
+// are built in objects that never grow.
+ordered_json object_for(std::size_t keys) {
+    ordered_json object = ordered_json::object();
+    object.get_ref<ordered_json::object_t&>().reserve(keys);
+    return object;
+}
+
 // The parameters of a raw query string in order, decoded; "k" without '=' has the value "".
 // Empty pieces ("a=1&&b=2") and parameters whose key decodes to "" are skipped.
 Pairs parse_query(std::string_view raw) {
@@ -166,7 +175,7 @@ bool has_stage_variables(const ProxyIntegration& integration) {
 }
 
 ordered_json path_parameters(const ProxyIntegration& integration) {
-    ordered_json out = ordered_json::object();
+    ordered_json out = object_for(integration.path_parameters.size());
     for (const auto& [name, value] : integration.path_parameters) {
         out[name] = value;
     }
@@ -175,7 +184,7 @@ ordered_json path_parameters(const ProxyIntegration& integration) {
 
 ordered_json identity(const HttpRequest& request) {
     std::optional<std::string> user_agent = header_value(request.headers, "user-agent");
-    ordered_json out;
+    ordered_json out = object_for(12);
     out["accessKey"] = nullptr;
     out["accountId"] = nullptr;
     out["caller"] = nullptr;
@@ -202,7 +211,7 @@ ordered_json event_v1(const HttpRequest& request, const ProxyIntegration& integr
     // A REST API's event path drops the stage; an HTTP API's 1.0 path keeps a named stage's prefix.
     std::string full_path = stage_path(integration);
 
-    ordered_json event;
+    ordered_json event = object_for(24);
     if (http) {
         event["version"] = "1.0";
     }
@@ -221,8 +230,8 @@ ordered_json event_v1(const HttpRequest& request, const ProxyIntegration& integr
         event["headers"] = nullptr;
         event["multiValueHeaders"] = nullptr;
     } else {
-        ordered_json single = ordered_json::object();
-        ordered_json multi = ordered_json::object();
+        ordered_json single = object_for(header_groups.size());
+        ordered_json multi = object_for(header_groups.size());
         for (const auto& [name, values] : header_groups) {
             single[name] = values.back(); // last wins, as for the query [UNCONFIRMED for REST]
             multi[name] = values;
@@ -236,8 +245,8 @@ ordered_json event_v1(const HttpRequest& request, const ProxyIntegration& integr
         event["queryStringParameters"] = nullptr;
         event["multiValueQueryStringParameters"] = nullptr;
     } else {
-        ordered_json single = ordered_json::object();
-        ordered_json multi = ordered_json::object();
+        ordered_json single = object_for(query_groups.size());
+        ordered_json multi = object_for(query_groups.size());
         for (const auto& [key, values] : query_groups) {
             single[key] = values.back();
             multi[key] = values;
@@ -252,7 +261,7 @@ ordered_json event_v1(const HttpRequest& request, const ProxyIntegration& integr
                                   ? ordered_json(*integration.stage_variables)
                                   : ordered_json(nullptr);
 
-    ordered_json context;
+    ordered_json context = object_for(24);
     context["accountId"] = integration.account_id;
     context["apiId"] = integration.api_id;
     context["domainName"] = integration.domain_name;
@@ -308,7 +317,7 @@ ordered_json event_v2(const HttpRequest& request, const ProxyIntegration& integr
         }
     }
 
-    ordered_json event;
+    ordered_json event = object_for(24);
     event["version"] = "2.0";
     event["routeKey"] = route_key(integration);
     event["rawPath"] = raw_path;
@@ -316,14 +325,14 @@ ordered_json event_v2(const HttpRequest& request, const ProxyIntegration& integr
     if (!cookies.empty()) {
         event["cookies"] = cookies;
     }
-    ordered_json header_object = ordered_json::object();
+    ordered_json header_object = object_for(request.headers.size());
     for (const auto& [name, values] : group_values(headers, false)) {
         header_object[name] = join(values, ",");
     }
     event["headers"] = std::move(header_object);
     Grouped query_groups = group_values(parse_query(request.raw_query), false);
     if (!query_groups.empty()) {
-        ordered_json query = ordered_json::object();
+        ordered_json query = object_for(query_groups.size());
         for (const auto& [key, values] : query_groups) {
             query[key] = join(values, ",");
         }
@@ -336,14 +345,14 @@ ordered_json event_v2(const HttpRequest& request, const ProxyIntegration& integr
         event["stageVariables"] = *integration.stage_variables;
     }
 
-    ordered_json http;
+    ordered_json http = object_for(8);
     http["method"] = request.method;
     http["path"] = raw_path;
     http["protocol"] = request.protocol;
     http["sourceIp"] = request.source_ip;
     http["userAgent"] = header_value(request.headers, "user-agent").value_or("");
 
-    ordered_json context;
+    ordered_json context = object_for(24);
     context["accountId"] = integration.account_id;
     context["apiId"] = integration.api_id;
     context["domainName"] = integration.domain_name;

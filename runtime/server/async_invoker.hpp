@@ -1,5 +1,5 @@
 // Asynchronous invocations (the Invoke API's Event type, scheduled rules): a queue served by
-// long-lived threads, which may start execution environments.
+// long-lived threads (each waits for the function pool to run its invocation).
 #pragma once
 
 #include <condition_variable>

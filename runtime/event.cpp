@@ -372,13 +372,20 @@ std::string short_reason(const std::string& message) {
 
 } // namespace
 
-std::optional<std::string> json_syntax_error(std::string_view text) {
+std::optional<JsonSyntaxFailure> json_syntax_failure(std::string_view text) {
     SyntaxChecker checker;
     if (nlohmann::json::sax_parse(text.begin(), text.end(), &checker)) {
         return std::nullopt;
     }
-    std::size_t offset =
-        std::min(checker.position() == 0 ? 0 : checker.position() - 1, text.size());
+    return JsonSyntaxFailure{checker.position(), checker.message()};
+}
+
+std::optional<std::string> json_syntax_error(std::string_view text) {
+    std::optional<JsonSyntaxFailure> failure = json_syntax_failure(text);
+    if (!failure) {
+        return std::nullopt;
+    }
+    std::size_t offset = std::min(failure->position == 0 ? 0 : failure->position - 1, text.size());
     std::size_t line = 1;
     std::size_t column = 1;
     for (char c : text.substr(0, offset)) {
@@ -390,7 +397,7 @@ std::optional<std::string> json_syntax_error(std::string_view text) {
         }
     }
     return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
-           short_reason(checker.message());
+           short_reason(failure->message);
 }
 
 nlohmann::ordered_json yaml_to_json(const YAML::Node& node) {

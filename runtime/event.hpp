@@ -35,6 +35,14 @@ std::string load_event(const EventSource& source, std::istream& stdin_stream);
 // recursive alias. An `ordered_json` converts to `nlohmann::json` by assignment (keys then sort).
 nlohmann::ordered_json yaml_to_json(const YAML::Node& node);
 
+// Why `text` is not one JSON value, as the parser says it.
+struct JsonSyntaxFailure {
+    std::size_t position = 0; // 1-based index of the failing byte (one past the end if truncated)
+    std::string message;      // "[json.exception.parse_error.101] parse error at line 1, ..."
+};
+// Reads `text` without building a document; nothing when it is one JSON value.
+std::optional<JsonSyntaxFailure> json_syntax_failure(std::string_view text);
+
 // Checks that `text` is one JSON value; nothing when it is, else "line L, column C: <reason>"
 // (1-based; the column counts characters).
 std::optional<std::string> json_syntax_error(std::string_view text);

@@ -53,6 +53,19 @@ std::uint16_t name_flags(const std::string& name) {
     return 0;
 }
 
+// The fields the local and the central header of an entry share: flags, method (stored), time,
+// date, CRC-32, and the compressed and uncompressed sizes (equal: nothing is compressed).
+void put_entry_fields(std::string& out, const std::string& name, std::uint32_t crc,
+                      std::size_t size) {
+    put16(out, name_flags(name));
+    put16(out, 0); // stored
+    put16(out, k_dos_time);
+    put16(out, k_dos_date);
+    put32(out, crc);
+    put32(out, static_cast<std::uint32_t>(size));
+    put32(out, static_cast<std::uint32_t>(size));
+}
+
 } // namespace
 
 std::uint32_t crc32(std::string_view data, std::uint32_t crc) {
@@ -119,16 +132,9 @@ std::string ZipWriter::finish() const {
             throw Error("zip: the archive passes 4 GiB, which needs ZIP64");
         }
         offsets.push_back(static_cast<std::uint32_t>(out.size()));
-        auto size = static_cast<std::uint32_t>(entry.data.size());
         put32(out, k_local_header);
         put16(out, k_version_needed);
-        put16(out, name_flags(entry.name));
-        put16(out, 0); // stored
-        put16(out, k_dos_time);
-        put16(out, k_dos_date);
-        put32(out, entry.crc);
-        put32(out, size);
-        put32(out, size);
+        put_entry_fields(out, entry.name, entry.crc, entry.data.size());
         put16(out, static_cast<std::uint16_t>(entry.name.size()));
         put16(out, 0); // no extra field
         out += entry.name;
@@ -140,18 +146,11 @@ std::string ZipWriter::finish() const {
     auto directory_offset = static_cast<std::uint32_t>(out.size());
     for (std::size_t i = 0; i < m_entries.size(); ++i) {
         const auto& entry = m_entries[i];
-        auto size = static_cast<std::uint32_t>(entry.data.size());
         bool directory = S_ISDIR(entry.mode);
         put32(out, k_central_header);
         put16(out, k_version_made_by);
         put16(out, k_version_needed);
-        put16(out, name_flags(entry.name));
-        put16(out, 0); // stored
-        put16(out, k_dos_time);
-        put16(out, k_dos_date);
-        put32(out, entry.crc);
-        put32(out, size);
-        put32(out, size);
+        put_entry_fields(out, entry.name, entry.crc, entry.data.size());
         put16(out, static_cast<std::uint16_t>(entry.name.size()));
         put16(out, 0); // extra
         put16(out, 0); // comment

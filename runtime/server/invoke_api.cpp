@@ -1,6 +1,7 @@
 // The Lambda Invoke API: reading an Invoke request, Lambda's service errors, and its answers.
 #include "runtime/server/invoke_api.hpp"
 
+#include "runtime/event.hpp"
 #include "runtime/function_spec.hpp"
 #include "runtime/util/encoding.hpp"
 
@@ -191,40 +192,18 @@ bool matches_qualifier_pattern(const std::string& text) {
     return std::regex_match(text, k_pattern);
 }
 
-// Reads JSON without building it, keeping the parser's message when it is not JSON.
-class JsonChecker : public nlohmann::json_sax<nlohmann::json> {
-  public:
-    bool null() override { return true; }
-    bool boolean(bool) override { return true; }
-    bool number_integer(number_integer_t) override { return true; }
-    bool number_unsigned(number_unsigned_t) override { return true; }
-    bool number_float(number_float_t, const string_t&) override { return true; }
-    bool string(string_t&) override { return true; }
-    bool binary(binary_t&) override { return true; }
-    bool start_object(std::size_t) override { return true; }
-    bool key(string_t&) override { return true; }
-    bool end_object() override { return true; }
-    bool start_array(std::size_t) override { return true; }
-    bool end_array() override { return true; }
-    bool parse_error(std::size_t, const std::string&,
-                     const nlohmann::detail::exception& error) override {
-        // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." without its id.
-        // The token it quotes may be long (an unterminated string): keep the start of it.
-        std::string what = error.what();
-        std::size_t id_end = what.find("] ");
-        m_error = id_end == std::string::npos ? what : what.substr(id_end + 2);
-        if (m_error.size() > k_max_error_detail) {
-            m_error.resize(k_max_error_detail);
-            m_error += "...";
-        }
-        return false;
+// The parser's message for a payload that is not JSON, without its id ("parse error at line 1,
+// column 2: ..."); the token it quotes may be long (an unterminated string): keep its start.
+std::string payload_error(const JsonSyntaxFailure& failure) {
+    const std::string& what = failure.message;
+    std::size_t id_end = what.find("] ");
+    std::string error = id_end == std::string::npos ? what : what.substr(id_end + 2);
+    if (error.size() > k_max_error_detail) {
+        error.resize(k_max_error_detail);
+        error += "...";
     }
-
-    const std::string& error() const { return m_error; }
-
-  private:
-    std::string m_error;
-};
+    return error;
+}
 
 bool is_blank(std::string_view text) {
     return std::all_of(text.begin(), text.end(),
@@ -371,10 +350,9 @@ std::variant<InvokeApiRequest, HttpResponse> parse_invoke_request(const HttpRequ
         invoke.payload = "{}";
         return invoke;
     }
-    JsonChecker checker;
-    if (!nlohmann::json::sax_parse(request.body, &checker)) {
+    if (std::optional<JsonSyntaxFailure> failure = json_syntax_failure(request.body)) {
         return fail(ServiceError::InvalidRequestContentException,
-                    std::string(k_bad_payload) + checker.error());
+                    std::string(k_bad_payload) + payload_error(*failure));
     }
     invoke.payload = request.body;
     return invoke;

@@ -2,8 +2,8 @@
 #include "runtime/gateway/proxy_event.hpp"
 
 #include "runtime/util/encoding.hpp"
-
 #include "runtime/util/ids.hpp"
+#include "runtime/util/json_writer.hpp"
 
 #include <array>
 #include <cstdint>
@@ -12,7 +12,7 @@
 namespace lambda_local::runtime::gateway {
 namespace {
 
-using nlohmann::ordered_json;
+using nlohmann::json;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 // Values grouped under their key, keys in order of first appearance.
 using Grouped = std::vector<std::pair<std::string, std::vector<std::string>>>;
@@ -49,15 +49,6 @@ std::string_view trim(std::string_view text) {
 // The media type of a Content-Type value, lowercased, without parameters: "image/png".
 std::string media_type(std::string_view content_type) {
     return lowercase(trim(content_type.substr(0, content_type.find(';'))));
-}
-
-// An empty object with room for `keys` keys. An ordered_json object is a vector of
-// pair<const string, json>, which a growing vector copies (deeply) rather than moves: events
-// are built in objects that never grow.
-ordered_json object_for(std::size_t keys) {
-    ordered_json object = ordered_json::object();
-    object.get_ref<ordered_json::object_t&>().reserve(keys);
-    return object;
 }
 
 // The parameters of a raw query string in order, decoded; "k" without '=' has the value "".
@@ -174,35 +165,41 @@ bool has_stage_variables(const ProxyIntegration& integration) {
            !integration.stage_variables->empty();
 }
 
-ordered_json path_parameters(const ProxyIntegration& integration) {
-    ordered_json out = object_for(integration.path_parameters.size());
+void write_path_parameters(JsonWriter& json, const ProxyIntegration& integration) {
+    json.begin_object();
     for (const auto& [name, value] : integration.path_parameters) {
-        out[name] = value;
+        json.key(name).string(value);
     }
-    return out;
+    json.end_object();
 }
 
-ordered_json identity(const HttpRequest& request) {
+void write_stage_variables(JsonWriter& json, const ProxyIntegration& integration) {
+    json.raw(integration.stage_variables->dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void write_identity(JsonWriter& json, const HttpRequest& request) {
     std::optional<std::string> user_agent = header_value(request.headers, "user-agent");
-    ordered_json out = object_for(12);
-    out["accessKey"] = nullptr;
-    out["accountId"] = nullptr;
-    out["caller"] = nullptr;
-    out["cognitoAuthenticationProvider"] = nullptr;
-    out["cognitoAuthenticationType"] = nullptr;
-    out["cognitoIdentityId"] = nullptr;
-    out["cognitoIdentityPoolId"] = nullptr;
-    out["principalOrgId"] = nullptr;
-    out["sourceIp"] = request.source_ip;
-    out["user"] = nullptr;
-    out["userAgent"] = user_agent ? ordered_json(*user_agent) : ordered_json(nullptr);
-    out["userArn"] = nullptr;
-    return out;
+    json.begin_object();
+    for (std::string_view name : {"accessKey", "accountId", "caller",
+                                  "cognitoAuthenticationProvider", "cognitoAuthenticationType",
+                                  "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId"}) {
+        json.key(name).null();
+    }
+    json.key("sourceIp").string(request.source_ip);
+    json.key("user").null();
+    json.key("userAgent");
+    if (user_agent) {
+        json.string(*user_agent);
+    } else {
+        json.null();
+    }
+    json.key("userArn").null();
+    json.end_object();
 }
 
 // Payload format 1.0: a REST API, or an HTTP API with "version": "1.0" (§1).
-ordered_json event_v1(const HttpRequest& request, const ProxyIntegration& integration,
-                      const RequestStamp& stamp) {
+void write_event_v1(JsonWriter& json, const HttpRequest& request,
+                    const ProxyIntegration& integration, const RequestStamp& stamp) {
     bool http = integration.api_type == ApiType::Http;
     std::string resource = integration.resource_path;
     if (http && resource.empty() && route_key(integration) == k_default_stage) {
@@ -211,13 +208,13 @@ ordered_json event_v1(const HttpRequest& request, const ProxyIntegration& integr
     // A REST API's event path drops the stage; an HTTP API's 1.0 path keeps a named stage's prefix.
     std::string full_path = stage_path(integration);
 
-    ordered_json event = object_for(24);
+    json.begin_object();
     if (http) {
-        event["version"] = "1.0";
+        json.key("version").string("1.0");
     }
-    event["resource"] = resource;
-    event["path"] = http ? full_path : integration.path;
-    event["httpMethod"] = request.method;
+    json.key("resource").string(resource);
+    json.key("path").string(http ? full_path : integration.path);
+    json.key("httpMethod").string(request.method);
 
     HeaderList headers = request.headers;
     if (http) {
@@ -225,79 +222,87 @@ ordered_json event_v1(const HttpRequest& request, const ProxyIntegration& integr
             header.first = lowercase(header.first);
         }
     }
-    Grouped header_groups = group_values(headers, true);
-    if (header_groups.empty()) {
-        event["headers"] = nullptr;
-        event["multiValueHeaders"] = nullptr;
-    } else {
-        ordered_json single = object_for(header_groups.size());
-        ordered_json multi = object_for(header_groups.size());
-        for (const auto& [name, values] : header_groups) {
-            single[name] = values.back(); // last wins, as for the query [UNCONFIRMED for REST]
-            multi[name] = values;
+    // Single values: the last one wins, as for the query [UNCONFIRMED for REST].
+    auto write_groups = [&json](std::string_view single, std::string_view multi,
+                                const Grouped& groups) {
+        if (groups.empty()) {
+            json.key(single).null().key(multi).null();
+            return;
         }
-        event["headers"] = std::move(single);
-        event["multiValueHeaders"] = std::move(multi);
+        json.key(single).begin_object();
+        for (const auto& [name, values] : groups) {
+            json.key(name).string(values.back());
+        }
+        json.end_object().key(multi).begin_object();
+        for (const auto& [name, values] : groups) {
+            json.key(name).begin_array();
+            for (const std::string& value : values) {
+                json.string(value);
+            }
+            json.end_array();
+        }
+        json.end_object();
+    };
+    write_groups("headers", "multiValueHeaders", group_values(headers, true));
+    write_groups("queryStringParameters", "multiValueQueryStringParameters",
+                 group_values(parse_query(request.raw_query), false));
+
+    json.key("pathParameters");
+    if (integration.path_parameters.empty()) {
+        json.null();
+    } else {
+        write_path_parameters(json, integration);
+    }
+    json.key("stageVariables");
+    if (has_stage_variables(integration)) {
+        write_stage_variables(json, integration);
+    } else {
+        json.null();
     }
 
-    Grouped query_groups = group_values(parse_query(request.raw_query), false);
-    if (query_groups.empty()) {
-        event["queryStringParameters"] = nullptr;
-        event["multiValueQueryStringParameters"] = nullptr;
-    } else {
-        ordered_json single = object_for(query_groups.size());
-        ordered_json multi = object_for(query_groups.size());
-        for (const auto& [key, values] : query_groups) {
-            single[key] = values.back();
-            multi[key] = values;
-        }
-        event["queryStringParameters"] = std::move(single);
-        event["multiValueQueryStringParameters"] = std::move(multi);
-    }
-
-    event["pathParameters"] =
-        integration.path_parameters.empty() ? ordered_json(nullptr) : path_parameters(integration);
-    event["stageVariables"] = has_stage_variables(integration)
-                                  ? ordered_json(*integration.stage_variables)
-                                  : ordered_json(nullptr);
-
-    ordered_json context = object_for(24);
-    context["accountId"] = integration.account_id;
-    context["apiId"] = integration.api_id;
-    context["domainName"] = integration.domain_name;
-    context["domainPrefix"] = domain_prefix(integration.domain_name);
-    context["extendedRequestId"] =
-        stamp.extended_request_id.empty() ? stamp.request_id : stamp.extended_request_id;
-    context["httpMethod"] = request.method;
-    context["identity"] = identity(request);
-    context["path"] = full_path;
-    context["protocol"] = request.protocol;
-    context["requestId"] = stamp.request_id;
-    context["requestTime"] = clf_time(stamp.time);
-    context["requestTimeEpoch"] = epoch_ms(stamp.time);
+    json.key("requestContext").begin_object();
+    json.key("accountId").string(integration.account_id);
+    json.key("apiId").string(integration.api_id);
+    json.key("domainName").string(integration.domain_name);
+    json.key("domainPrefix").string(domain_prefix(integration.domain_name));
+    json.key("extendedRequestId")
+        .string(stamp.extended_request_id.empty() ? stamp.request_id : stamp.extended_request_id);
+    json.key("httpMethod").string(request.method);
+    json.key("identity");
+    write_identity(json, request);
+    json.key("path").string(full_path);
+    json.key("protocol").string(request.protocol);
+    json.key("requestId").string(stamp.request_id);
+    json.key("requestTime").string(clf_time(stamp.time));
+    json.key("requestTimeEpoch").number(epoch_ms(stamp.time));
+    json.key("resourceId");
     if (http) {
-        context["resourceId"] = nullptr;
+        json.null();
     } else {
-        context["resourceId"] = integration.resource_id.empty()
-                                    ? resource_id_for(integration.resource_path)
-                                    : integration.resource_id;
+        json.string(integration.resource_id.empty() ? resource_id_for(integration.resource_path)
+                                                    : integration.resource_id);
     }
-    context["resourcePath"] = resource;
-    context["stage"] = integration.stage;
-    event["requestContext"] = std::move(context);
+    json.key("resourcePath").string(resource);
+    json.key("stage").string(integration.stage);
+    json.end_object();
 
     auto [body, base64] = event_body(request, integration);
-    event["body"] = body.empty() ? ordered_json(nullptr) : ordered_json(std::move(body));
-    event["isBase64Encoded"] = base64;
-    return event;
+    json.key("body");
+    if (body.empty()) {
+        json.null();
+    } else {
+        json.string(body);
+    }
+    json.key("isBase64Encoded").boolean(base64);
+    json.end_object();
 }
 
 // Payload format 2.0: an HTTP API (§2). Absent optional fields are omitted, not null.
-ordered_json event_v2(const HttpRequest& request, const ProxyIntegration& integration,
-                      const RequestStamp& stamp) {
+void write_event_v2(JsonWriter& json, const HttpRequest& request,
+                    const ProxyIntegration& integration, const RequestStamp& stamp) {
     std::string raw_path = stage_path(integration);
 
-    std::vector<std::string> cookies;
+    std::vector<std::string_view> cookies;
     Pairs headers;
     for (const auto& [name, value] : request.headers) {
         std::string lower = lowercase(name);
@@ -312,65 +317,70 @@ ordered_json event_v2(const HttpRequest& request, const ProxyIntegration& integr
             rest = semicolon == std::string_view::npos ? std::string_view{}
                                                        : rest.substr(semicolon + 1);
             if (!cookie.empty()) {
-                cookies.emplace_back(cookie);
+                cookies.push_back(cookie);
             }
         }
     }
 
-    ordered_json event = object_for(24);
-    event["version"] = "2.0";
-    event["routeKey"] = route_key(integration);
-    event["rawPath"] = raw_path;
-    event["rawQueryString"] = request.raw_query;
+    json.begin_object();
+    json.key("version").string("2.0");
+    json.key("routeKey").string(route_key(integration));
+    json.key("rawPath").string(raw_path);
+    json.key("rawQueryString").string(request.raw_query);
     if (!cookies.empty()) {
-        event["cookies"] = cookies;
+        json.key("cookies").begin_array();
+        for (std::string_view cookie : cookies) {
+            json.string(cookie);
+        }
+        json.end_array();
     }
-    ordered_json header_object = object_for(request.headers.size());
+    json.key("headers").begin_object();
     for (const auto& [name, values] : group_values(headers, false)) {
-        header_object[name] = join(values, ",");
+        json.key(name).string(join(values, ","));
     }
-    event["headers"] = std::move(header_object);
+    json.end_object();
     Grouped query_groups = group_values(parse_query(request.raw_query), false);
     if (!query_groups.empty()) {
-        ordered_json query = object_for(query_groups.size());
+        json.key("queryStringParameters").begin_object();
         for (const auto& [key, values] : query_groups) {
-            query[key] = join(values, ",");
+            json.key(key).string(join(values, ","));
         }
-        event["queryStringParameters"] = std::move(query);
+        json.end_object();
     }
     if (!integration.path_parameters.empty()) {
-        event["pathParameters"] = path_parameters(integration);
+        json.key("pathParameters");
+        write_path_parameters(json, integration);
     }
     if (has_stage_variables(integration)) {
-        event["stageVariables"] = *integration.stage_variables;
+        json.key("stageVariables");
+        write_stage_variables(json, integration);
     }
 
-    ordered_json http = object_for(8);
-    http["method"] = request.method;
-    http["path"] = raw_path;
-    http["protocol"] = request.protocol;
-    http["sourceIp"] = request.source_ip;
-    http["userAgent"] = header_value(request.headers, "user-agent").value_or("");
-
-    ordered_json context = object_for(24);
-    context["accountId"] = integration.account_id;
-    context["apiId"] = integration.api_id;
-    context["domainName"] = integration.domain_name;
-    context["domainPrefix"] = domain_prefix(integration.domain_name);
-    context["http"] = std::move(http);
-    context["requestId"] = stamp.request_id;
-    context["routeKey"] = route_key(integration);
-    context["stage"] = integration.stage;
-    context["time"] = clf_time(stamp.time);
-    context["timeEpoch"] = epoch_ms(stamp.time);
-    event["requestContext"] = std::move(context);
+    json.key("requestContext").begin_object();
+    json.key("accountId").string(integration.account_id);
+    json.key("apiId").string(integration.api_id);
+    json.key("domainName").string(integration.domain_name);
+    json.key("domainPrefix").string(domain_prefix(integration.domain_name));
+    json.key("http").begin_object();
+    json.key("method").string(request.method);
+    json.key("path").string(raw_path);
+    json.key("protocol").string(request.protocol);
+    json.key("sourceIp").string(request.source_ip);
+    json.key("userAgent").string(header_value(request.headers, "user-agent").value_or(""));
+    json.end_object();
+    json.key("requestId").string(stamp.request_id);
+    json.key("routeKey").string(route_key(integration));
+    json.key("stage").string(integration.stage);
+    json.key("time").string(clf_time(stamp.time));
+    json.key("timeEpoch").number(epoch_ms(stamp.time));
+    json.end_object();
 
     auto [body, base64] = event_body(request, integration);
     if (!body.empty()) {
-        event["body"] = std::move(body);
+        json.key("body").string(body);
     }
-    event["isBase64Encoded"] = base64;
-    return event;
+    json.key("isBase64Encoded").boolean(base64);
+    json.end_object();
 }
 
 } // namespace
@@ -434,10 +444,15 @@ bool is_binary_media_type(std::string_view content_type,
 
 std::string proxy_event(const HttpRequest& request, const ProxyIntegration& integration,
                         const RequestStamp& stamp) {
-    bool v2 = integration.api_type == ApiType::Http && integration.format == PayloadFormat::V2;
-    ordered_json event =
-        v2 ? event_v2(request, integration, stamp) : event_v1(request, integration, stamp);
-    return event.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+    std::string text;
+    text.reserve(1024 + request.body.size() * 4 / 3);
+    JsonWriter json(text);
+    if (integration.api_type == ApiType::Http && integration.format == PayloadFormat::V2) {
+        write_event_v2(json, request, integration, stamp);
+    } else {
+        write_event_v1(json, request, integration, stamp);
+    }
+    return text;
 }
 
 } // namespace lambda_local::runtime::gateway

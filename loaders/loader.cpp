@@ -4,11 +4,10 @@
 #include "loaders/classic.hpp"
 #include "loaders/library.hpp"
 #include "loaders/native.hpp"
+#include "runtime/util/json_writer.hpp"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
-
-#include <nlohmann/json.hpp>
 
 namespace lambda_local::loaders {
 namespace {
@@ -52,20 +51,30 @@ void* Library::symbol(const std::string& name) const {
 }
 
 std::string Context::to_json() const {
-    nlohmann::ordered_json json = {
-        {"function_name", function_name},
-        {"function_version", function_version},
-        {"invoked_function_arn", invoked_function_arn},
-        {"memory_limit_in_mb", memory_limit_in_mb},
-        {"aws_request_id", aws_request_id},
-        {"log_group_name", log_group_name},
-        {"log_stream_name", log_stream_name},
-        {"deadline_ms", deadline_ms},
-    };
+    std::string text;
+    JsonWriter json(text);
+    json.begin_object()
+        .key("function_name")
+        .string(function_name)
+        .key("function_version")
+        .string(function_version)
+        .key("invoked_function_arn")
+        .string(invoked_function_arn)
+        .key("memory_limit_in_mb")
+        .string(memory_limit_in_mb)
+        .key("aws_request_id")
+        .string(aws_request_id)
+        .key("log_group_name")
+        .string(log_group_name)
+        .key("log_stream_name")
+        .string(log_stream_name)
+        .key("deadline_ms")
+        .number(deadline_ms);
     if (!xray_trace_id.empty()) {
-        json["xray_trace_id"] = xray_trace_id;
+        json.key("xray_trace_id").string(xray_trace_id);
     }
-    return json.dump();
+    json.end_object();
+    return text;
 }
 
 const char* Context::value(std::string_view key, std::string& scratch) const {

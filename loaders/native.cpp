@@ -4,6 +4,7 @@
 #include "lambda_local.h"
 #include "runtime/util/clock.hpp"
 
+#include <mutex>
 #include <string>
 
 // The definition behind the header's opaque type: one invocation, or the init phase.
@@ -11,6 +12,7 @@ struct lambda_local_invocation {
     const std::string* event = nullptr;
     const lambda_local::loaders::Context* context = nullptr;
     bool init = false;
+    std::once_flag context_json_written; // on the handler's first call, from any thread
     std::string context_json;
     std::string scratch;
     bool responded = false;
@@ -39,6 +41,9 @@ const char* api_context_value(const lambda_local_invocation* inv, const char* ke
 }
 
 const char* api_context_json(const lambda_local_invocation* inv) {
+    auto* self = const_cast<lambda_local_invocation*>(inv);
+    std::call_once(self->context_json_written,
+                   [self] { self->context_json = self->context->to_json(); });
     return inv->context_json.c_str();
 }
 
@@ -88,7 +93,6 @@ class NativeHandler final : public Handler {
         lambda_local_invocation inv;
         inv.event = &event;
         inv.context = &context;
-        inv.context_json = context.to_json();
         int status = m_entry(&k_api, &inv);
         Outcome outcome;
         if (inv.failed) {
@@ -128,7 +132,6 @@ LoadResult load_native_handler(Library library, void* version_marker, void* entr
         inv.event = &k_no_event;
         inv.context = &init_context;
         inv.init = true;
-        inv.context_json = init_context.to_json();
         int status = reinterpret_cast<lambda_local_init_fn>(init)(&k_api, &inv);
         if (inv.failed || status != 0) {
             result.error = HandlerError{

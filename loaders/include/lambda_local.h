@@ -43,7 +43,8 @@ typedef struct lambda_local_api {
      * Valid until the handler returns. */
     const char* (*context_value)(const lambda_local_invocation* inv, const char* key);
 
-    /* The whole context as a JSON object (the classic ABI's context_json). */
+    /* The whole context as a JSON object (the classic ABI's context_json).
+     * Valid until the handler returns. */
     const char* (*context_json)(const lambda_local_invocation* inv);
 
     /* The deadline in milliseconds since the Unix epoch, and what is left of it. */

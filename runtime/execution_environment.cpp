@@ -435,11 +435,11 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
         std::chrono::duration<double>(m_spec.timeout_s));
     auto begin = MonotonicClock::now();
     m_next_memory_check = begin + k_memory_check_interval;
-    json meta = {{"request_id", request.request_id},
-                 {"deadline_ms", epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0)},
-                 {"trace_id", request.trace_id.empty() ? new_trace_id() : request.trace_id}};
+    wire::InvokeMeta meta{request.request_id,
+                          epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0),
+                          request.trace_id.empty() ? new_trace_id() : request.trace_id};
     if (!wire::write_frame(m_socket.get(),
-                           {wire::MessageType::Invoke, meta.dump(), request.event})) {
+                           {wire::MessageType::Invoke, wire::pack(meta), request.event})) {
         runtime_exited(result, request.request_id, std::nullopt);
         result.duration_ms = elapsed_ms(begin);
         return result;
@@ -447,29 +447,36 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
     for (;;) {
         Awaited awaited = await_frame(begin + timeout);
         if (awaited.what == Wait::Frame) {
-            const wire::Frame& frame = awaited.frame;
-            json meta_in = json::parse(frame.meta, nullptr, false);
+            wire::Frame& frame = awaited.frame;
             if (frame.type == wire::MessageType::Exited) {
-                runtime_exited(result, request.request_id, meta_in.value("wait_status", 0));
+                runtime_exited(result, request.request_id,
+                               meta_value(frame.meta, "wait_status", 0));
                 result.duration_ms = elapsed_ms(begin);
                 return result;
             }
             if (frame.type != wire::MessageType::Result) {
                 continue;
             }
-            result.duration_ms = meta_in.value("duration_us", 0.0) / 1000.0;
-            m_peak_rss_kib =
-                std::max(m_peak_rss_kib, meta_in.value("peak_rss_kib", std::int64_t{0}));
+            wire::ResultMeta meta_in;
+            try {
+                meta_in = wire::unpack_result_meta(frame.meta);
+            } catch (const std::runtime_error&) {
+                result.duration_ms = elapsed_ms(begin);
+                abandoned(result, request, Wait::Closed); // the handler wrote over the protocol
+                return result;
+            }
+            result.duration_ms = static_cast<double>(meta_in.duration_us) / 1000.0;
+            m_peak_rss_kib = std::max(m_peak_rss_kib, meta_in.peak_rss_kib);
             result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
-            if (meta_in.value("ok", false)) {
-                result.payload = frame.body;
+            if (meta_in.ok) {
+                result.payload = std::move(frame.body);
             } else {
                 result.status = InvocationStatus::FunctionError;
-                result.error_type = meta_in.value("errorType", "HandlerError");
+                result.error_type = std::move(meta_in.error_type);
                 // Errors the platform raises (Function.ResponseSizeTooLarge) carry no stack trace.
                 bool from_handler = result.error_type.rfind("Function.", 0) != 0;
-                result.payload = error_payload(result.error_type, meta_in.value("errorMessage", ""),
-                                               from_handler);
+                result.payload =
+                    error_payload(result.error_type, meta_in.error_message, from_handler);
             }
             return result;
         }

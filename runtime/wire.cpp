@@ -66,7 +66,94 @@ bool read_all(int fd, char* data, std::size_t size) {
     return true;
 }
 
+// Packed meta fields, written and read in order.
+class Packer {
+  public:
+    Packer& number(std::int64_t value) {
+        m_out.append(reinterpret_cast<const char*>(&value), sizeof value);
+        return *this;
+    }
+    Packer& text(std::string_view value) {
+        auto size = static_cast<std::uint32_t>(value.size());
+        m_out.append(reinterpret_cast<const char*>(&size), sizeof size);
+        m_out += value;
+        return *this;
+    }
+    std::string take() { return std::move(m_out); }
+
+  private:
+    std::string m_out;
+};
+
+class Unpacker {
+  public:
+    explicit Unpacker(std::string_view in) : m_in(in) {}
+    std::int64_t number() {
+        std::int64_t value = 0;
+        std::memcpy(&value, bytes(sizeof value).data(), sizeof value);
+        return value;
+    }
+    std::string text() {
+        std::uint32_t size = 0;
+        std::memcpy(&size, bytes(sizeof size).data(), sizeof size);
+        return std::string(bytes(size));
+    }
+    void finish() const {
+        if (!m_in.empty()) {
+            throw std::runtime_error("worker protocol: unexpected bytes after the meta");
+        }
+    }
+
+  private:
+    std::string_view bytes(std::size_t size) {
+        if (m_in.size() < size) {
+            throw std::runtime_error("worker protocol: meta cut short");
+        }
+        std::string_view out = m_in.substr(0, size);
+        m_in.remove_prefix(size);
+        return out;
+    }
+
+    std::string_view m_in;
+};
+
 } // namespace
+
+std::string pack(const InvokeMeta& meta) {
+    return Packer().text(meta.request_id).number(meta.deadline_ms).text(meta.trace_id).take();
+}
+
+std::string pack(const ResultMeta& meta) {
+    return Packer()
+        .number(meta.ok ? 1 : 0)
+        .number(meta.duration_us)
+        .number(meta.peak_rss_kib)
+        .text(meta.error_type)
+        .text(meta.error_message)
+        .take();
+}
+
+InvokeMeta unpack_invoke_meta(std::string_view meta) {
+    Unpacker in(meta);
+    InvokeMeta out;
+    out.request_id = in.text();
+    out.deadline_ms = in.number();
+    out.trace_id = in.text();
+    in.finish();
+    return out;
+}
+
+ResultMeta unpack_result_meta(std::string_view meta) {
+    Unpacker in(meta);
+    ResultMeta out;
+    out.ok = in.number() != 0;
+    out.duration_us = in.number();
+    out.peak_rss_kib = in.number();
+    out.error_type = in.text();
+    out.error_message = in.text();
+    in.finish();
+    return out;
+}
 
 std::string encode(const Frame& frame) {
     Header header{k_magic, static_cast<std::uint32_t>(frame.type),
@@ -95,6 +182,7 @@ std::optional<Frame> FrameDecoder::next() {
     Header header = parse_header(m_buffer.data() + m_offset);
     std::size_t total = k_header_size + header.meta_size + header.body_size;
     if (buffered() < total) {
+        m_buffer.reserve(m_offset + total); // a large frame arrives in many pieces
         return std::nullopt;
     }
     Frame frame;
@@ -122,6 +210,23 @@ bool write_frame(int fd, const Frame& frame) {
     return write_all(fd, reinterpret_cast<const char*>(&header), sizeof header) &&
            write_all(fd, frame.meta.data(), frame.meta.size()) &&
            write_all(fd, frame.body.data(), frame.body.size());
+}
+
+std::optional<Frame> FrameReader::next() {
+    char buffer[65536];
+    for (;;) {
+        if (auto frame = m_decoder.next()) {
+            return frame;
+        }
+        ssize_t n = ::read(m_fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return std::nullopt;
+        }
+        m_decoder.feed(buffer, static_cast<std::size_t>(n));
+    }
 }
 
 std::optional<Frame> read_frame(int fd) {

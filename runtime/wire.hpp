@@ -3,16 +3,16 @@
 // A frame is a 16-byte header followed by two parts:
 //   uint32 magic ('LLW1'), uint32 type, uint32 meta length, uint32 body length
 //   (native byte order: both ends are on one machine), then `meta` (a small
-//   JSON object) and `body` (raw bytes: an event, a response payload).
+//   JSON object, or packed fields for Invoke and Result) and `body` (raw bytes: an
+//   event, a response payload).
 //
 // Conversation:
 //   supervisor → worker  Config  meta: the execution environment (WorkerConfig)
 //   worker → supervisor  Spawned meta: {"init_pid"}: the environment's first process
 //   worker → supervisor  Ready   meta: {"init_duration_us", "peak_rss_kib", "sandbox_notes"}
 //                        or InitError  meta: {"errorType", "errorMessage"}
-//   supervisor → worker  Invoke  meta: the context; body: the event
-//   worker → supervisor  Result  meta: {"ok", "duration_us", "peak_rss_kib"} and, when ok
-//                                is false, {"errorType", "errorMessage"}; body: the payload
+//   supervisor → worker  Invoke  meta: InvokeMeta, packed; body: the event
+//   worker → supervisor  Result  meta: ResultMeta, packed; body: the payload
 //   worker → supervisor  Exited  meta: {"wait_status"}: the handler process ended
 // For a custom runtime (WorkerConfig::bootstrap) the handler process sends Ready (sandbox
 // notes only) just before it execs the bootstrap, InitError when that exec fails, and no
@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace lambda_local::wire {
 
@@ -66,6 +67,40 @@ class FrameDecoder {
     std::string m_buffer;
     std::size_t m_offset = 0;
 };
+
+// Reads frames from a blocking fd, taking whatever the fd has in one read: a small frame
+// costs one system call instead of three.
+class FrameReader {
+  public:
+    explicit FrameReader(int fd) : m_fd(fd) {}
+    // The next frame. Empty on end of stream or a read error; throws std::runtime_error on a
+    // corrupt frame.
+    std::optional<Frame> next();
+
+  private:
+    int m_fd;
+    FrameDecoder m_decoder;
+};
+
+// The meta of the frames that pass on every invocation, packed rather than JSON: each field
+// in the order below, a number as an int64 and a string as a uint32 length and its bytes.
+struct InvokeMeta {
+    std::string request_id;
+    std::int64_t deadline_ms = 0; // milliseconds since the Unix epoch
+    std::string trace_id;         // for _X_AMZN_TRACE_ID; "" for none
+};
+struct ResultMeta {
+    bool ok = true;
+    std::int64_t duration_us = 0;
+    std::int64_t peak_rss_kib = 0;
+    std::string error_type; // when not ok
+    std::string error_message;
+};
+std::string pack(const InvokeMeta& meta);
+std::string pack(const ResultMeta& meta);
+// Throw std::runtime_error when the meta is cut short or has bytes left over.
+InvokeMeta unpack_invoke_meta(std::string_view meta);
+ResultMeta unpack_result_meta(std::string_view meta);
 
 // Writes a whole frame to a blocking fd, retrying on EINTR. False on a failed write.
 bool write_frame(int fd, const Frame& frame);

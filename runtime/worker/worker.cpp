@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -178,23 +179,27 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
           {"peak_rss_kib", peak_rss_kib()},
           {"sandbox_notes", state.notes}});
     EnvironmentSlot trace_variable("_X_AMZN_TRACE_ID"); // one per invocation, in place
-    while (auto frame = wire::read_frame(channel.in)) {
+    wire::FrameReader frames(channel.in);
+    while (auto frame = frames.next()) {
         if (frame->type != wire::MessageType::Invoke) {
             continue;
         }
-        json meta = json::parse(frame->meta, nullptr, false);
-        if (meta.is_discarded()) {
+        wire::InvokeMeta meta;
+        try {
+            meta = wire::unpack_invoke_meta(frame->meta);
+        } catch (const std::runtime_error&) {
             break;
         }
-        context.aws_request_id = meta.value("request_id", "");
-        context.deadline_ms = meta.value("deadline_ms", std::int64_t{0});
-        context.xray_trace_id = meta.value("trace_id", "");
+        context.aws_request_id = std::move(meta.request_id);
+        context.deadline_ms = meta.deadline_ms;
+        context.xray_trace_id = std::move(meta.trace_id);
         if (!context.xray_trace_id.empty()) {
             trace_variable.set(context.xray_trace_id);
         }
         auto begin = MonotonicClock::now();
         loaders::Outcome outcome = loaded.handler->invoke(frame->body, context);
-        std::int64_t duration_us = micros_since(begin);
+        wire::ResultMeta result;
+        result.duration_us = micros_since(begin);
         std::fflush(nullptr);
         if (outcome.ok && outcome.payload.size() > k_max_response_payload) {
             outcome.ok = false;
@@ -203,15 +208,17 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
                                  std::to_string(k_max_response_payload) + " bytes)."};
             outcome.payload.clear();
         }
-        json result = {
-            {"ok", outcome.ok}, {"duration_us", duration_us}, {"peak_rss_kib", peak_rss_kib()}};
+        result.ok = outcome.ok;
+        result.peak_rss_kib = peak_rss_kib();
         if (!outcome.ok) {
-            result["errorType"] = outcome.error.type;
-            result["errorMessage"] = outcome.error.message;
+            result.error_type = std::move(outcome.error.type);
+            result.error_message = std::move(outcome.error.message);
         }
-        std::string dumped = result.dump(-1, ' ', false, json::error_handler_t::replace);
-        if (!wire::write_frame(fd, wire::Frame{wire::MessageType::Result, dumped,
-                                               outcome.ok ? outcome.payload : std::string()})) {
+        if (!outcome.ok) {
+            outcome.payload.clear();
+        }
+        if (!wire::write_frame(fd, wire::Frame{wire::MessageType::Result, wire::pack(result),
+                                               std::move(outcome.payload)})) {
             break;
         }
     }

@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <stdexcept>
@@ -274,6 +275,92 @@ TEST_CASE("write_frame reports a write to a closed peer as a failure") {
     bool written = write_frame(pair.left.get(), {MessageType::Ready, "{}", ""});
     ::sigaction(SIGPIPE, &previous, nullptr);
     CHECK_FALSE(written);
+}
+
+TEST_CASE("FrameReader reads frames that arrive together or in pieces") {
+    SocketPair pair;
+    Frame first{MessageType::Invoke, "\0meta\0"s, "event one"};
+    Frame second{MessageType::Invoke, "m2", std::string(100000, 'x')};
+    Frame third{MessageType::Exited, "{}", ""};
+    std::string bytes = encode(first) + encode(second) + encode(third);
+    bool written = true;
+    std::thread writer([&] {
+        // Three frames in pieces that cut headers, metas and bodies at odd places.
+        for (std::size_t at = 0; at < bytes.size(); at += 7919) {
+            std::size_t size = std::min<std::size_t>(7919, bytes.size() - at);
+            written = written && ::write(pair.left.get(), bytes.data() + at, size) ==
+                                     static_cast<ssize_t>(size);
+        }
+        pair.left.reset();
+    });
+    FrameReader reader(pair.right.get());
+    auto one = reader.next();
+    auto two = reader.next();
+    auto three = reader.next();
+    auto end = reader.next();
+    writer.join();
+    CHECK(written);
+    REQUIRE(one.has_value());
+    REQUIRE(two.has_value());
+    REQUIRE(three.has_value());
+    check_same(*one, first);
+    check_same(*two, second);
+    check_same(*three, third);
+    CHECK_FALSE(end.has_value());
+}
+
+TEST_CASE("FrameReader ends on a frame cut short and throws on a corrupt one") {
+    SocketPair pair;
+    SUBCASE("cut short") {
+        std::string bytes = encode({MessageType::Result, "meta", "0123456789"});
+        REQUIRE(::write(pair.left.get(), bytes.data(), bytes.size() - 3) ==
+                static_cast<ssize_t>(bytes.size() - 3));
+        pair.left.reset();
+        FrameReader reader(pair.right.get());
+        CHECK_FALSE(reader.next().has_value());
+    }
+    SUBCASE("corrupt") {
+        std::string header = raw_header(0xdeadbeef, 6, 0, 0);
+        REQUIRE(::write(pair.left.get(), header.data(), header.size()) ==
+                static_cast<ssize_t>(header.size()));
+        FrameReader reader(pair.right.get());
+        CHECK_THROWS_WITH_AS(reader.next(), "worker protocol: bad frame magic", std::runtime_error);
+    }
+}
+
+TEST_CASE("Invoke and Result metas survive packing, any bytes in their strings") {
+    InvokeMeta invoke{"8d9ba3c1-41f4-4b7e-9d2b-0d1d1f3f8a20", 1795520079737,
+                      "Root=1-5e1b4151-5ac6c58f3b1e6e5ae2e0f5b1;Parent=53995c3f42cd8ad8;Sampled=1"};
+    InvokeMeta invoke_back = unpack_invoke_meta(pack(invoke));
+    CHECK(invoke_back.request_id == invoke.request_id);
+    CHECK(invoke_back.deadline_ms == invoke.deadline_ms);
+    CHECK(invoke_back.trace_id == invoke.trace_id);
+    CHECK(unpack_invoke_meta(pack(InvokeMeta{})).request_id.empty());
+
+    ResultMeta ok{true, 1234, 56789, "", ""};
+    ResultMeta ok_back = unpack_result_meta(pack(ok));
+    CHECK(ok_back.ok);
+    CHECK(ok_back.duration_us == 1234);
+    CHECK(ok_back.peak_rss_kib == 56789);
+    CHECK(ok_back.error_type.empty());
+
+    ResultMeta failed{false, -1, 0, "My\0Error"s, "line one\nline two \xff\"}"};
+    ResultMeta failed_back = unpack_result_meta(pack(failed));
+    CHECK_FALSE(failed_back.ok);
+    CHECK(failed_back.duration_us == -1);
+    CHECK(failed_back.error_type == failed.error_type);
+    CHECK(failed_back.error_message == failed.error_message);
+}
+
+TEST_CASE("a packed meta cut short or with bytes left over is refused") {
+    std::string packed = pack(ResultMeta{false, 1, 2, "Type", "message"});
+    for (std::size_t size : {std::size_t{0}, std::size_t{5}, packed.size() - 1}) {
+        CHECK_THROWS_WITH_AS(unpack_result_meta(packed.substr(0, size)),
+                             "worker protocol: meta cut short", std::runtime_error);
+    }
+    CHECK_THROWS_WITH_AS(unpack_result_meta(packed + "x"),
+                         "worker protocol: unexpected bytes after the meta", std::runtime_error);
+    CHECK_THROWS_AS(unpack_invoke_meta(R"({"request_id":"r"})"), std::runtime_error);
 }
 
 TEST_SUITE_END();

@@ -7,12 +7,31 @@
 
 namespace lambda_local {
 
+namespace {
+
+// Whether a byte goes into a JSON string as it is (ASCII, not a control character, no escape).
+bool plain(unsigned char byte) {
+    return byte >= 0x20 && byte < 0x80 && byte != '"' && byte != '\\';
+}
+
+} // namespace
+
 void append_json_string(std::string& out, std::string_view value) {
     static constexpr char k_hex[] = "0123456789abcdef";
     std::size_t start = out.size();
     out += '"';
-    for (char c : value) {
-        auto byte = static_cast<unsigned char>(c);
+    std::size_t i = 0;
+    while (i < value.size()) {
+        std::size_t run = i;
+        while (run < value.size() && plain(static_cast<unsigned char>(value[run]))) {
+            ++run;
+        }
+        out.append(value.data() + i, run - i);
+        if (run == value.size()) {
+            break;
+        }
+        auto byte = static_cast<unsigned char>(value[run]);
+        i = run + 1;
         if (byte >= 0x80) {
             // Non-ASCII text is checked as UTF-8 and repaired exactly as nlohmann does it.
             out.resize(start);
@@ -20,7 +39,7 @@ void append_json_string(std::string& out, std::string_view value) {
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             return;
         }
-        switch (c) {
+        switch (byte) {
         case '"':
             out += "\\\"";
             break;
@@ -42,14 +61,10 @@ void append_json_string(std::string& out, std::string_view value) {
         case '\t':
             out += "\\t";
             break;
-        default:
-            if (byte < 0x20) {
-                out += "\\u00";
-                out += k_hex[byte >> 4];
-                out += k_hex[byte & 0xf];
-            } else {
-                out += c;
-            }
+        default: // another control character
+            out += "\\u00";
+            out += k_hex[byte >> 4];
+            out += k_hex[byte & 0xf];
         }
     }
     out += '"';

@@ -12,6 +12,7 @@
 using lambda_local::append_json_string;
 using lambda_local::JsonWriter;
 using nlohmann::ordered_json;
+using namespace std::string_literals;
 
 namespace {
 
@@ -29,7 +30,7 @@ TEST_CASE("strings are escaped as nlohmann's dump escapes them") {
         "plain ascii",
         "quote \" and backslash \\",
         "\b\f\n\r\t",
-        std::string("nul \0 and \x01 \x1f", 15),
+        "nul \0 and \x01 \x1f"s,
         "delete \x7f stays",
         "utf-8: é € 😀",
         "lone continuation \x80 byte",

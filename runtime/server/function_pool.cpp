@@ -359,6 +359,19 @@ int FunctionPool::start_warm(int count) {
     return warm;
 }
 
+void FunctionPool::end_retired(std::unique_lock<std::mutex>& lock) {
+    m_work.notify_all();
+    m_changed.wait(lock, [this] {
+        for (const Runner& runner : m_runners) {
+            if (runner.retire && !runner.finished) {
+                return false;
+            }
+        }
+        return true;
+    });
+    join_finished();
+}
+
 int FunctionPool::reap_idle(MonotonicClock::time_point now) {
     std::unique_lock lock(m_mutex);
     int ended = 0;
@@ -375,16 +388,7 @@ int FunctionPool::reap_idle(MonotonicClock::time_point now) {
             runner.retire = true;
         }
     }
-    m_work.notify_all();
-    m_changed.wait(lock, [this] {
-        for (const Runner& runner : m_runners) {
-            if (runner.retire && !runner.finished) {
-                return false;
-            }
-        }
-        return true;
-    });
-    join_finished();
+    end_retired(lock);
     return ended;
 }
 
@@ -398,16 +402,7 @@ void FunctionPool::replace_code(FunctionSpec spec) {
             runner.retire = true;
         }
     }
-    m_work.notify_all();
-    m_changed.wait(lock, [this] {
-        for (const Runner& runner : m_runners) {
-            if (runner.retire && !runner.finished) {
-                return false;
-            }
-        }
-        return true;
-    });
-    join_finished();
+    end_retired(lock);
 }
 
 void FunctionPool::shutdown(std::chrono::milliseconds grace) {

@@ -129,7 +129,9 @@ class FunctionPool {
     void warm_up(Runner& runner);
     Runner& add_runner(bool warm_only); // m_mutex held
     void join_finished();               // m_mutex held
-    int active_runners() const;         // not retiring; m_mutex held
+    // Wakes the runners marked to retire and waits, with `lock` on m_mutex, until they are gone.
+    void end_retired(std::unique_lock<std::mutex>& lock);
+    int active_runners() const; // not retiring; m_mutex held
     void write_log(Slot& slot, const std::string& text);
     void end(std::unique_ptr<Slot> slot);
     void note_sandbox(const ExecutionEnvironment& environment);

@@ -214,6 +214,15 @@ std::vector<std::string> header_values(const runtime::http::Response& response,
     return values;
 }
 
+ProcessResult as_result(const ServeProcess& serve, int exit_code) {
+    ProcessResult result;
+    result.argv = {lambda_local_path(), "serve"};
+    result.pid = serve.pid();
+    result.exit_code = exit_code;
+    result.err = serve.log();
+    return result;
+}
+
 std::string describe(const runtime::http::Response& response) {
     std::string text = "HTTP " + std::to_string(response.status) + "\n";
     for (const auto& [key, value] : response.headers) {

@@ -56,6 +56,9 @@ class ServeProcess {
     std::thread m_reader;
 };
 
+// A ProcessResult naming a stopped server (its pid, exit code and log), for LeftoverWatch.
+ProcessResult as_result(const ServeProcess& serve, int exit_code);
+
 // One request to the server over a fresh connection, bounded by `timeout`. Throws
 // lambda_local::Error when the server cannot be reached or its answer cannot be read.
 runtime::http::Response serve_request(const ServeProcess& server, std::string_view method,

@@ -35,16 +35,6 @@ std::size_t count_of(const std::string& text, const std::string& part) {
     return count;
 }
 
-// A ProcessResult naming a stopped server, for LeftoverWatch.
-ProcessResult as_result(const ServeProcess& serve, int exit_code) {
-    ProcessResult result;
-    result.argv = {lambda_local_path(), "serve"};
-    result.pid = serve.pid();
-    result.exit_code = exit_code;
-    result.err = serve.log();
-    return result;
-}
-
 // A SAM template with an HTTP API route per function: GET /echo (the echo sample), GET /crash
 // (a segfault) and GET /sleepy (sleeps past its 1 s timeout).
 std::string write_misbehaving_template(const TempDir& dir) {

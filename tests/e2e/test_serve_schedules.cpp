@@ -250,16 +250,6 @@ void check_invocation_lines(const std::string& log, const std::string& function,
     }
 }
 
-// A ProcessResult naming a stopped server, for LeftoverWatch.
-ProcessResult as_result(const ServeProcess& serve, int exit_code) {
-    ProcessResult result;
-    result.argv = {lambda_local_path(), "serve"};
-    result.pid = serve.pid();
-    result.exit_code = exit_code;
-    result.err = serve.log();
-    return result;
-}
-
 // CHECKs the SAM server's firings: rate once 60 s after it started (never earlier), cron at each
 // minute boundary (the first within a minute), the Input as written, the disabled rule never.
 void check_sam_firings(const Started& sam, const LogTimes& sam_log, Clock::time_point sam_stopped) {

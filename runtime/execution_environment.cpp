@@ -222,7 +222,7 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
         try {
             frame = m_held_frame ? std::exchange(m_held_frame, std::nullopt) : m_decoder.next();
         } catch (const std::exception&) {
-            awaited.what = Wait::Closed; // a corrupt stream: the worker died mid-frame
+            awaited.what = protocol_broken(); // not a frame: the handler wrote on the pipe
             return awaited;
         }
         if (frame && frame->type == wire::MessageType::Spawned) {
@@ -387,8 +387,24 @@ bool ExecutionEnvironment::over_memory_size() const {
     return m_cgroup && m_cgroup->anonymous_bytes() > (std::int64_t(m_spec.memory_mb) << 20);
 }
 
+ExecutionEnvironment::Wait ExecutionEnvironment::protocol_broken() {
+    m_protocol_broken = true;
+    if (m_worker_pid > 0) {
+        ::kill(m_worker_pid, SIGKILL); // first: its status is then SIGKILL, not its own exit
+    }
+    if (m_init_pid > 0) {
+        ::kill(m_init_pid, SIGKILL);
+    }
+    return Wait::Closed;
+}
+
 void ExecutionEnvironment::runtime_exited(InvocationResult& result, const std::string& request_id,
                                           std::optional<int> wait_status, bool out_of_memory) {
+    if (std::exchange(m_protocol_broken, false)) {
+        result.log_lines.push_back(
+            "lambda-local: the handler process wrote over lambda-local's frames to the worker "
+            "(file descriptor 4); its environment was ended");
+    }
     bool oom = out_of_memory || (m_cgroup && m_cgroup->oom_kills() > m_oom_kills_at_start);
     int worker_status = 0;
     if (out_of_memory) {
@@ -462,7 +478,7 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
                 meta_in = wire::unpack_result_meta(frame.meta);
             } catch (const std::runtime_error&) {
                 result.duration_ms = elapsed_ms(begin);
-                abandoned(result, request, Wait::Closed); // the handler wrote over the protocol
+                abandoned(result, request, protocol_broken());
                 return result;
             }
             result.duration_ms = static_cast<double>(meta_in.duration_us) / 1000.0;

@@ -99,6 +99,9 @@ class ExecutionEnvironment {
     void runtime_exited(InvocationResult& result, const std::string& request_id,
                         std::optional<int> wait_status, bool out_of_memory = false);
     bool over_memory_size() const;
+    // The handler process wrote over the protocol: ends the worker (its wait status then says
+    // SIGKILL) and returns Wait::Closed, which every caller already handles as a lost worker.
+    Wait protocol_broken();
 
     FunctionSpec m_spec;
     EnvironmentOptions m_options;
@@ -115,6 +118,7 @@ class ExecutionEnvironment {
     pid_t m_runtime_pid = -1;                           // the bootstrap process, as seen here
     std::vector<std::string> m_notes;
     std::int64_t m_peak_rss_kib = 0;
+    bool m_protocol_broken = false;                 // told in runtime_exited's log lines
     MonotonicClock::time_point m_next_memory_check; // the next look at anonymous memory
 };
 

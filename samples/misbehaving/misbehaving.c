@@ -238,6 +238,28 @@ int32_t return_7(const char* event, const char* context) {
     return 7;
 }
 
+/* Writes on file descriptor 4, lambda-local's frame pipe from the handler process to the
+ * supervisor (its internal protocol, which a handler can reach): bytes that are not a frame,
+ * then returns normally, so that its real result follows the garbage. */
+int32_t corrupt_frame(const char* event, const char* context) {
+    (void)event;
+    (void)context;
+    static const char garbage[32] = "not a frame, not at all";
+    return write(4, garbage, sizeof garbage) == (ssize_t)sizeof garbage ? 0 : 1;
+}
+
+/* Like corrupt_frame, but a well-formed Result frame header ('LLW1', type 6) whose meta is
+ * three bytes that do not unpack. */
+int32_t corrupt_result(const char* event, const char* context) {
+    (void)event;
+    (void)context;
+    const uint32_t header[4] = {0x31574c4cu, 6, 3, 0};
+    char frame[sizeof header + 3];
+    memcpy(frame, header, sizeof header);
+    memcpy(frame + sizeof header, "xyz", 3);
+    return write(4, frame, sizeof frame) == (ssize_t)sizeof frame ? 0 : 1;
+}
+
 /* Well-behaved, so the library also works with the default symbol. */
 int32_t handle(const char* event, const char* context) {
     (void)event;

@@ -185,6 +185,33 @@ TEST_CASE("a handler that crashes ends its environment with Runtime.ExitError") 
     CHECK(result.log_lines == std::vector<std::string>{message, "Runtime.ExitError"});
 }
 
+TEST_CASE("a handler that writes over the frame pipe ends its environment, not the caller") {
+    for (const char* handler : {"corrupt_frame", "corrupt_result"}) {
+        CAPTURE(handler);
+        HandlerOutput output;
+        ExecutionEnvironment environment(spec_for("libmisbehaving.so", handler),
+                                         options_for(output));
+        InvocationRequest request = request_with();
+        InvocationResult result = environment.invoke(request);
+
+        CHECK(result.status == InvocationStatus::Crashed);
+        CHECK(result.error_type == "Runtime.ExitError");
+        CHECK_FALSE(environment.warm());
+        std::string message = "RequestId: " + request.request_id +
+                              " Error: Runtime exited with error: signal: killed";
+        CHECK(result.log_lines ==
+              std::vector<std::string>{
+                  "lambda-local: the handler process wrote over lambda-local's frames to the "
+                  "worker (file descriptor 4); its environment was ended",
+                  message, "Runtime.ExitError"});
+
+        // The next invocation starts a fresh environment, which the same handler breaks again.
+        InvocationResult next = environment.invoke(request_with());
+        CHECK(next.status == InvocationStatus::Crashed);
+        CHECK(next.init_duration_ms.has_value());
+    }
+}
+
 TEST_CASE("a function error leaves the environment warm") {
     HandlerOutput output;
     ExecutionEnvironment environment(spec_for("libmisbehaving.so", "return_7"),

@@ -1,6 +1,8 @@
 // The subcommands of lambda-local: each registers its options and returns its runner.
 #pragma once
 
+#include "runtime/outbound_network.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <functional>
@@ -16,5 +18,18 @@ Runner add_generate_event(CLI::App& app);
 Runner add_serve(CLI::App& app);
 Runner add_package(CLI::App& app);
 Runner add_test(CLI::App& app);
+
+// `--network host|isolated`, for the commands that start execution environments.
+inline CLI::Option* add_network_option(CLI::App* sub, runtime::NetworkMode& mode) {
+    return sub
+        ->add_option_function<std::string>(
+            "--network",
+            [&mode](const std::string& value) { runtime::parse_network_mode(value, mode); },
+            "host (default): the host's network, its loopback included; isolated: each "
+            "environment its own network namespace, outbound traffic through pasta (passt), "
+            "the host's loopback out of reach")
+        ->check(CLI::IsMember({"host", "isolated"}))
+        ->type_name("MODE");
+}
 
 } // namespace lambda_local::cmd

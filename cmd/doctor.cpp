@@ -13,6 +13,7 @@ namespace lambda_local::cmd {
 Runner add_doctor(CLI::App& app) {
     auto check = std::make_shared<runtime::deploy::CheckOptions>();
     auto library = std::make_shared<std::string>();
+    auto network = std::make_shared<runtime::NetworkMode>(runtime::NetworkMode::Host);
     auto* sub = app.add_subcommand(
         "doctor", "Show which sandbox mechanisms are active here, and why not; with --library, "
                   "whether a library would load on AWS Lambda");
@@ -29,9 +30,10 @@ Runner add_doctor(CLI::App& app) {
                     "With --library: x86_64 or arm64 (default: the library's)")
         ->check(CLI::IsMember({"x86_64", "arm64"}))
         ->needs(library_option);
+    add_network_option(sub, *network);
     sub->footer("With --library, the exit status is 0 when the library would load on the target, "
                 "1 when it would not, 2 when it cannot be read or is not an ELF file.");
-    return [check, library] {
+    return [check, library, network] {
         if (!library->empty()) {
             runtime::deploy::DeploymentCheck result =
                 runtime::deploy::check_library(*library, *check);
@@ -46,7 +48,7 @@ Runner add_doctor(CLI::App& app) {
         }
         std::string report = "lambda-local " LAMBDA_LOCAL_VERSION "\n  worker                " +
                              worker + "\n" +
-                             runtime::format_mechanisms(runtime::check_mechanisms());
+                             runtime::format_mechanisms(runtime::check_mechanisms(*network));
         std::fputs(report.c_str(), stdout);
         return 0;
     };

@@ -60,6 +60,7 @@ Runner add_invoke(CLI::App& app) {
     auto* data = sub->add_option("-d,--data", "Event as inline JSON");
     event->excludes(data);
     sub->add_flag("-q,--quiet", o.quiet, "Only the handler's own output on stderr");
+    add_network_option(sub, o.network);
     auto* no_sandbox =
         sub->add_flag("--no-sandbox")
             ->description(

@@ -68,6 +68,7 @@ Runner add_serve(CLI::App& app) {
     auto* no_sandbox =
         sub->add_flag("--no-sandbox")
             ->description("Run handlers as plain processes: no namespaces, sandbox user or cgroup");
+    add_network_option(sub, c.serve.network);
     sub->add_flag("--inherit-env", c.serve.host_environment.inherit,
                   "Pass the whole host environment through (default: only AWS credentials)");
     sub->add_flag("-q,--quiet", c.serve.quiet, "No function output in the log");

@@ -1,6 +1,6 @@
-// lambda-local-worker: one execution environment; started by lambda-local with the
-// protocol's socket (frames in) as file descriptor 3, a pipe (frames out) as 4, and
-// lambda-local's pid as argument.
+// lambda-local-worker: one execution environment; started by lambda-local with the control
+// socket as file descriptor 3 and the handler channel as 4 (a socket, frames in) and 5 (a
+// pipe, frames out), and lambda-local's pid as argument.
 #include "runtime/worker/worker.hpp"
 
 #include <sys/prctl.h>
@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 
 #if defined(__SANITIZE_ADDRESS__)
 // In the sanitizer build (a CI job) a handler's crash must still end the
@@ -20,8 +21,13 @@ extern "C" const char* __asan_default_options() {
 int main(int argc, char** argv) {
     // The environment must not outlive lambda-local, however lambda-local ends.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (argc > 1 && ::getppid() != static_cast<pid_t>(std::atol(argv[1]))) {
-        return 1; // lambda-local already ended
+    if (argc > 1) {
+        if (::getppid() != static_cast<pid_t>(std::atol(argv[1]))) {
+            return 1; // lambda-local already ended
+        }
+        // The environment's processes are forks of this one: their /proc/<pid>/cmdline would
+        // tell a handler lambda-local's pid.
+        std::memset(argv[1], 0, std::strlen(argv[1]));
     }
-    return lambda_local::worker::run_worker({3, 4});
+    return lambda_local::worker::run_worker({3, 4, 5});
 }

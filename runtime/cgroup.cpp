@@ -3,9 +3,12 @@
 
 #include "runtime/util/error.hpp"
 
+#include "runtime/util/fd.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -131,6 +134,34 @@ CgroupSupport probe() {
     return support;
 }
 
+// SIGKILLs `pid`, read from the cgroup `leaf`'s cgroup.procs, only while it is still a member:
+// a pid read from a file may have been reused by another process of the host by now. A pidfd
+// pins the process it was opened on; its membership is read after, and the process is known
+// to have held the pid through that read when it is still there to be signalled.
+void kill_member(pid_t pid, const std::string& leaf) {
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
+    Fd process(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (process) {
+        std::string groups = read_text("/proc/" + std::to_string(pid) + "/cgroup");
+        if (groups.find("/" + leaf + "\n") == std::string::npos ||
+            ::syscall(SYS_pidfd_send_signal, process.get(), 0, nullptr, 0) != 0) {
+            return; // gone, or not the process that was listed
+        }
+        ::syscall(SYS_pidfd_send_signal, process.get(), SIGKILL, nullptr, 0);
+        return;
+    }
+    if (errno != ENOSYS) {
+        return; // no such process any more
+    }
+#endif
+    ::kill(pid, SIGKILL); // before Linux 5.3: no way to pin the process
+}
+
+// The last component of a path.
+std::string leaf_name(const std::string& path) {
+    return path.substr(path.rfind('/') + 1);
+}
+
 // Removes "lambda-local-<pid>-<n>" cgroups whose lambda-local process is gone
 // (killed before it could clean up).
 void remove_stale(const std::string& parent) {
@@ -150,7 +181,7 @@ void remove_stale(const std::string& parent) {
             std::istringstream pids(read_text(path + "/cgroup.procs"));
             pid_t pid = 0;
             while (pids >> pid) {
-                ::kill(pid, SIGKILL);
+                kill_member(pid, name);
             }
             ::rmdir(path.c_str());
         }
@@ -263,7 +294,7 @@ void Cgroup::kill_all() {
         pid_t pid = 0;
         bool any = false;
         while (pids >> pid) {
-            ::kill(pid, SIGKILL);
+            kill_member(pid, leaf_name(m_dirs.front()));
             any = true;
         }
         if (!any) {

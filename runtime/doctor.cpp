@@ -2,11 +2,13 @@
 #include "runtime/doctor.hpp"
 
 #include "runtime/cgroup.hpp"
+#include "runtime/outbound_network.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/worker/sandbox.hpp"
 #include "runtime/worker_config.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +21,33 @@ namespace {
 
 using nlohmann::json;
 
-// Enters the sandbox as a worker would, in a child and a grandchild (pid 1 of
-// the new pid namespace), and returns what was achieved.
+// The handler process's part of the probe: drops privileges as a handler would (with its own
+// user namespace when the first process writes its maps), then writes what it achieved.
+[[noreturn]] void probe_handler(const WorkerConfig& config, worker::SandboxState state,
+                                int handshake, int out) {
+    std::string refused = worker::drop_privileges(config, state, handshake);
+    json report = {{"user_namespace", state.user_namespace},
+                   {"mount_namespace", state.mount_namespace},
+                   {"pid_namespace", state.pid_namespace},
+                   {"network_namespace", state.network_namespace},
+                   {"read_only_root", state.read_only_root},
+                   {"private_tmp", state.private_tmp},
+                   {"private_proc", state.private_proc},
+                   {"sandbox_user", state.sandbox_user},
+                   {"resource_limits", state.resource_limits},
+                   {"handler_user_namespace", state.handler_user_namespace},
+                   {"syscall_filter", state.syscall_filter},
+                   {"uid", ::getuid()},
+                   {"notes", state.notes},
+                   {"refused", refused}};
+    std::string text = report.dump();
+    [[maybe_unused]] auto ignored = ::write(out, text.data(), text.size());
+    ::_exit(0);
+}
+
+// Enters the sandbox as a worker would, in a child (the worker: namespaces, a network
+// namespace included), a grandchild (pid 1 of the new pid namespace) and its child (the
+// handler process), and returns what was achieved.
 json probe_sandbox() {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -31,24 +58,27 @@ json probe_sandbox() {
         ::close(pipe_fds[0]);
         WorkerConfig config;
         config.task_root = "/";
+        config.sandbox.isolated_network = true;
         worker::SandboxState state = worker::enter_namespaces(config);
         pid_t grandchild = ::fork();
         if (grandchild == 0) {
             worker::mount_proc(state);
-            std::string refused = worker::drop_privileges(config, state);
-            json out = {{"user_namespace", state.user_namespace},
-                        {"mount_namespace", state.mount_namespace},
-                        {"pid_namespace", state.pid_namespace},
-                        {"read_only_root", state.read_only_root},
-                        {"private_tmp", state.private_tmp},
-                        {"private_proc", state.private_proc},
-                        {"sandbox_user", state.sandbox_user},
-                        {"resource_limits", state.resource_limits},
-                        {"uid", ::getuid()},
-                        {"notes", state.notes},
-                        {"refused", refused}};
-            std::string text = out.dump();
-            [[maybe_unused]] auto ignored = ::write(pipe_fds[1], text.data(), text.size());
+            int pair[2] = {-1, -1};
+            if (worker::handler_needs_user_namespace(config, state) &&
+                ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+                pair[0] = pair[1] = -1;
+            }
+            pid_t handler = ::fork();
+            if (handler == 0) {
+                ::close(pair[0]);
+                probe_handler(config, state, pair[1], pipe_fds[1]);
+            }
+            ::close(pair[1]);
+            if (handler > 0 && pair[0] >= 0) {
+                worker::map_handler_user_namespace(handler, pair[0]);
+            }
+            int status = 0;
+            ::waitpid(handler, &status, 0);
             ::_exit(0);
         }
         int status = 0;
@@ -88,7 +118,7 @@ std::string first_note(const json& probe, const std::string& word) {
 
 } // namespace
 
-std::vector<Mechanism> check_mechanisms() {
+std::vector<Mechanism> check_mechanisms(NetworkMode network) {
     std::vector<Mechanism> out;
     bool root = ::geteuid() == 0;
     json probe = probe_sandbox();
@@ -126,8 +156,35 @@ std::vector<Mechanism> check_mechanisms() {
                               ? "the handler runs as uid " + std::to_string(probe.value("uid", -1))
                               : refused)});
     out.push_back({"resource limits", flag("resource_limits"),
-                   flag("resource_limits") ? "open files 1024, processes 1024"
-                                           : first_note(probe, "limits")});
+                   flag("resource_limits")
+                       ? std::string("open files 1024, processes 1024, counted per "
+                                     "environment (") +
+                             (root ? "the handler's own user namespace" : "its user namespace") +
+                             ")"
+                       : first_note(probe, "limits")});
+    out.push_back({"system-call filter", flag("syscall_filter"),
+                   flag("syscall_filter")
+                       ? "seccomp: namespaces, mounts, ptrace, kernel modules, bpf, keyrings, "
+                         "clocks and reboot refused with EPERM"
+                       : first_note(probe, "system-call filter")});
+    std::string pasta = OutboundNetwork::find_pasta();
+    std::string isolated =
+        !flag("network_namespace")
+            ? "--network isolated unavailable: " + first_note(probe, "namespace")
+            : "--network isolated: a namespace per environment, " +
+                  (pasta.empty() ? std::string("no outbound traffic (install Debian's passt "
+                                               "package for pasta)")
+                                 : "outbound through " + pasta);
+    if (network == NetworkMode::Isolated) {
+        out.push_back({"network", flag("network_namespace") && !pasta.empty(),
+                       "isolated (--network isolated): the host's loopback is out of reach; " +
+                           isolated.substr(isolated.find(':') + 2)});
+    } else {
+        out.push_back({"network", false,
+                       "host (the default): the handler shares the host's network, its "
+                       "loopback included; " +
+                           isolated});
+    }
     std::string why;
     auto group = Cgroup::create("lambda-local-doctor-" + std::to_string(::getpid()),
                                 std::uint64_t(128) << 20, k_processes_limit, why);

@@ -1,6 +1,8 @@
 // `lambda-local doctor`: which sandbox mechanisms work on this machine, and why not.
 #pragma once
 
+#include "runtime/outbound_network.hpp"
+
 #include <string>
 #include <vector>
 
@@ -14,8 +16,8 @@ struct Mechanism {
 };
 
 // Tries each mechanism for real, the way a worker enters its sandbox, in a
-// throw-away child process.
-std::vector<Mechanism> check_mechanisms();
+// throw-away child process; `network` is the mode reported as in effect.
+std::vector<Mechanism> check_mechanisms(NetworkMode network = NetworkMode::Host);
 
 // The report: one aligned line per mechanism.
 std::string format_mechanisms(const std::vector<Mechanism>& mechanisms);

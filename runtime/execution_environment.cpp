@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <atomic>
@@ -29,12 +30,53 @@ namespace lambda_local::runtime {
 namespace {
 
 using detail::elapsed_ms;
+using detail::first_child;
 using detail::k_memory_check_interval;
 using detail::meta_value;
 using nlohmann::json;
 
 // Lambda's limit for the init phase of an on-demand execution environment.
 constexpr auto k_init_limit = std::chrono::seconds(10);
+// How long the worker has to end its environment once told to, before it is killed itself.
+constexpr auto k_worker_exit_bound = std::chrono::seconds(5);
+// The most the handler channel may carry in one frame: a response of Lambda's largest size.
+constexpr wire::Limits k_handler_limits{wire::k_max_meta, k_max_response_payload};
+// The Runtime API's address inside an environment of its own network namespace (Lambda's).
+constexpr const char* k_isolated_runtime_api = "127.0.0.1:9001";
+
+// Moves one end of a new channel above the worker's descriptors 3 to 5, close-on-exec, so
+// that placing the three cannot overwrite one with another.
+Fd above_worker_fds(int fd) {
+    Fd moved(::fcntl(fd, F_DUPFD_CLOEXEC, 10));
+    ::close(fd);
+    if (!moved) {
+        throw Error(os_error("fcntl"));
+    }
+    return moved;
+}
+
+// Waits up to `bound` for the worker (this process's child) to end, and reaps it; false when
+// it is still running.
+bool reap_worker(pid_t pid, const Fd& exit_fd, std::chrono::milliseconds bound, int& status) {
+    auto deadline = MonotonicClock::now() + bound;
+    for (;;) {
+        pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR)) {
+            return true;
+        }
+        auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(deadline - MonotonicClock::now()).count();
+        if (left <= 0) {
+            return false;
+        }
+        if (exit_fd) {
+            pollfd ready{exit_fd.get(), POLLIN, 0};
+            ::poll(&ready, 1, static_cast<int>(left));
+        } else {
+            ::usleep(1000);
+        }
+    }
+}
 
 std::string executable_dir() {
     char path[PATH_MAX];
@@ -80,7 +122,11 @@ std::string find_worker_executable() {
 }
 
 ExecutionEnvironment::ExecutionEnvironment(FunctionSpec spec, EnvironmentOptions options)
-    : m_spec(std::move(spec)), m_options(std::move(options)) {}
+    : m_spec(std::move(spec)), m_options(std::move(options)) {
+    if (!m_options.sandbox && m_options.network == NetworkMode::Isolated) {
+        throw Error("--network isolated needs the sandbox: it cannot be used with --no-sandbox");
+    }
+}
 
 ExecutionEnvironment::~ExecutionEnvironment() {
     shutdown();
@@ -88,11 +134,17 @@ ExecutionEnvironment::~ExecutionEnvironment() {
 
 void ExecutionEnvironment::spawn() {
     m_log_stream = new_log_stream_name(WallClock::now());
+    bool isolated = m_options.sandbox && m_options.network == NetworkMode::Isolated;
     std::string runtime_api_address;
     if (m_spec.is_bootstrap()) {
-        // Listening first: the runtime is told where, in AWS_LAMBDA_RUNTIME_API.
-        m_runtime_api = std::make_unique<runtime_api::Server>();
-        runtime_api_address = m_runtime_api->address();
+        if (isolated) {
+            // Served from the listening socket the worker makes inside the namespace.
+            runtime_api_address = k_isolated_runtime_api;
+        } else {
+            // Listening first: the runtime is told where, in AWS_LAMBDA_RUNTIME_API.
+            m_runtime_api = std::make_unique<runtime_api::Server>();
+            runtime_api_address = m_runtime_api->address();
+        }
     }
     EnvVars vars =
         build_lambda_environment(m_spec, m_log_stream, m_options.host, runtime_api_address);
@@ -111,27 +163,28 @@ void ExecutionEnvironment::spawn() {
     std::string parent = std::to_string(::getpid());
     char* argv[] = {worker.data(), parent.data(), nullptr};
 
-    // Frames go to the worker on a socket and come back on a pipe (see worker::Channel). The
-    // worker's ends are moved above its descriptors 3 and 4 so that placing them cannot
-    // overwrite one with the other.
-    int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    // The control channel (a socketpair), and the handler channel: a socket in, a pipe back
+    // (see worker::Channels).
+    int control_pair[2];
+    int invoke_pair[2];
+    int result_pipe[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control_pair) != 0) {
         throw Error(os_error("socketpair"));
     }
-    Fd ours(pair[0]);
-    Fd theirs(::fcntl(pair[1], F_DUPFD_CLOEXEC, 10));
-    ::close(pair[1]);
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    Fd control(control_pair[0]);
+    Fd theirs_control = above_worker_fds(control_pair[1]);
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, invoke_pair) != 0) {
+        throw Error(os_error("socketpair"));
+    }
+    Fd ours(invoke_pair[0]);
+    Fd theirs_invoke = above_worker_fds(invoke_pair[1]);
+    if (::pipe2(result_pipe, O_CLOEXEC) != 0) {
         throw Error(os_error("pipe2"));
     }
-    Fd frames(pipe_fds[0]);
+    Fd frames(result_pipe[0]);
     ::fcntl(frames.get(), F_SETFL, O_NONBLOCK);
-    Fd theirs_out(::fcntl(pipe_fds[1], F_DUPFD_CLOEXEC, 10));
-    ::close(pipe_fds[1]);
-    if (!theirs || !theirs_out) {
-        throw Error(os_error("fcntl"));
-    }
+    ::fcntl(control.get(), F_SETFL, O_NONBLOCK);
+    Fd theirs_results = above_worker_fds(result_pipe[1]);
 
     // Making the cgroup (~0.3 ms of file system work) overlaps the worker's exec:
     // the worker waits for its configuration before forking anything.
@@ -154,8 +207,9 @@ void ExecutionEnvironment::spawn() {
     ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     ::posix_spawn_file_actions_adddup2(&actions, m_options.output_fd, 1);
     ::posix_spawn_file_actions_adddup2(&actions, m_options.output_fd, 2);
-    ::posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
-    ::posix_spawn_file_actions_adddup2(&actions, theirs_out.get(), 4);
+    ::posix_spawn_file_actions_adddup2(&actions, theirs_control.get(), 3);
+    ::posix_spawn_file_actions_adddup2(&actions, theirs_invoke.get(), 4);
+    ::posix_spawn_file_actions_adddup2(&actions, theirs_results.get(), 5);
     posix_spawnattr_t attributes;
     ::posix_spawnattr_init(&attributes);
     sigset_t all;
@@ -185,9 +239,17 @@ void ExecutionEnvironment::spawn() {
         throw Error("cannot start the worker " + worker + ": " + os_error("posix_spawn", failed));
     }
     m_worker_pid = pid;
+#ifdef SYS_pidfd_open
+    m_worker_exit = Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+#endif
+    m_control = std::move(control);
     m_socket = std::move(ours);
     m_frames = std::move(frames);
-    m_decoder = wire::FrameDecoder();
+    m_control_decoder = wire::FrameDecoder();
+    m_decoder = wire::FrameDecoder(k_handler_limits);
+    m_frames_open = true;
+    m_sandbox_reported = false;
+    m_pending_exit.reset();
     m_held_frame.reset();
     m_runtime_pid = -1;
     if (m_cgroup && !m_cgroup->add(pid)) {
@@ -204,30 +266,112 @@ void ExecutionEnvironment::spawn() {
     config.sandbox.isolate = m_options.sandbox;
     config.sandbox.memory_rlimit = m_options.sandbox && !m_cgroup;
     config.sandbox.memory_bytes = std::uint64_t(m_spec.memory_mb) << 20;
+    config.sandbox.isolated_network = isolated;
     config.function_name = m_spec.name;
     config.invoked_function_arn = m_spec.arn();
     config.memory_mb = m_spec.memory_mb;
     config.log_group_name = m_spec.log_group_name();
     config.log_stream_name = m_log_stream;
-    // A worker that died at once shows as a closed socket below.
-    wire::write_frame(m_socket.get(), {wire::MessageType::Config, to_json(config).dump(), {}});
+    // A worker that died at once shows as a closed channel below.
+    wire::write_frame(m_control.get(), {wire::MessageType::Config, to_json(config).dump(), {}});
+}
+
+void ExecutionEnvironment::connect_network(const wire::Frame& frame) {
+    std::vector<Fd> passed = std::move(m_passed_fds);
+    m_passed_fds.clear();
+    json meta = json::parse(frame.meta, nullptr, false);
+    if (meta.is_object() && meta.contains("error") && meta["error"].is_string()) {
+        std::string why = meta["error"].get<std::string>();
+        shutdown();
+        throw Error("--network isolated: " + why);
+    }
+    if (m_spec.is_bootstrap() && !m_runtime_api) {
+        if (passed.empty()) {
+            shutdown();
+            throw Error("--network isolated: the worker sent no Runtime API socket");
+        }
+        m_runtime_api = std::make_unique<runtime_api::Server>(std::move(passed.front()));
+    }
+    // Within the init phase's own limit: the handler's init may need the network.
+    std::string why = m_outbound.connect(m_worker_pid, std::chrono::seconds(5));
+    if (!why.empty()) {
+        m_notes.push_back("--network isolated: no outbound network (" + why +
+                          "): the environment reaches only its own loopback");
+    }
+    wire::write_frame(m_control.get(), {wire::MessageType::Proceed, "{}", {}});
+    m_init_started = MonotonicClock::now(); // the function's init starts now, not lambda-local's
+}
+
+bool ExecutionEnvironment::read_available() {
+    char buffer[65536];
+    // The handler channel first: its frames come before the Exited that follows them.
+    while (m_frames_open) {
+        ssize_t n = ::read(m_frames.get(), buffer, sizeof buffer);
+        if (n > 0) {
+            m_decoder.feed(buffer, static_cast<std::size_t>(n));
+            if (m_decoder.buffered() > k_handler_limits.max_body + k_handler_limits.max_meta) {
+                break; // a whole frame is there (or a corrupt one): decode before reading more
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n == 0 || errno != EAGAIN) {
+            m_frames_open = false; // the handler process (and its children) closed it
+        }
+        break;
+    }
+    for (;;) {
+        std::vector<int> received;
+        long n = wire::read_receiving(m_control.get(), buffer, sizeof buffer, received);
+        for (int fd : received) {
+            m_passed_fds.emplace_back(fd);
+        }
+        if (n > 0) {
+            m_control_decoder.feed(buffer, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        return n < 0 && errno == EAGAIN;
+    }
 }
 
 ExecutionEnvironment::Awaited
 ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
     Awaited awaited;
-    char buffer[65536];
     for (;;) {
         std::optional<wire::Frame> frame;
         try {
             frame = m_held_frame ? std::exchange(m_held_frame, std::nullopt) : m_decoder.next();
         } catch (const std::exception&) {
-            awaited.what = protocol_broken(); // not a frame: the handler wrote on the pipe
+            awaited.what = Wait::Broken; // not a frame: the handler wrote on the pipe
             return awaited;
         }
-        if (frame && frame->type == wire::MessageType::Spawned) {
-            m_init_pid = meta_value(frame->meta, "init_pid", -1);
+        if (frame && !m_sandbox_reported) {
+            // The first frame is written before any handler code runs: the sandbox's notes.
+            if (frame->type != wire::MessageType::Sandbox) {
+                awaited.what = Wait::Broken;
+                return awaited;
+            }
+            m_sandbox_reported = true;
+            json meta = json::parse(frame->meta, nullptr, false);
+            if (meta.is_object() && meta.contains("notes") && meta["notes"].is_array()) {
+                for (const auto& note : meta["notes"]) {
+                    if (note.is_string()) {
+                        m_notes.push_back(note.get<std::string>());
+                    }
+                }
+            }
             continue;
+        }
+        if (frame && frame->type != wire::MessageType::Ready &&
+            frame->type != wire::MessageType::InitError &&
+            frame->type != wire::MessageType::Result) {
+            awaited.what = Wait::Broken; // only the handler process writes here: a forgery
+            return awaited;
         }
         // A runtime's answer counts before what came with it (its Exited, when it answered
         // and ended at once).
@@ -241,6 +385,28 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
             awaited.frame = std::move(*frame);
             return awaited;
         }
+        if (m_pending_exit) {
+            awaited.what = Wait::Exited;
+            awaited.wait_status = *std::exchange(m_pending_exit, std::nullopt);
+            return awaited;
+        }
+        std::optional<wire::Frame> control;
+        try {
+            control = m_control_decoder.next();
+        } catch (const std::exception&) {
+            awaited.what = Wait::Closed; // the worker's own channel: cannot happen; end it
+            return awaited;
+        }
+        if (control) {
+            if (control->type == wire::MessageType::Exited) {
+                // Whatever the handler wrote before it ended is read first.
+                m_pending_exit = meta_value(control->meta, "wait_status", 0);
+                read_available();
+            } else if (control->type == wire::MessageType::Network) {
+                connect_network(*control);
+            }
+            continue;
+        }
         // Rounded up: a deadline must never fire early.
         auto left =
             std::chrono::ceil<std::chrono::milliseconds>(deadline - MonotonicClock::now()).count();
@@ -248,18 +414,15 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
             awaited.what = Wait::Timeout;
             return awaited;
         }
-        // (Checked first: a worker that writes without end cannot hold the deadline off.)
+        // (Checked first: a handler that writes without end cannot hold the deadline off.)
         // The answer is often there already (the handler ran as soon as it was woken): read
-        // before sleeping in poll. The frame pipe does not block.
-        ssize_t n = ::read(m_frames.get(), buffer, sizeof buffer);
-        if (n > 0) {
-            m_decoder.feed(buffer, static_cast<std::size_t>(n));
+        // before sleeping in poll. Neither channel blocks.
+        std::size_t before = m_decoder.buffered() + m_control_decoder.buffered();
+        bool control_open = read_available();
+        if (m_decoder.buffered() + m_control_decoder.buffered() != before) {
             continue;
         }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n == 0 || errno != EAGAIN) {
+        if (!control_open) {
             awaited.what = Wait::Closed;
             return awaited;
         }
@@ -277,8 +440,11 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
                 wait_ms,
                 std::chrono::ceil<std::chrono::milliseconds>(m_next_memory_check - now).count());
         }
-        pollfd fds[3] = {{m_frames.get(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
-        nfds_t count = 1;
+        pollfd fds[4] = {{m_control.get(), POLLIN, 0},
+                         {m_frames_open ? m_frames.get() : -1, POLLIN, 0},
+                         {-1, POLLIN, 0},
+                         {-1, POLLIN, 0}};
+        nfds_t count = 2;
         int cancel = -1;
         int api = -1;
         if (m_options.cancel_fd >= 0) {
@@ -306,21 +472,21 @@ ExecutionEnvironment::await_frame(MonotonicClock::time_point deadline) {
 
 bool ExecutionEnvironment::start(InvocationResult& result, const std::string& request_id) {
     spawn();
-    auto begin = MonotonicClock::now();
-    auto deadline = begin + k_init_limit;
-    m_next_memory_check = begin + k_memory_check_interval;
+    m_init_started = MonotonicClock::now();
+    auto deadline = m_init_started + k_init_limit;
+    m_next_memory_check = m_init_started + k_memory_check_interval;
     for (;;) {
         Awaited awaited = await_frame(deadline);
         if (awaited.what == Wait::RuntimeApi) {
             for (const runtime_api::Notice& notice : m_runtime_api->state().take_notices()) {
                 if (notice.kind == runtime_api::Notice::Kind::Ready) {
-                    result.init_duration_ms = elapsed_ms(begin, notice.at);
+                    result.init_duration_ms = elapsed_ms(m_init_started, notice.at);
                     measure_runtime_memory();
                     return true;
                 }
                 if (notice.kind == runtime_api::Notice::Kind::InitError) {
                     runtime_api::apply_init_error(notice, result);
-                    result.init_duration_ms = elapsed_ms(begin, notice.at);
+                    result.init_duration_ms = elapsed_ms(m_init_started, notice.at);
                     shutdown();
                     return false;
                 }
@@ -333,34 +499,32 @@ bool ExecutionEnvironment::start(InvocationResult& result, const std::string& re
             if (!meta.is_object()) {
                 meta = json::object();
             }
-            if (frame.type == wire::MessageType::Ready) {
-                for (const auto& note : meta.value("sandbox_notes", json::array())) {
-                    m_notes.push_back(note.get<std::string>());
-                }
-                if (m_runtime_api) {
-                    continue; // the bootstrap is starting: init ends at its first /next
-                }
-                result.init_duration_ms = meta.value("init_duration_us", 0.0) / 1000.0;
-                m_peak_rss_kib = meta.value("peak_rss_kib", std::int64_t{0});
+            auto number = [&meta](const char* key) {
+                return meta.contains(key) && meta[key].is_number() ? meta[key].get<double>() : 0.0;
+            };
+            auto text = [&meta](const char* key, const char* fallback) {
+                return meta.contains(key) && meta[key].is_string() ? meta[key].get<std::string>()
+                                                                   : std::string(fallback);
+            };
+            if (frame.type == wire::MessageType::Ready && !m_runtime_api) {
+                result.init_duration_ms = number("init_duration_us") / 1000.0;
+                m_peak_rss_kib = static_cast<std::int64_t>(number("peak_rss_kib"));
                 return true;
             }
             if (frame.type == wire::MessageType::InitError) {
-                std::string type = meta.value("errorType", "Runtime.InitError");
-                std::string message = meta.value("errorMessage", "");
+                std::string type = text("errorType", "Runtime.InitError");
+                std::string message = text("errorMessage", "");
                 result.status = InvocationStatus::InitError;
                 result.error_type = type;
                 result.payload = error_payload(type, message, true);
                 result.log_lines.push_back("[ERROR] " + type + ": " + message);
-                result.init_duration_ms = meta.value("init_duration_us", 0.0) / 1000.0;
+                result.init_duration_ms = number("init_duration_us") / 1000.0;
                 shutdown();
                 return false;
             }
-            if (frame.type == wire::MessageType::Exited) {
-                runtime_exited(result, request_id, meta.value("wait_status", 0));
-                result.init_duration_ms = elapsed_ms(begin);
-                return false;
-            }
-            continue;
+            // A Result before the environment is ready, or a Ready from a custom runtime
+            // (which answers on the Runtime API): not the handler process's protocol.
+            awaited.what = Wait::Broken;
         }
         if (awaited.what == Wait::Timeout) {
             std::string message = "Init phase timed out after 10.00 seconds";
@@ -368,7 +532,7 @@ bool ExecutionEnvironment::start(InvocationResult& result, const std::string& re
             result.error_type = "Runtime.InitError";
             result.payload = error_payload(result.error_type, message, false);
             result.log_lines.push_back("[ERROR] Runtime.InitError: " + message);
-            result.init_duration_ms = elapsed_ms(begin);
+            result.init_duration_ms = elapsed_ms(m_init_started);
             shutdown();
             return false;
         }
@@ -377,8 +541,8 @@ bool ExecutionEnvironment::start(InvocationResult& result, const std::string& re
             shutdown();
             return false;
         }
-        runtime_exited(result, request_id, std::nullopt, awaited.what == Wait::OutOfMemory);
-        result.init_duration_ms = elapsed_ms(begin);
+        runtime_exited(result, request_id, awaited);
+        result.init_duration_ms = elapsed_ms(m_init_started);
         return false;
     }
 }
@@ -387,41 +551,35 @@ bool ExecutionEnvironment::over_memory_size() const {
     return m_cgroup && m_cgroup->anonymous_bytes() > (std::int64_t(m_spec.memory_mb) << 20);
 }
 
-ExecutionEnvironment::Wait ExecutionEnvironment::protocol_broken() {
-    m_protocol_broken = true;
-    if (m_worker_pid > 0) {
-        ::kill(m_worker_pid, SIGKILL); // first: its status is then SIGKILL, not its own exit
-    }
-    if (m_init_pid > 0) {
-        ::kill(m_init_pid, SIGKILL);
-    }
-    return Wait::Closed;
-}
-
 void ExecutionEnvironment::runtime_exited(InvocationResult& result, const std::string& request_id,
-                                          std::optional<int> wait_status, bool out_of_memory) {
-    if (std::exchange(m_protocol_broken, false)) {
+                                          const Awaited& awaited) {
+    if (awaited.what == Wait::Broken) {
         result.log_lines.push_back(
-            "lambda-local: the handler process wrote over lambda-local's frames to the worker "
-            "(file descriptor 4); its environment was ended");
+            "lambda-local: the handler process wrote something other than its answer on the "
+            "worker protocol's descriptor; its environment was ended");
     }
-    bool oom = out_of_memory || (m_cgroup && m_cgroup->oom_kills() > m_oom_kills_at_start);
-    int worker_status = 0;
-    if (out_of_memory) {
-        shutdown();
-        wait_status = SIGKILL; // as the kernel's OOM killer would have ended it
-    } else if (!wait_status) {
-        // The worker itself is gone (killed from outside, or it could not start).
-        if (m_worker_pid > 0) {
-            while (::waitpid(m_worker_pid, &worker_status, 0) < 0 && errno == EINTR) {
+    bool oom = awaited.what == Wait::OutOfMemory ||
+               (m_cgroup && m_cgroup->oom_kills() > m_oom_kills_at_start);
+    int wait_status = awaited.wait_status;
+    if (awaited.what != Wait::Exited) {
+        // Killed here (broken protocol, out of memory), or the worker itself is gone (killed
+        // from outside, or it could not start): its own status tells which.
+        int worker_status = 0;
+        bool reaped = false;
+        if (awaited.what == Wait::Closed && m_worker_pid > 0) {
+            reaped = reap_worker(
+                m_worker_pid, m_worker_exit,
+                std::chrono::duration_cast<std::chrono::milliseconds>(k_worker_exit_bound),
+                worker_status);
+            if (reaped) {
+                m_worker_pid = -1;
             }
-            m_worker_pid = -1;
         }
-        wait_status = worker_status;
+        wait_status = reaped ? worker_status : SIGKILL; // SIGKILL: as status, "killed"
     }
     shutdown();
     std::string message = oom ? std::string("Runtime exited with error: signal: killed")
-                              : runtime_exit_message(*wait_status);
+                              : runtime_exit_message(wait_status);
     result.status = oom ? InvocationStatus::OutOfMemory : InvocationStatus::Crashed;
     result.error_type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
     std::string worded = runtime_error_message(request_id, message);
@@ -456,31 +614,25 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
                           request.trace_id.empty() ? new_trace_id() : request.trace_id};
     if (!wire::write_frame(m_socket.get(),
                            {wire::MessageType::Invoke, wire::pack(meta), request.event})) {
-        runtime_exited(result, request.request_id, std::nullopt);
+        // The handler process is gone: its Exited frame says how.
+        Awaited awaited = await_frame(begin + std::chrono::seconds(1));
+        if (awaited.what != Wait::Exited) {
+            awaited.what = Wait::Closed;
+        }
+        runtime_exited(result, request.request_id, awaited);
         result.duration_ms = elapsed_ms(begin);
         return result;
     }
-    for (;;) {
-        Awaited awaited = await_frame(begin + timeout);
+    Awaited awaited = await_frame(begin + timeout);
+    if (awaited.what == Wait::Frame && awaited.frame.type == wire::MessageType::Result) {
+        wire::Frame& frame = awaited.frame;
+        wire::ResultMeta meta_in;
+        try {
+            meta_in = wire::unpack_result_meta(frame.meta);
+        } catch (const std::runtime_error&) {
+            awaited.what = Wait::Broken;
+        }
         if (awaited.what == Wait::Frame) {
-            wire::Frame& frame = awaited.frame;
-            if (frame.type == wire::MessageType::Exited) {
-                runtime_exited(result, request.request_id,
-                               meta_value(frame.meta, "wait_status", 0));
-                result.duration_ms = elapsed_ms(begin);
-                return result;
-            }
-            if (frame.type != wire::MessageType::Result) {
-                continue;
-            }
-            wire::ResultMeta meta_in;
-            try {
-                meta_in = wire::unpack_result_meta(frame.meta);
-            } catch (const std::runtime_error&) {
-                result.duration_ms = elapsed_ms(begin);
-                abandoned(result, request, protocol_broken());
-                return result;
-            }
             result.duration_ms = static_cast<double>(meta_in.duration_us) / 1000.0;
             m_peak_rss_kib = std::max(m_peak_rss_kib, meta_in.peak_rss_kib);
             result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
@@ -496,15 +648,17 @@ InvocationResult ExecutionEnvironment::invoke(const InvocationRequest& request) 
             }
             return result;
         }
-        result.duration_ms = elapsed_ms(begin);
-        abandoned(result, request, awaited.what);
-        return result;
+    } else if (awaited.what == Wait::Frame) {
+        awaited.what = Wait::Broken; // Ready or InitError in the middle of an invocation
     }
+    result.duration_ms = elapsed_ms(begin);
+    abandoned(result, request, awaited);
+    return result;
 }
 
 void ExecutionEnvironment::abandoned(InvocationResult& result, const InvocationRequest& request,
-                                     Wait what) {
-    if (what == Wait::Timeout) {
+                                     const Awaited& awaited) {
+    if (awaited.what == Wait::Timeout) {
         shutdown();
         std::string message =
             timeout_message(iso8601(WallClock::now()), request.request_id, m_spec.timeout_s);
@@ -514,36 +668,44 @@ void ExecutionEnvironment::abandoned(InvocationResult& result, const InvocationR
         result.log_lines.push_back(message);
         return;
     }
-    if (what == Wait::Cancelled) {
+    if (awaited.what == Wait::Cancelled) {
         shutdown();
         result.status = InvocationStatus::Cancelled;
         return;
     }
-    runtime_exited(result, request.request_id, std::nullopt, what == Wait::OutOfMemory);
+    runtime_exited(result, request.request_id, awaited);
 }
 
 void ExecutionEnvironment::shutdown() {
     if (m_worker_pid > 0) {
-        // Killing the first process ends the pid namespace; the worker reaps it
-        // once every process of the environment is gone, then exits itself.
-        if (m_init_pid > 0) {
-            ::kill(m_init_pid, SIGKILL);
-        } else {
-            ::kill(m_worker_pid, SIGKILL);
-        }
+        // Closing the control channel tells the worker to kill the environment's first
+        // process, which ends the pid namespace; the worker exits once it has reaped it. A
+        // worker that does not is killed: it is this process's child, not yet reaped, so the
+        // pid is the worker's own.
+        m_control.reset();
+        m_socket.reset();
+        m_frames.reset();
         int status = 0;
-        while (::waitpid(m_worker_pid, &status, 0) < 0 && errno == EINTR) {
+        if (!reap_worker(m_worker_pid, m_worker_exit,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(k_worker_exit_bound),
+                         status)) {
+            ::kill(m_worker_pid, SIGKILL);
+            while (::waitpid(m_worker_pid, &status, 0) < 0 && errno == EINTR) {
+            }
         }
-        // Without a pid namespace, whatever is left in the worker's session group.
-        ::kill(-m_worker_pid, SIGKILL);
     }
     m_worker_pid = -1;
-    m_init_pid = -1;
+    m_worker_exit.reset();
     m_runtime_pid = -1;
+    m_control.reset();
     m_socket.reset();
     m_frames.reset();
+    m_passed_fds.clear();
+    m_outbound.stop();
+    // What a worker killed outright left behind in the cgroup goes with it.
     m_cgroup.reset();
     m_held_frame.reset();
+    m_pending_exit.reset();
     // After the runtime is gone: its connections are closed, and a waiting /next ends.
     m_runtime_api.reset();
 }
@@ -552,9 +714,13 @@ bool ExecutionEnvironment::idle_worker_alive() const {
     if (!warm()) {
         return false;
     }
-    // An idle worker sends nothing: a readable frame pipe means an Exited frame or a hang-up.
-    pollfd fd{m_frames.get(), POLLIN, 0};
-    return ::poll(&fd, 1, 0) == 0;
+    // An idle environment sends nothing: bytes already read, a readable channel, mean an
+    // Exited frame, a hang-up, or a handler writing on its own.
+    if (m_decoder.buffered() > 0 || m_control_decoder.buffered() > 0 || m_pending_exit) {
+        return false;
+    }
+    pollfd fds[2] = {{m_control.get(), POLLIN, 0}, {m_frames.get(), POLLIN, 0}};
+    return ::poll(fds, m_frames_open ? 2 : 1, 0) == 0;
 }
 
 bool ExecutionEnvironment::start_now(InvocationResult& result) {

@@ -3,7 +3,10 @@
 
 #include "runtime/util/clock.hpp"
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <fstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +26,17 @@ inline double elapsed_ms(MonotonicClock::time_point since,
 template <typename T> T meta_value(const std::string& meta, const char* key, T fallback) {
     nlohmann::json parsed = nlohmann::json::parse(meta, nullptr, false);
     return parsed.is_object() ? parsed.value(key, fallback) : fallback;
+}
+
+// The first child of `pid` as the kernel lists it, or -1.
+inline pid_t first_child(pid_t pid) {
+    std::string id = std::to_string(pid);
+    std::ifstream children("/proc/" + id + "/task/" + id + "/children");
+    pid_t child = -1;
+    if (!(children >> child)) {
+        return -1;
+    }
+    return child;
 }
 
 } // namespace lambda_local::runtime::detail

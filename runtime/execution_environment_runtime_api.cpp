@@ -17,8 +17,8 @@
 namespace lambda_local::runtime {
 
 using detail::elapsed_ms;
+using detail::first_child;
 using detail::k_memory_check_interval;
-using detail::meta_value;
 
 InvocationResult ExecutionEnvironment::invoke_runtime(const InvocationRequest& request,
                                                       InvocationResult result) {
@@ -58,10 +58,11 @@ InvocationResult ExecutionEnvironment::invoke_runtime(const InvocationRequest& r
             }
             continue;
         }
-        bool exited =
-            awaited.what == Wait::Frame && awaited.frame.type == wire::MessageType::Exited;
-        if (awaited.what == Wait::Frame && !exited) {
-            continue;
+        bool exited = awaited.what == Wait::Exited;
+        if (awaited.what == Wait::Frame) {
+            // Nothing passes on the handler channel once the bootstrap runs (it does not
+            // inherit it): only a process of the environment that kept it open writes there.
+            awaited.what = Wait::Broken;
         }
         measure_runtime_memory(); // while a runtime that ran out of time still lives
         result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
@@ -72,62 +73,38 @@ InvocationResult ExecutionEnvironment::invoke_runtime(const InvocationRequest& r
             return result;
         }
         if (exited) {
-            runtime_exited(result, request.request_id,
-                           meta_value(awaited.frame.meta, "wait_status", 0));
+            runtime_exited(result, request.request_id, awaited);
             result.duration_ms = elapsed_ms(begin);
             return result;
         }
         result.duration_ms = elapsed_ms(begin);
-        abandoned(result, request, awaited.what);
+        abandoned(result, request, awaited);
         return result;
     }
 }
 
 bool ExecutionEnvironment::runtime_gone() {
-    char buffer[4096];
-    for (;;) {
-        pollfd fd = {m_frames.get(), POLLIN, 0};
-        int ready = ::poll(&fd, 1, 0);
-        if (ready < 0 && errno == EINTR) {
-            continue;
-        }
-        if (ready <= 0) {
-            break;
-        }
-        ssize_t n = ::read(m_frames.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return true;
-        }
-        m_decoder.feed(buffer, static_cast<std::size_t>(n));
-    }
+    bool control_open = read_available();
     try {
-        while (auto frame =
-                   m_held_frame ? std::exchange(m_held_frame, std::nullopt) : m_decoder.next()) {
+        // Only the first process writes Exited, on the control channel.
+        while (auto frame = m_control_decoder.next()) {
             if (frame->type == wire::MessageType::Exited) {
                 return true;
-            }
-            if (frame->type == wire::MessageType::Spawned) {
-                m_init_pid = meta_value(frame->meta, "init_pid", -1);
             }
         }
     } catch (const std::exception&) {
         return true;
     }
-    return false;
+    return !control_open || m_pending_exit.has_value();
 }
 
 void ExecutionEnvironment::measure_runtime_memory() {
-    if (m_runtime_pid <= 0 && m_init_pid > 0) {
-        // The handler process is the first child of the environment's first process.
-        std::string init = std::to_string(m_init_pid);
-        std::ifstream children("/proc/" + init + "/task/" + init + "/children");
-        pid_t pid = 0;
-        if (children >> pid && pid > 0) {
-            m_runtime_pid = pid;
-        }
+    if (m_runtime_pid <= 0 && m_worker_pid > 0) {
+        // The runtime is the first child of the environment's first process, which is the
+        // worker's child: read from the kernel's process tree, never from a frame. A pid read
+        // here only ever selects a /proc file to read.
+        pid_t first = first_child(m_worker_pid);
+        m_runtime_pid = first > 0 ? first_child(first) : -1;
     }
     if (m_runtime_pid <= 0) {
         return;

@@ -182,6 +182,7 @@ int run_invoke(const InvokeOptions& options) {
     EnvironmentOptions environment_options;
     environment_options.worker_path = find_worker_executable();
     environment_options.sandbox = options.sandbox;
+    environment_options.network = options.network;
     environment_options.host = current_host_environment(options.inherit_env);
     environment_options.cancel_fd = interrupt_fd();
     ExecutionEnvironment environment(spec, std::move(environment_options));

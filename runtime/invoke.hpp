@@ -3,6 +3,7 @@
 
 #include "runtime/event.hpp"
 #include "runtime/function_spec.hpp"
+#include "runtime/outbound_network.hpp"
 
 #include <string>
 #include <vector>
@@ -44,6 +45,7 @@ struct InvokeOptions {
     EventSource event;
     bool quiet = false; // only the handler's own output on stderr
     bool sandbox = true;
+    NetworkMode network = NetworkMode::Host;
 };
 
 // The function to run: from the library and flags, or from a project file (the one given, else

@@ -1,6 +1,7 @@
 // Encoding and decoding of worker protocol frames.
 #include "runtime/wire.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,18 +19,33 @@ struct Header {
 };
 static_assert(sizeof(Header) == k_header_size);
 
-Header parse_header(const char* data) {
+bool known_type(std::uint32_t type) {
+    switch (static_cast<MessageType>(type)) {
+    case MessageType::Config:
+    case MessageType::Ready:
+    case MessageType::InitError:
+    case MessageType::Invoke:
+    case MessageType::Result:
+    case MessageType::Exited:
+    case MessageType::Sandbox:
+    case MessageType::Network:
+    case MessageType::Proceed:
+        return true;
+    }
+    return false;
+}
+
+Header parse_header(const char* data, Limits limits) {
     Header header{};
     std::memcpy(&header, data, sizeof header);
     if (header.magic != k_magic) {
         throw std::runtime_error("worker protocol: bad frame magic");
     }
-    if (header.type < static_cast<std::uint32_t>(MessageType::Config) ||
-        header.type > static_cast<std::uint32_t>(MessageType::Exited)) {
+    if (!known_type(header.type)) {
         throw std::runtime_error("worker protocol: unknown frame type " +
                                  std::to_string(header.type));
     }
-    if (header.meta_size > k_max_meta || header.body_size > k_max_body) {
+    if (header.meta_size > limits.max_meta || header.body_size > limits.max_body) {
         throw std::runtime_error("worker protocol: frame too large");
     }
     return header;
@@ -179,7 +195,7 @@ std::optional<Frame> FrameDecoder::next() {
     if (buffered() < k_header_size) {
         return std::nullopt;
     }
-    Header header = parse_header(m_buffer.data() + m_offset);
+    Header header = parse_header(m_buffer.data() + m_offset, m_limits);
     std::size_t total = k_header_size + header.meta_size + header.body_size;
     if (buffered() < total) {
         m_buffer.reserve(m_offset + total); // a large frame arrives in many pieces
@@ -212,6 +228,49 @@ bool write_frame(int fd, const Frame& frame) {
            write_all(fd, frame.body.data(), frame.body.size());
 }
 
+bool write_frame_passing(int socket, const Frame& frame, int passed_fd) {
+    std::string bytes = encode(frame);
+    char control[CMSG_SPACE(sizeof(int))] = {};
+    iovec first{bytes.data(), 1};
+    msghdr message{};
+    message.msg_iov = &first;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &passed_fd, sizeof(int));
+    ssize_t n = 0;
+    while ((n = ::sendmsg(socket, &message, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    return n == 1 && write_all(socket, bytes.data() + 1, bytes.size() - 1);
+}
+
+long read_receiving(int socket, char* data, std::size_t size, std::vector<int>& received) {
+    char control[CMSG_SPACE(4 * sizeof(int))] = {};
+    iovec into{data, size};
+    msghdr message{};
+    message.msg_iov = &into;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    for (cmsghdr* header = CMSG_FIRSTHDR(&message); n >= 0 && header != nullptr;
+         header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+            std::size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (std::size_t i = 0; i < count; ++i) {
+                int fd = -1;
+                std::memcpy(&fd, CMSG_DATA(header) + i * sizeof(int), sizeof fd);
+                received.push_back(fd);
+            }
+        }
+    }
+    return n;
+}
+
 std::optional<Frame> FrameReader::next() {
     char buffer[65536];
     for (;;) {
@@ -229,12 +288,12 @@ std::optional<Frame> FrameReader::next() {
     }
 }
 
-std::optional<Frame> read_frame(int fd) {
+std::optional<Frame> read_frame(int fd, Limits limits) {
     char raw[k_header_size];
     if (!read_all(fd, raw, sizeof raw)) {
         return std::nullopt;
     }
-    Header header = parse_header(raw);
+    Header header = parse_header(raw, limits);
     Frame frame;
     frame.type = static_cast<MessageType>(header.type);
     frame.meta.resize(header.meta_size);

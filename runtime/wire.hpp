@@ -1,4 +1,4 @@
-// The framed protocol between the supervisor and a worker (a socket one way, a pipe back).
+// The framed protocol between the supervisor and an execution environment.
 //
 // A frame is a 16-byte header followed by two parts:
 //   uint32 magic ('LLW1'), uint32 type, uint32 meta length, uint32 body length
@@ -6,18 +6,30 @@
 //   JSON object, or packed fields for Invoke and Result) and `body` (raw bytes: an
 //   event, a response payload).
 //
-// Conversation:
-//   supervisor → worker  Config  meta: the execution environment (WorkerConfig)
-//   worker → supervisor  Spawned meta: {"init_pid"}: the environment's first process
-//   worker → supervisor  Ready   meta: {"init_duration_us", "peak_rss_kib", "sandbox_notes"}
-//                        or InitError  meta: {"errorType", "errorMessage"}
-//   supervisor → worker  Invoke  meta: InvokeMeta, packed; body: the event
-//   worker → supervisor  Result  meta: ResultMeta, packed; body: the payload
-//   worker → supervisor  Exited  meta: {"wait_status"}: the handler process ended
-// For a custom runtime (WorkerConfig::bootstrap) the handler process sends Ready (sandbox
-// notes only) just before it execs the bootstrap, InitError when that exec fails, and no
-// Invoke or Result ever passes: invocations go through the Runtime API.
-// Closing the supervisor's end tells the worker to stop.
+// Two channels, so that nothing the handler can write reaches the supervisor's control:
+// - control (a socketpair; the worker's descriptor 3), held by the worker and by the
+//   environment's first process, never by the handler process:
+//     supervisor → worker  Config   meta: the execution environment (WorkerConfig)
+//     worker → supervisor  Network  (--network isolated) the namespace exists; with a custom
+//                                   runtime, the Runtime API's listening socket made inside
+//                                   it comes along as SCM_RIGHTS
+//     supervisor → worker  Proceed  (--network isolated) the namespace is connected
+//     first process → sup. Exited   meta: {"wait_status"}: the handler process ended
+//   Closing the supervisor's end ends the environment: the worker kills its first process.
+// - handler (a socket in, the worker's descriptor 4; a pipe out, descriptor 5), held only by
+//   the handler process:
+//     handler → supervisor Sandbox  meta: {"notes"}, written before any handler code runs,
+//                                   so only the first frame of the channel is believed
+//     handler → supervisor Ready    meta: {"init_duration_us", "peak_rss_kib"}
+//                          or InitError  meta: {"errorType", "errorMessage"}
+//     supervisor → handler Invoke   meta: InvokeMeta, packed; body: the event
+//     handler → supervisor Result   meta: ResultMeta, packed; body: the payload
+//   Everything on this channel after its first frame may have been written by the handler's
+//   code: it is read as the function's own answer, within Lambda's sizes, and a frame that is
+//   not the one expected ends the environment (docs/sandbox.md, "The worker protocol").
+// For a custom runtime (WorkerConfig::bootstrap) the handler process sends Sandbox just
+// before it execs the bootstrap, InitError when that exec fails, and no Invoke or Result
+// ever passes: invocations go through the Runtime API.
 #pragma once
 
 #include <cstddef>
@@ -25,23 +37,35 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lambda_local::wire {
 
 inline constexpr std::uint32_t k_magic = 0x31574c4c; // "LLW1"
 inline constexpr std::size_t k_header_size = 16;
-// Larger than any legal payload (6 MB) so that an oversize one is reported, not cut.
+// The largest parts any frame may have (an event or a response is at most 6 MB).
 inline constexpr std::size_t k_max_body = 64u << 20;
 inline constexpr std::size_t k_max_meta = 1u << 20;
 
+// 2 was a frame that no longer exists (it carried a pid, which the supervisor must not take
+// from the wire); the number is not reused.
 enum class MessageType : std::uint32_t {
     Config = 1,
-    Spawned = 2,
     Ready = 3,
     InitError = 4,
     Invoke = 5,
     Result = 6,
     Exited = 7,
+    Sandbox = 8,
+    Network = 9,
+    Proceed = 10,
+};
+
+// The largest meta and body a reader accepts: a frame over them is a corrupt stream, refused
+// from its header, before anything is buffered for it.
+struct Limits {
+    std::size_t max_meta = k_max_meta;
+    std::size_t max_body = k_max_body;
 };
 
 struct Frame {
@@ -56,6 +80,7 @@ std::string encode(const Frame& frame);
 // Reassembles frames from a byte stream fed in arbitrary pieces.
 class FrameDecoder {
   public:
+    explicit FrameDecoder(Limits limits = {}) : m_limits(limits) {}
     // Appends bytes read from the stream.
     void feed(const char* data, std::size_t size);
     // The next complete frame, if any. Throws std::runtime_error on a corrupt stream.
@@ -64,6 +89,7 @@ class FrameDecoder {
     std::size_t buffered() const { return m_buffer.size() - m_offset; }
 
   private:
+    Limits m_limits;
     std::string m_buffer;
     std::size_t m_offset = 0;
 };
@@ -72,7 +98,7 @@ class FrameDecoder {
 // costs one system call instead of three.
 class FrameReader {
   public:
-    explicit FrameReader(int fd) : m_fd(fd) {}
+    explicit FrameReader(int fd, Limits limits = {}) : m_fd(fd), m_decoder(limits) {}
     // The next frame. Empty on end of stream or a read error; throws std::runtime_error on a
     // corrupt frame.
     std::optional<Frame> next();
@@ -104,8 +130,14 @@ ResultMeta unpack_result_meta(std::string_view meta);
 
 // Writes a whole frame to a blocking fd, retrying on EINTR. False on a failed write.
 bool write_frame(int fd, const Frame& frame);
+// Writes a whole frame to a Unix socket with `passed_fd` as SCM_RIGHTS on its first byte.
+bool write_frame_passing(int socket, const Frame& frame, int passed_fd);
+// Reads what a Unix socket has (up to `size` bytes) as read(2) would, keeping any descriptors
+// that came as SCM_RIGHTS (close-on-exec) in `received`. Returns read(2)'s result.
+long read_receiving(int socket, char* data, std::size_t size, std::vector<int>& received);
+
 // Reads one whole frame from a blocking fd. Empty on end of stream or a read error;
 // throws std::runtime_error on a corrupt frame.
-std::optional<Frame> read_frame(int fd);
+std::optional<Frame> read_frame(int fd, Limits limits = {});
 
 } // namespace lambda_local::wire

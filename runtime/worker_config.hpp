@@ -24,6 +24,7 @@ struct SandboxSettings {
     bool isolate = true;        // false: a plain process (`--no-sandbox`)
     bool memory_rlimit = false; // no memory cgroup: fall back to RLIMIT_DATA
     std::uint64_t memory_bytes = 0;
+    bool isolated_network = false; // `--network isolated`: a network namespace of its own
 };
 
 // The function as the worker sees it: what to load and the context it reports.

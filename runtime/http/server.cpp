@@ -203,6 +203,10 @@ void Server::start() {
     if (::listen(listener.get(), 1024) != 0) {
         throw Error("cannot listen on " + where + ": " + os_error("listen"));
     }
+    start(std::move(listener));
+}
+
+void Server::start(Fd listener) {
     sockaddr_storage bound{};
     socklen_t bound_length = sizeof bound;
     ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &bound_length);

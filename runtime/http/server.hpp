@@ -74,6 +74,9 @@ class Server {
     // Binds and listens, and starts the threads. Throws lambda_local::Error:
     // "cannot listen on 127.0.0.1:3000: bind failed: Address already in use".
     void start();
+    // Starts on a socket that already listens (made elsewhere: in an environment's network
+    // namespace, say).
+    void start(Fd listener);
     // The port listened on (the ephemeral one when options.port is 0); valid after start().
     int port() const { return m_port; }
     // Stops accepting, closes idle connections, lets requests in progress finish, and joins

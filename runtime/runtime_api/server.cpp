@@ -87,27 +87,38 @@ http::Response handle_request(State& state, const http::Request& request) {
     return plain(404, "404 page not found\n");
 }
 
-Server::Server()
+namespace {
+
+http::ServerOptions server_options() {
+    http::ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = k_threads;
+    options.max_body = k_max_read_body;
+    options.error_response = too_large_response;
+    return options;
+}
+
+} // namespace
+
+Server::Server(Fd listener)
     : m_notify(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), m_state([this] {
           std::uint64_t one = 1;
           [[maybe_unused]] ssize_t written = ::write(m_notify.get(), &one, sizeof one);
       }),
-      m_http(
-          [] {
-              http::ServerOptions options;
-              options.host = "127.0.0.1";
-              options.port = 0;
-              options.threads = k_threads;
-              options.max_body = k_max_read_body;
-              options.error_response = too_large_response;
-              return options;
-          }(),
-          [this](const http::Request& request) { return handle_request(m_state, request); }) {
+      m_http(server_options(),
+             [this](const http::Request& request) { return handle_request(m_state, request); }) {
     if (!m_notify) {
         throw Error("cannot start the Runtime API: " + os_error("eventfd"));
     }
-    m_http.start();
+    if (listener) {
+        m_http.start(std::move(listener));
+    } else {
+        m_http.start();
+    }
 }
+
+Server::Server() : Server(Fd()) {}
 
 Server::~Server() {
     stop();

@@ -21,11 +21,15 @@ class Server {
   public:
     // Listens and starts serving. Throws lambda_local::Error when it cannot listen.
     Server();
+    // Serves on a socket that already listens: under --network isolated, one the worker made
+    // on 127.0.0.1:9001 inside the environment's network namespace.
+    explicit Server(Fd listener);
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
     ~Server();
 
-    // "127.0.0.1:<port>": the value of AWS_LAMBDA_RUNTIME_API.
+    // "127.0.0.1:<port>": the value of AWS_LAMBDA_RUNTIME_API (on the host; inside its own
+    // namespace the listener's port is the same).
     std::string address() const;
     // Readable (an eventfd) while Notices may be waiting in state().
     int notify_fd() const { return m_notify.get(); }

@@ -107,6 +107,7 @@ Server::Server(config::Project project, ServeOptions options, int log_fd)
     EnvironmentOptions environment;
     environment.worker_path = find_worker_executable();
     environment.sandbox = m_options.sandbox;
+    environment.network = m_options.network;
     environment.host = m_options.host_environment;
     int environments = 0;
     for (const auto& function : m_project.functions) {

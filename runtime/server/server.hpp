@@ -36,6 +36,7 @@ struct ServeOptions {
     PoolSettings pool; // per function; a function's reserved concurrency lowers the limit
     int warm = 0;      // environments started per function before serving
     bool sandbox = true;
+    NetworkMode network = NetworkMode::Host;
     HostEnvironment host_environment;
     bool schedules = true; // fire the project's scheduled rules
     bool watch = true;     // pick up rebuilt libraries

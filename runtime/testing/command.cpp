@@ -54,6 +54,7 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
 
     run_options.environment.worker_path = find_worker_executable();
     run_options.environment.sandbox = options.sandbox;
+    run_options.environment.network = options.network;
     run_options.environment.host = current_host_environment(false);
     run_options.environment.cancel_fd = interrupt_fd();
 

@@ -1,6 +1,7 @@
 // `lambda-local test`: find test files, load them, run their cases, report, and say how it went.
 #pragma once
 
+#include "runtime/outbound_network.hpp"
 #include "runtime/testing/console_reporter.hpp"
 
 #include <cstddef>
@@ -24,6 +25,7 @@ struct TestCommandOptions {
     std::string junit_path; // "" writes no JUnit XML
     std::string filter;     // an ECMAScript pattern searched in case names; "" runs all
     bool sandbox = true;
+    NetworkMode network = NetworkMode::Host; // a file's `network:` wins
     Detail detail = Detail::Normal;
 };
 

@@ -146,6 +146,9 @@ FileResult run_file(SharedState& state, std::size_t index) {
         capture = std::make_unique<LogCapture>();
         EnvironmentOptions options = state.options.environment;
         options.output_fd = capture->fd();
+        if (file.network) {
+            options.network = *file.network;
+        }
         environment = std::make_unique<ExecutionEnvironment>(file.function, std::move(options));
     } catch (const Error& e) {
         problem = e.what();

@@ -365,8 +365,9 @@ TestFile load_test_file(const std::string& path) {
     if (!root.IsDefined() || root.IsNull()) {
         throw Error(path + ":1: the test file is empty");
     }
-    const YamlEntries top = reader.mapping(
-        root, "the test file", {"function", "api", "payload", "route", "stage", "cases"});
+    const YamlEntries top =
+        reader.mapping(root, "the test file",
+                       {"function", "api", "payload", "route", "stage", "network", "cases"});
     const std::string dir = fs::absolute(path).parent_path().string();
 
     TestFile file;
@@ -374,6 +375,13 @@ TestFile load_test_file(const std::string& path) {
     FunctionUnderTest function = read_function_under_test(reader, top, dir);
     file.function = std::move(function.spec);
     file.http = std::move(function.http);
+    if (const YamlEntry* network = find_entry(top, "network")) {
+        NetworkMode mode = NetworkMode::Host;
+        if (!parse_network_mode(reader.string(*network), mode)) {
+            reader.fail(*network, "network must be 'host' or 'isolated'");
+        }
+        file.network = mode;
+    }
 
     const YamlEntry* cases = find_entry(top, "cases");
     if (cases == nullptr) {

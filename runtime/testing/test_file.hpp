@@ -5,6 +5,7 @@
 #include "runtime/function_spec.hpp"
 #include "runtime/gateway/http.hpp"
 #include "runtime/gateway/routes.hpp"
+#include "runtime/outbound_network.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -69,6 +70,7 @@ struct TestFile {
     std::string path;      // as found (for messages and reports)
     FunctionSpec function; // resolved: absolute library path, limits, variables
     std::optional<HttpSetup> http;
+    std::optional<NetworkMode> network; // `network:`, over the command's --network
     std::vector<TestCase> cases;
     std::string snapshot_path; // <name>.snap.json beside the file
     // The snapshot file's entries (case name → recorded answer); empty when there is none.

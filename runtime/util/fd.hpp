@@ -1,4 +1,4 @@
-// A move-only owner of a file descriptor.
+// A move-only owner of a file descriptor, and closing what a process inherited.
 #pragma once
 
 #include <unistd.h>
@@ -36,5 +36,9 @@ class Fd {
   private:
     int m_fd = -1;
 };
+
+// Closes every descriptor numbered `lowest` or above: what a process inherited and must not
+// pass on (close_range, or one by one from /proc/self/fd where the kernel lacks it).
+void close_descriptors_from(int lowest);
 
 } // namespace lambda_local

@@ -1,23 +1,29 @@
 // Namespaces, mounts, credentials and resource limits of an execution environment.
 //
 // As root: new mount and pid namespaces, and the handler becomes uid 993 / gid 990
-// with setresuid. Not root: the same namespaces inside a new user namespace that
-// maps the caller (and only the caller) to uid 993 / gid 990; the handler then
-// drops every capability it has in that namespace. Without user namespaces the
-// handler runs as a plain process of the caller, and the notes say what is missing.
+// with setresuid, in a user namespace of its own (an identity map: the same ids as the
+// host's) so that its processes are counted per environment. Not root: the same namespaces
+// inside a new user namespace that maps the caller (and only the caller) to uid 993 / gid
+// 990; the handler then drops every capability it has in that namespace. With `--network
+// isolated`, a network namespace too. Without user namespaces the handler runs as a plain
+// process of the caller, and the notes say what is missing. Last, the system-call filter.
 #include "runtime/worker/sandbox.hpp"
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fd.hpp"
+#include "runtime/worker/syscall_filter.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/mount.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -202,10 +208,21 @@ rlim_t set_limit(int resource, rlim_t value) {
     return 0;
 }
 
-// Lambda's limits of open files and processes, a memory size where no cgroup
-// enforces it, and no core files. `as_root`: the handler is about to become uid
-// 993 of the host.
-void set_resource_limits(const WorkerConfig& config, SandboxState& state, bool as_root) {
+// Appends "what: a; b" to the notes when `missing` is not empty.
+void note_missing(SandboxState& state, const char* what, const std::vector<std::string>& missing) {
+    if (missing.empty()) {
+        return;
+    }
+    std::string note = what;
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+        note += (i ? "; " : ": ") + missing[i];
+    }
+    state.notes.push_back(note);
+}
+
+// Lambda's limit of open files, a memory size where no cgroup enforces it, and no core files;
+// set while root may still raise a hard limit. Returns what could not be set.
+std::vector<std::string> set_resource_limits(const WorkerConfig& config) {
     std::vector<std::string> missing;
     rlim_t files = set_limit(RLIMIT_NOFILE, k_open_files_limit);
     if (files == 0) {
@@ -214,39 +231,87 @@ void set_resource_limits(const WorkerConfig& config, SandboxState& state, bool a
         missing.push_back("open files limited to " + std::to_string(files) +
                           ", the caller's hard limit");
     }
-    // RLIMIT_NPROC counts every process of a user. Since Linux 5.14 the count is
-    // kept per user namespace, so uid 993 of the environment's own namespace
-    // counts only the environment's processes; before, and without a user
-    // namespace, it would count all of the caller's processes on the machine
-    // (a desktop session easily has more than 1024 threads) and break the handler.
-    bool countable = as_root || (state.user_namespace && kernel_at_least(5, 14));
-    if (countable) {
-        rlim_t processes = set_limit(RLIMIT_NPROC, k_processes_limit);
-        if (processes == 0) {
-            missing.push_back("processes not limited (" + os_error("setrlimit") + ")");
-        } else if (processes < k_processes_limit) {
-            missing.push_back("processes limited to " + std::to_string(processes) +
-                              ", the caller's hard limit");
-        }
-    } else {
-        missing.push_back(std::string("processes not limited: RLIMIT_NPROC would count every "
-                                      "process of the calling user, not only the environment's") +
-                          (state.user_namespace ? " (before Linux 5.14)" : ""));
-    }
     // No core files: a crashing handler must not write into the host's file system.
     set_limit(RLIMIT_CORE, 0);
     if (config.sandbox.memory_rlimit && config.sandbox.memory_bytes > 0) {
         set_limit(RLIMIT_DATA, config.sandbox.memory_bytes);
     }
-    if (missing.empty()) {
-        state.resource_limits = true;
+    return missing;
+}
+
+// Lambda's limit of processes (and threads), where it counts only this environment's.
+// RLIMIT_NPROC counts every process of a user in a user namespace (since Linux 5.14; before,
+// across the machine): uid 993 of the handler's own namespace (as root) or of the worker's
+// (not root) is this environment alone. Without one, the limit would let a fork bomb in one
+// environment break fork in every other, so it is not set.
+void limit_processes(SandboxState& state, bool as_root, std::vector<std::string>& missing) {
+    bool countable =
+        as_root ? state.handler_user_namespace : state.user_namespace && kernel_at_least(5, 14);
+    if (!countable) {
+        missing.push_back(std::string("processes not limited: RLIMIT_NPROC would count every "
+                                      "process of ") +
+                          (as_root ? "uid 993 on this machine, every environment's"
+                                   : "the calling user, not only the environment's") +
+                          (kernel_at_least(5, 14) ? "" : " (before Linux 5.14)"));
         return;
     }
-    std::string note = "resource limits incomplete: ";
-    for (std::size_t i = 0; i < missing.size(); ++i) {
-        note += (i ? "; " : "") + missing[i];
+    rlim_t processes = set_limit(RLIMIT_NPROC, k_processes_limit);
+    if (processes == 0) {
+        missing.push_back("processes not limited (" + os_error("setrlimit") + ")");
+    } else if (processes < k_processes_limit) {
+        missing.push_back("processes limited to " + std::to_string(processes) +
+                          ", the caller's hard limit");
     }
-    state.notes.push_back(note);
+}
+
+// Brings up the loopback interface of a new network namespace (Lambda's functions have one).
+std::string bring_loopback_up() {
+    Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd) {
+        return os_error("socket");
+    }
+    ifreq request{};
+    std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+    if (::ioctl(fd.get(), SIOCGIFFLAGS, &request) != 0) {
+        return os_error("ioctl SIOCGIFFLAGS lo");
+    }
+    request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (::ioctl(fd.get(), SIOCSIFFLAGS, &request) != 0) {
+        return os_error("ioctl SIOCSIFFLAGS lo");
+    }
+    return {};
+}
+
+// How the handler process's own user namespace went.
+struct UserNamespaceOutcome {
+    bool entered = false;
+    bool mapped = false; // false once entered: no id is valid in it, the handler cannot run
+    std::string why;
+};
+
+// The handler process's side of its own user namespace (as root): unshare, ask the first
+// process for the id maps, and wait for them.
+UserNamespaceOutcome enter_handler_user_namespace(int handshake) {
+    if (::unshare(CLONE_NEWUSER) != 0) {
+        std::string why = os_error("unshare(CLONE_NEWUSER)");
+        char refused = 'n';
+        [[maybe_unused]] ssize_t ignored = ::write(handshake, &refused, 1);
+        return {false, false, why};
+    }
+    char entered = 'y';
+    char answer = 0;
+    ssize_t n = ::write(handshake, &entered, 1);
+    if (n == 1) {
+        while ((n = ::read(handshake, &answer, 1)) < 0 && errno == EINTR) {
+        }
+    }
+    if (n != 1) {
+        return {true, false, "the environment's first process did not write the id maps"};
+    }
+    if (answer != 0) {
+        return {true, false, os_error("write uid_map", answer)};
+    }
+    return {true, true, {}};
 }
 
 // Empties the bounding and ambient sets, so that no capability can be regained
@@ -320,7 +385,8 @@ SandboxState enter_namespaces(const WorkerConfig& config) {
     uid_t uid = ::geteuid();
     gid_t gid = ::getegid();
     bool root = uid == 0;
-    int flags = CLONE_NEWNS | CLONE_NEWPID | (root ? 0 : CLONE_NEWUSER);
+    int flags = CLONE_NEWNS | CLONE_NEWPID | (root ? 0 : CLONE_NEWUSER) |
+                (config.sandbox.isolated_network ? CLONE_NEWNET : 0);
     if (::unshare(flags) != 0) {
         int error = errno;
         std::string why = os_error("unshare", error);
@@ -337,6 +403,12 @@ SandboxState enter_namespaces(const WorkerConfig& config) {
         return state;
     }
     state.mount_namespace = state.pid_namespace = true;
+    if (config.sandbox.isolated_network) {
+        state.network_namespace = true;
+        if (std::string why = bring_loopback_up(); !why.empty()) {
+            state.notes.push_back("no loopback interface in the network namespace: " + why);
+        }
+    }
     if (!root) {
         // The caller's supplementary groups cannot be dropped without privileges:
         // with setgroups denied they stay, shown as the overflow group.
@@ -409,16 +481,58 @@ void mount_proc(SandboxState& state) {
     state.notes.push_back("/proc shows the host's processes (" + why + ")");
 }
 
-std::string drop_privileges(const WorkerConfig& config, SandboxState& state) {
+bool handler_needs_user_namespace(const WorkerConfig& config, const SandboxState& state) {
+    return config.sandbox.isolate && ::geteuid() == 0 && !state.user_namespace &&
+           state.private_proc && kernel_at_least(5, 14);
+}
+
+std::string map_handler_user_namespace(pid_t handler, int handshake) {
+    char entered = 0;
+    ssize_t n = 0;
+    while ((n = ::read(handshake, &entered, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1 || entered != 'y') {
+        return {}; // the handler could not make one, and says why itself
+    }
+    // The identity map: ids inside are the host's (files show their real owners, uid 993 is
+    // the host's 993); only the namespace's own process count is new.
+    const std::string identity = "0 0 4294967295";
+    std::string proc = "/proc/" + std::to_string(handler);
+    int error = 0;
+    if (!write_file((proc + "/uid_map").c_str(), identity) ||
+        !write_file((proc + "/gid_map").c_str(), identity)) {
+        error = errno > 0 && errno < 128 ? errno : EIO;
+    }
+    char answer = static_cast<char>(error);
+    [[maybe_unused]] ssize_t ignored = ::write(handshake, &answer, 1);
+    return error == 0 ? std::string() : os_error("write " + proc + "/uid_map", error);
+}
+
+std::string drop_privileges(const WorkerConfig& config, SandboxState& state, int handshake) {
     if (config.sandbox.isolate) {
         bool as_root = ::geteuid() == 0 && !state.user_namespace;
         // While still privileged: root may set limits above its hard limits.
-        set_resource_limits(config, state, as_root);
+        std::vector<std::string> missing = set_resource_limits(config);
         if (as_root) {
             drop_bounding_set(); // setresuid below clears the other sets
             gid_t group = k_sandbox_gid;
-            if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0 || ::setgroups(1, &group) != 0 ||
-                ::setresgid(k_sandbox_gid, k_sandbox_gid, k_sandbox_gid) != 0 ||
+            if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0 || ::setgroups(1, &group) != 0) {
+                return "cannot become the sandbox user: " + os_error("setgroups");
+            }
+            if (handshake >= 0) {
+                UserNamespaceOutcome outcome = enter_handler_user_namespace(handshake);
+                if (outcome.entered && !outcome.mapped) {
+                    return "cannot become the sandbox user: " + outcome.why;
+                }
+                if (outcome.entered) {
+                    state.handler_user_namespace = true;
+                    drop_bounding_set(); // a new user namespace starts with a full one
+                } else {
+                    state.notes.push_back("no user namespace of its own for the handler (" +
+                                          outcome.why + ")");
+                }
+            }
+            if (::setresgid(k_sandbox_gid, k_sandbox_gid, k_sandbox_gid) != 0 ||
                 ::setresuid(k_sandbox_uid, k_sandbox_uid, k_sandbox_uid) != 0) {
                 return "cannot become the sandbox user: " + os_error("setresuid");
             }
@@ -431,7 +545,21 @@ std::string drop_privileges(const WorkerConfig& config, SandboxState& state) {
                 state.notes.push_back("capabilities kept: " + os_error("capset"));
             }
         }
+        limit_processes(state, as_root, missing);
+        if (missing.empty()) {
+            state.resource_limits = true;
+        }
+        note_missing(state, "resource limits incomplete", missing);
         ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        // A change of user makes a process undumpable, which hides its own /proc/self/fd
+        // and friends from it; the function may read them, as on Lambda. (Core files stay
+        // off: RLIMIT_CORE is 0.)
+        ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        if (std::string why = install_syscall_filter(); why.empty()) {
+            state.syscall_filter = true;
+        } else {
+            state.notes.push_back("no system-call filter: " + why);
+        }
     }
     if (::chdir(config.task_root.c_str()) != 0) {
         return "cannot enter the task root " + config.task_root + ": " + os_error("chdir");

@@ -18,6 +18,10 @@ struct SandboxState {
     bool private_proc = false;
     bool sandbox_user = false;
     bool resource_limits = false;
+    bool network_namespace = false;      // --network isolated: the environment's own
+    bool handler_user_namespace = false; // as root: the handler's own, for per-environment
+                                         // process counts
+    bool syscall_filter = false;
     std::vector<std::string> notes; // one line per mechanism that is not in force
 };
 
@@ -32,11 +36,22 @@ SandboxState enter_namespaces(const WorkerConfig& config);
 // that shows only the environment's processes.
 void mount_proc(SandboxState& state);
 
+// True when the handler process, as root, gets a user namespace of its own: uid 993's
+// processes are then counted per environment (RLIMIT_NPROC counts per user namespace since
+// Linux 5.14), so that a fork bomb in one environment cannot starve the others. Needs the
+// environment's own /proc, through which the first process writes the namespace's id maps.
+bool handler_needs_user_namespace(const WorkerConfig& config, const SandboxState& state);
+
+// The first process's side of that: waits on `handshake` (a socket to the handler process)
+// for the handler's new user namespace, writes its identity uid and gid maps as root, and
+// answers. Returns a note when it could not.
+std::string map_handler_user_namespace(pid_t handler, int handshake);
+
 // In the handler process: Lambda's resource limits (set first, while root may
-// still raise a hard limit), the sandbox user (setresuid as root; in a user
-// namespace, every capability dropped), no way back to privileges, and the task
-// root as working directory. Returns an error message when the handler cannot run
-// at all.
-std::string drop_privileges(const WorkerConfig& config, SandboxState& state);
+// still raise a hard limit), the sandbox user (setresuid as root, in a user namespace of its
+// own when `handshake` is a descriptor; in a caller's user namespace, every capability
+// dropped), no way back to privileges, the system-call filter, and the task root as working
+// directory. Returns an error message when the handler cannot run at all.
+std::string drop_privileges(const WorkerConfig& config, SandboxState& state, int handshake = -1);
 
 } // namespace lambda_local::worker

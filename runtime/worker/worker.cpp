@@ -8,10 +8,17 @@
 #include "runtime/wire.hpp"
 #include "runtime/worker/sandbox.hpp"
 
+#include "runtime/util/fd.hpp"
+
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,15 +93,13 @@ std::string go_error_text(int error) {
     return text;
 }
 
-// A custom runtime: the handler process becomes the bootstrap (same pid, sandbox and limits).
-// The sandbox notes go first, as a Ready frame; init ends when the runtime first calls
-// /next on the Runtime API, which the supervisor serves. Returns only when exec fails.
-void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxState& state) {
-    int fd = channel.out;
-    send(fd, wire::MessageType::Ready,
-         {{"init_duration_us", 0}, {"peak_rss_kib", 0}, {"sandbox_notes", state.notes}});
-    ::fcntl(channel.in, F_SETFD, FD_CLOEXEC);
-    ::fcntl(channel.out, F_SETFD, FD_CLOEXEC);
+// A custom runtime: the handler process becomes the bootstrap (same pid, sandbox and limits),
+// which inherits none of the worker protocol's descriptors; init ends when the runtime first
+// calls /next on the Runtime API, which the supervisor serves. Returns only when exec fails.
+void exec_bootstrap(Channels channels, const WorkerConfig& config, const SandboxState& state) {
+    int fd = channels.results;
+    ::fcntl(channels.invoke, F_SETFD, FD_CLOEXEC);
+    ::fcntl(channels.results, F_SETFD, FD_CLOEXEC);
     std::signal(SIGPIPE, SIG_DFL); // the worker ignores it; a runtime starts with the default
     std::string path = config.bootstrap;
     char* argv[] = {path.data(), nullptr};
@@ -114,12 +119,23 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
          {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", message}});
 }
 
-// The handler process: sandbox user, load and init, then one invocation at a time.
-[[noreturn]] void run_handler_process(Channel channel, const WorkerConfig& config,
-                                      SandboxState state) {
-    int fd = channel.out;
+// Sends the sandbox notes: the first frame of the handler channel, written before any handler
+// code runs, which makes it the only one of that channel the supervisor believes.
+void report_sandbox(int fd, const SandboxState& state) {
+    send(fd, wire::MessageType::Sandbox, {{"notes", state.notes}});
+}
+
+// The handler process: sandbox user, load and init, then one invocation at a time. It holds
+// only the handler channel; `handshake` (or -1) is its side of the user-namespace handshake
+// with the first process.
+[[noreturn]] void run_handler_process(Channels channels, const WorkerConfig& config,
+                                      SandboxState state, int handshake) {
+    int fd = channels.results;
     pid_t reaper = ::getppid();
-    std::string refused = drop_privileges(config, state);
+    std::string refused = drop_privileges(config, state, handshake);
+    if (handshake >= 0) {
+        ::close(handshake);
+    }
     if (!state.pid_namespace) {
         // Without a pid namespace nothing ends this process with the environment
         // if lambda-local and the worker are killed outright (set after the
@@ -129,18 +145,21 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
             std::_Exit(1);
         }
     }
+    // Nothing but the handler channel and the standard streams reaches handler code.
+    close_descriptors_from(std::max(channels.invoke, channels.results) + 1);
+    report_sandbox(fd, state);
     if (!refused.empty() && !config.bootstrap.empty()) {
         if (refused.find("Permission denied") != std::string::npos) {
             refused += unreadable_hint(state, "the bootstrap");
         }
         send(fd, wire::MessageType::InitError,
              {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", refused}});
-        wait_for_close(channel.in);
+        wait_for_close(channels.invoke);
         std::_Exit(0);
     }
     if (!config.bootstrap.empty()) {
-        exec_bootstrap(channel, config, state);
-        wait_for_close(channel.in);
+        exec_bootstrap(channels, config, state);
+        wait_for_close(channels.invoke);
         std::_Exit(0);
     }
     if (!refused.empty()) {
@@ -153,7 +172,7 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
         }
         send(fd, wire::MessageType::InitError,
              {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", refused}});
-        wait_for_close(channel.in);
+        wait_for_close(channels.invoke);
         std::_Exit(0);
     }
     loaders::Context context = base_context(config);
@@ -171,15 +190,13 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
              {{"errorType", loaded.error->type},
               {"errorMessage", loaded.error->message},
               {"init_duration_us", init_us}});
-        wait_for_close(channel.in);
+        wait_for_close(channels.invoke);
         std::_Exit(0);
     }
     send(fd, wire::MessageType::Ready,
-         {{"init_duration_us", init_us},
-          {"peak_rss_kib", peak_rss_kib()},
-          {"sandbox_notes", state.notes}});
+         {{"init_duration_us", init_us}, {"peak_rss_kib", peak_rss_kib()}});
     EnvironmentSlot trace_variable("_X_AMZN_TRACE_ID"); // one per invocation, in place
-    wire::FrameReader frames(channel.in);
+    wire::FrameReader frames(channels.invoke);
     while (auto frame = frames.next()) {
         if (frame->type != wire::MessageType::Invoke) {
             continue;
@@ -226,22 +243,46 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
 }
 
 // The environment's first process: reaps every process of the environment and
-// reports how the handler process ended. When it exits, the kernel ends the
-// whole pid namespace.
-[[noreturn]] void run_reaper(Channel channel, const WorkerConfig& config, SandboxState state) {
-    int fd = channel.out;
+// reports how the handler process ended, on the control channel, which the handler process
+// never holds. When it exits, the kernel ends the whole pid namespace.
+[[noreturn]] void run_reaper(Channels channels, const WorkerConfig& config, SandboxState state) {
+    int control = channels.control;
     mount_proc(state);
     if (!state.pid_namespace) {
         ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     }
+    // Neither ptrace nor /proc/1/fd: the handler process (the same user, without root) cannot
+    // reach this process's control channel through it.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    Fd ours;
+    Fd theirs;
+    if (handler_needs_user_namespace(config, state)) {
+        int pair[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
+            ours = Fd(pair[0]);
+            theirs = Fd(pair[1]);
+        }
+    }
     pid_t handler = ::fork();
     if (handler < 0) {
-        send(fd, wire::MessageType::InitError,
+        send(channels.results, wire::MessageType::Sandbox, {{"notes", state.notes}});
+        send(channels.results, wire::MessageType::InitError,
              {{"errorType", "Runtime.ExitError"}, {"errorMessage", os_error("fork")}});
         std::_Exit(1);
     }
     if (handler == 0) {
-        run_handler_process(channel, config, std::move(state));
+        ::close(control);
+        ours.reset();
+        ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); // its own again (and reset by setresuid as root)
+        run_handler_process(channels, config, std::move(state), theirs.release());
+    }
+    ::close(channels.invoke);
+    ::close(channels.results);
+    theirs.reset();
+    if (ours) {
+        // Its note, if any, the handler process reports itself (it cannot run without the map).
+        map_handler_user_namespace(handler, ours.get());
+        ours.reset();
     }
     for (;;) {
         int status = 0;
@@ -250,7 +291,7 @@ void exec_bootstrap(Channel channel, const WorkerConfig& config, const SandboxSt
             continue;
         }
         if (pid == handler) {
-            send(fd, wire::MessageType::Exited, {{"wait_status", status}});
+            send(control, wire::MessageType::Exited, {{"wait_status", status}});
             std::_Exit(0);
         }
         if (pid < 0) {
@@ -321,15 +362,101 @@ void end_descendants() {
     }
 }
 
+// The Runtime API's listening socket, on Lambda's own address (127.0.0.1:9001) inside the
+// environment's network namespace; the supervisor serves it from outside.
+Fd listen_runtime_api(std::string& why) {
+    Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(9001);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (!listener) {
+        why = os_error("socket");
+    } else if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        why = os_error("bind 127.0.0.1:9001");
+    } else if (::listen(listener.get(), 64) != 0) {
+        why = os_error("listen");
+    } else {
+        return listener;
+    }
+    return Fd();
+}
+
+// `--network isolated`: tells the supervisor that the namespace exists (with a custom runtime,
+// handing over the Runtime API's listening socket made inside it), and waits until the
+// supervisor has connected the namespace (or cannot). False when the environment must not
+// start: no namespace, or the supervisor gone.
+bool connect_network(int control, const WorkerConfig& config, const SandboxState& state) {
+    json meta = json::object();
+    Fd listener;
+    if (!state.network_namespace) {
+        meta["error"] =
+            state.notes.empty() ? std::string("no network namespace") : state.notes.front();
+    } else if (!config.bootstrap.empty()) {
+        std::string why;
+        listener = listen_runtime_api(why);
+        if (!listener) {
+            meta["error"] = "cannot listen for the Runtime API: " + why;
+        }
+    }
+    wire::Frame frame{wire::MessageType::Network, meta.dump(), {}};
+    bool sent = listener ? wire::write_frame_passing(control, frame, listener.get())
+                         : wire::write_frame(control, frame);
+    listener.reset(); // the supervisor's now: nothing in the environment holds it
+    if (!sent || meta.contains("error")) {
+        return false;
+    }
+    try {
+        std::optional<wire::Frame> answer = wire::read_frame(control);
+        return answer && answer->type == wire::MessageType::Proceed;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+// The worker once the environment runs: when the supervisor closes the control channel it
+// kills the environment's first process (its own child, not yet reaped, so the pid is that
+// process's), which ends the pid namespace; it returns once that process is reaped.
+void wait_for_end(int control, pid_t reaper) {
+    Fd exited;
+#ifdef SYS_pidfd_open
+    exited = Fd(static_cast<int>(::syscall(SYS_pidfd_open, reaper, 0)));
+#endif
+    int status = 0;
+    for (;;) {
+        pollfd fds[2] = {{control, POLLIN, 0}, {exited.get(), POLLIN, 0}};
+        // Without pidfds (before Linux 5.3) the first process's end is looked for every 50 ms.
+        int ready = ::poll(fds, exited ? 2 : 1, exited ? -1 : 50);
+        if (ready > 0 && fds[0].revents != 0) {
+            char buffer[256];
+            ssize_t n = ::read(control, buffer, sizeof buffer);
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+                ::kill(reaper, SIGKILL);
+                break;
+            }
+        }
+        pid_t pid = ::waitpid(reaper, &status, WNOHANG);
+        if (pid == reaper) {
+            return;
+        }
+        if (pid < 0 && errno != EINTR) {
+            return;
+        }
+    }
+    while (::waitpid(reaper, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
 } // namespace
 
-int run_worker(Channel channel) {
-    int socket_fd = channel.out;
+int run_worker(Channels channels) {
     std::signal(SIGPIPE, SIG_IGN);
     ::setsid();
+    // Whatever lambda-local inherited (a shell's or a CI runner's open files) stays out.
+    close_descriptors_from(std::max({channels.control, channels.invoke, channels.results}) + 1);
     std::optional<wire::Frame> frame;
     try {
-        frame = wire::read_frame(channel.in);
+        frame = wire::read_frame(channels.control);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lambda-local-worker: %s\n", e.what());
         return 2;
@@ -346,17 +473,18 @@ int run_worker(Channel channel) {
         return 2;
     }
     SandboxState state = enter_namespaces(config);
+    if (config.sandbox.isolated_network && !connect_network(channels.control, config, state)) {
+        return 1;
+    }
     if (!state.pid_namespace) {
         ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     }
 
-    // The supervisor learns the reaper's pid from the Spawned frame, sent as the
-    // reaper starts; the reaper needs the handler's Ready before anything is
-    // invoked, and small frames are single writes, so the two cannot interleave.
     pid_t worker = ::getpid();
     pid_t reaper = ::fork();
     if (reaper < 0) {
-        send(socket_fd, wire::MessageType::InitError,
+        send(channels.results, wire::MessageType::Sandbox, {{"notes", state.notes}});
+        send(channels.results, wire::MessageType::InitError,
              {{"errorType", "Runtime.ExitError"}, {"errorMessage", os_error("fork")}});
         return 1;
     }
@@ -365,14 +493,12 @@ int run_worker(Channel channel) {
         if (state.pid_namespace ? ::getppid() != 0 : ::getppid() != worker) {
             std::_Exit(1); // the worker is already gone
         }
-        run_reaper(channel, config, std::move(state));
+        run_reaper(channels, config, std::move(state));
     }
-    send(socket_fd, wire::MessageType::Spawned, {{"init_pid", reaper}});
-    ::close(channel.in);
-    ::close(channel.out);
-    int status = 0;
-    while (::waitpid(reaper, &status, 0) < 0 && errno == EINTR) {
-    }
+    // The handler channel is the environment's alone.
+    ::close(channels.invoke);
+    ::close(channels.results);
+    wait_for_end(channels.control, reaper);
     if (!state.pid_namespace) {
         end_descendants();
     }

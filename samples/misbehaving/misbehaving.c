@@ -238,14 +238,14 @@ int32_t return_7(const char* event, const char* context) {
     return 7;
 }
 
-/* Writes on file descriptor 4, lambda-local's frame pipe from the handler process to the
- * supervisor (its internal protocol, which a handler can reach): bytes that are not a frame,
- * then returns normally, so that its real result follows the garbage. */
+/* Writes on file descriptor 5, lambda-local's frame pipe from the handler process to the
+ * supervisor (the handler channel of its internal protocol, which a handler can reach): bytes
+ * that are not a frame, then returns normally, so that its real result follows the garbage. */
 int32_t corrupt_frame(const char* event, const char* context) {
     (void)event;
     (void)context;
     static const char garbage[32] = "not a frame, not at all";
-    return write(4, garbage, sizeof garbage) == (ssize_t)sizeof garbage ? 0 : 1;
+    return write(5, garbage, sizeof garbage) == (ssize_t)sizeof garbage ? 0 : 1;
 }
 
 /* Like corrupt_frame, but a well-formed Result frame header ('LLW1', type 6) whose meta is
@@ -257,7 +257,7 @@ int32_t corrupt_result(const char* event, const char* context) {
     char frame[sizeof header + 3];
     memcpy(frame, header, sizeof header);
     memcpy(frame + sizeof header, "xyz", 3);
-    return write(4, frame, sizeof frame) == (ssize_t)sizeof frame ? 0 : 1;
+    return write(5, frame, sizeof frame) == (ssize_t)sizeof frame ? 0 : 1;
 }
 
 /* Well-behaved, so the library also works with the default symbol. */

@@ -9,7 +9,10 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdlib>
 #include <fstream>
@@ -201,8 +204,8 @@ TEST_CASE("a handler that writes over the frame pipe ends its environment, not t
                               " Error: Runtime exited with error: signal: killed";
         CHECK(result.log_lines ==
               std::vector<std::string>{
-                  "lambda-local: the handler process wrote over lambda-local's frames to the "
-                  "worker (file descriptor 4); its environment was ended",
+                  "lambda-local: the handler process wrote something other than its answer on "
+                  "the worker protocol's descriptor; its environment was ended",
                   message, "Runtime.ExitError"});
 
         // The next invocation starts a fresh environment, which the same handler breaks again.
@@ -210,6 +213,72 @@ TEST_CASE("a handler that writes over the frame pipe ends its environment, not t
         CHECK(next.status == InvocationStatus::Crashed);
         CHECK(next.init_duration_ms.has_value());
     }
+}
+
+TEST_CASE("frames forged on every descriptor end the environment and touch no host process") {
+    // A process of this test's, whose pid the handler writes into a frame of the kind
+    // lambda-local once took a pid to kill from.
+    pid_t victim = ::fork();
+    REQUIRE(victim >= 0);
+    if (victim == 0) {
+        ::pause();
+        ::_exit(0);
+    }
+    HandlerOutput output;
+    ExecutionEnvironment environment(spec_for("libhostile.so", "forge_frames"),
+                                     options_for(output));
+    InvocationRequest request = request_with(R"({"pid": )" + std::to_string(victim) + "}");
+    InvocationResult result = environment.invoke(request);
+    environment.shutdown();
+
+    CHECK(result.status == InvocationStatus::Crashed);
+    CHECK(result.error_type == "Runtime.ExitError");
+    CHECK_FALSE(environment.warm());
+    CHECK(::kill(victim, 0) == 0); // still alive
+    int status = 0;
+    CHECK(::waitpid(victim, &status, WNOHANG) == 0);
+    ::kill(victim, SIGKILL);
+    ::waitpid(victim, &status, 0);
+}
+
+TEST_CASE("a Result frame the handler writes itself is its own answer, and nothing more") {
+    HandlerOutput output;
+    ExecutionEnvironment environment(spec_for("libhostile.so", "forge_result"),
+                                     options_for(output));
+    InvocationResult first = environment.invoke(request_with());
+    CHECK(first.ok());
+    CHECK(first.payload == R"({"forged":true})");
+    // Its real answer follows while the environment is idle: the environment is not reused.
+    for (int i = 0; i < 200 && environment.idle_worker_alive(); ++i) {
+        ::usleep(5000);
+    }
+    CHECK_FALSE(environment.idle_worker_alive());
+}
+
+TEST_CASE("the handler inherits no descriptor of the caller's, only its channel") {
+    // Not close-on-exec, as a shell or a CI runner leaks them.
+    int leaked = ::open("/dev/null", O_WRONLY);
+    REQUIRE(leaked >= 0);
+    HandlerOutput output;
+    ExecutionEnvironment environment(spec_for("libhostile.so", "inherited_fds"),
+                                     options_for(output));
+    InvocationResult result = environment.invoke(request_with());
+    environment.shutdown();
+    ::close(leaked);
+    REQUIRE(result.ok());
+    json fds = json::parse(result.payload, nullptr, false);
+    REQUIRE_MESSAGE(fds.is_object(), result.payload);
+    std::vector<std::string> beyond_standard;
+    for (const auto& [fd, what] : fds.at("fds").items()) {
+        if (std::stoi(fd) > 2) {
+            beyond_standard.push_back(what.at("target").get<std::string>());
+        }
+    }
+    INFO(result.payload);
+    // The Invoke socket and the Result pipe; nothing of the caller's or the worker's control.
+    REQUIRE(beyond_standard.size() == 2);
+    CHECK(beyond_standard[0].rfind("socket:", 0) == 0);
+    CHECK(beyond_standard[1].rfind("pipe:", 0) == 0);
 }
 
 TEST_CASE("a function error leaves the environment warm") {

@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -23,8 +25,9 @@ namespace {
 using namespace std::string_literals;
 
 const std::vector<MessageType> k_all_types = {
-    MessageType::Config, MessageType::Spawned, MessageType::Ready,  MessageType::InitError,
-    MessageType::Invoke, MessageType::Result,  MessageType::Exited,
+    MessageType::Config,  MessageType::Ready,   MessageType::InitError,
+    MessageType::Invoke,  MessageType::Result,  MessageType::Exited,
+    MessageType::Sandbox, MessageType::Network, MessageType::Proceed,
 };
 
 // A connected pair of stream sockets, closed on destruction.
@@ -126,7 +129,7 @@ TEST_CASE("the decoder reassembles a frame fed one byte at a time") {
 
 TEST_CASE("the decoder returns several frames fed at once, in order") {
     std::vector<Frame> frames = {
-        {MessageType::Spawned, R"({"init_pid":1})", ""},
+        {MessageType::Sandbox, R"({"notes":[]})", ""},
         {MessageType::Ready, "", ""},
         {MessageType::Result, R"({"ok":true})", "\0\1\2"s},
         {MessageType::Exited, R"({"wait_status":11})", ""},
@@ -171,8 +174,12 @@ TEST_CASE("a corrupt header is an error") {
     SUBCASE("unknown type") {
         CHECK(decode_error(raw_header(k_magic, 0, 0, 0)) ==
               "worker protocol: unknown frame type 0");
-        CHECK(decode_error(raw_header(k_magic, 8, 0, 0)) ==
-              "worker protocol: unknown frame type 8");
+        CHECK(decode_error(raw_header(k_magic, 11, 0, 0)) ==
+              "worker protocol: unknown frame type 11");
+    }
+    SUBCASE("the retired type 2, which carried a pid, is unknown") {
+        CHECK(decode_error(raw_header(k_magic, 2, 0, 0)) ==
+              "worker protocol: unknown frame type 2");
     }
     SUBCASE("oversize meta") {
         CHECK(decode_error(raw_header(k_magic, 1, k_max_meta + 1, 0)) ==
@@ -185,6 +192,64 @@ TEST_CASE("a corrupt header is an error") {
     SUBCASE("the largest allowed lengths are not an error") {
         CHECK(decode_error(raw_header(k_magic, 6, k_max_meta, k_max_body)) == "(no exception)");
     }
+}
+
+TEST_CASE("a decoder's own limits refuse a larger frame from its header, before its body") {
+    FrameDecoder decoder(Limits{64, 100});
+    SUBCASE("a body one byte over") {
+        std::string header = raw_header(k_magic, 6, 0, 101);
+        decoder.feed(header.data(), header.size());
+        CHECK_THROWS_WITH_AS(decoder.next(), "worker protocol: frame too large",
+                             std::runtime_error);
+    }
+    SUBCASE("a meta one byte over") {
+        std::string header = raw_header(k_magic, 6, 65, 0);
+        decoder.feed(header.data(), header.size());
+        CHECK_THROWS_WITH_AS(decoder.next(), "worker protocol: frame too large",
+                             std::runtime_error);
+    }
+    SUBCASE("exactly at the limits") {
+        std::string bytes =
+            encode({MessageType::Result, std::string(64, 'm'), std::string(100, 'b')});
+        decoder.feed(bytes.data(), bytes.size());
+        auto frame = decoder.next();
+        REQUIRE(frame.has_value());
+        CHECK(frame->body.size() == 100);
+    }
+}
+
+TEST_CASE("a frame can carry a descriptor over a Unix socket") {
+    SocketPair pair;
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    Fd read_end(pipe_fds[0]);
+    Fd write_end(pipe_fds[1]);
+    Frame frame{MessageType::Network, R"({"listener":true})", ""};
+    REQUIRE(write_frame_passing(pair.left.get(), frame, write_end.get()));
+    write_end.reset();
+
+    // The descriptor rides on the first byte: a read stops there, and the rest follows.
+    std::vector<int> received;
+    FrameDecoder decoder;
+    std::optional<Frame> decoded;
+    for (int tries = 0; tries < 1000 && !decoded; ++tries) {
+        char buffer[256];
+        long n = read_receiving(pair.right.get(), buffer, sizeof buffer, received);
+        if (n > 0) {
+            decoder.feed(buffer, static_cast<std::size_t>(n));
+            decoded = decoder.next();
+        }
+    }
+    REQUIRE(received.size() == 1);
+    Fd passed(received.front());
+    REQUIRE(decoded.has_value());
+    check_same(*decoded, frame);
+    // The descriptor is the pipe's write end: what goes in comes out of the read end.
+    REQUIRE(::write(passed.get(), "x", 1) == 1);
+    char byte = 0;
+    CHECK(::read(read_end.get(), &byte, 1) == 1);
+    CHECK(byte == 'x');
+    CHECK((::fcntl(passed.get(), F_GETFD) & FD_CLOEXEC) != 0);
 }
 
 TEST_CASE("write_frame and read_frame carry frames over a socketpair") {

@@ -21,6 +21,7 @@ WorkerConfig sample_config() {
     config.sandbox.isolate = false;
     config.sandbox.memory_rlimit = true;
     config.sandbox.memory_bytes = 10240ull << 20;
+    config.sandbox.isolated_network = true;
     config.function_name = "echo_cpp";
     config.function_version = "7";
     config.invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:echo_cpp";
@@ -72,6 +73,7 @@ TEST_CASE("a configuration survives to_json and back") {
     CHECK(back.sandbox.isolate == config.sandbox.isolate);
     CHECK(back.sandbox.memory_rlimit == config.sandbox.memory_rlimit);
     CHECK(back.sandbox.memory_bytes == config.sandbox.memory_bytes);
+    CHECK(back.sandbox.isolated_network == config.sandbox.isolated_network);
     CHECK(back.function_name == config.function_name);
     CHECK(back.function_version == config.function_version);
     CHECK(back.invoked_function_arn == config.invoked_function_arn);
@@ -100,7 +102,7 @@ TEST_CASE("a missing key is a worker configuration error") {
         CHECK(error.rfind("worker configuration: ", 0) == 0);
         CHECK(error.find(key) != std::string::npos);
     }
-    for (const char* key : {"isolate", "memory_rlimit", "memory_bytes"}) {
+    for (const char* key : {"isolate", "memory_rlimit", "memory_bytes", "isolated_network"}) {
         CAPTURE(key);
         json config = to_json(sample_config());
         config["sandbox"].erase(key);

@@ -1,0 +1,98 @@
+// Tests of the handler process's system-call filter, each in a child process of its own (a
+// filter cannot be removed once installed).
+#include "runtime/worker/syscall_filter.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <functional>
+#include <string>
+
+using namespace lambda_local::worker;
+
+namespace {
+
+// Runs `attempt` in a child after installing the filter there; returns the errno it reports
+// (0 for success), or -1 when the filter could not be installed.
+int errno_under_filter(const std::function<long()>& attempt) {
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::close(pipe_fds[0]);
+        int result = -1;
+        ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        if (install_syscall_filter().empty()) {
+            errno = 0;
+            result = attempt() < 0 ? errno : 0;
+        }
+        [[maybe_unused]] ssize_t written = ::write(pipe_fds[1], &result, sizeof result);
+        ::_exit(0);
+    }
+    ::close(pipe_fds[1]);
+    int result = -2;
+    REQUIRE(::read(pipe_fds[0], &result, sizeof result) == sizeof result);
+    ::close(pipe_fds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return result;
+}
+
+long fork_and_reap() {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::_exit(0);
+    }
+    if (pid > 0) {
+        ::waitpid(pid, nullptr, 0);
+    }
+    return pid;
+}
+
+} // namespace
+
+TEST_SUITE_BEGIN("runtime::worker::SyscallFilter");
+
+TEST_CASE("new namespaces are refused with EPERM, whichever call asks for them") {
+    CHECK(errno_under_filter([] { return ::unshare(CLONE_NEWUSER); }) == EPERM);
+    CHECK(errno_under_filter([] { return ::unshare(CLONE_NEWNET | CLONE_NEWNS); }) == EPERM);
+    CHECK(errno_under_filter([] {
+              return ::syscall(SYS_clone, static_cast<unsigned long>(CLONE_NEWUSER | SIGCHLD), 0, 0,
+                               0, 0);
+          }) == EPERM);
+    CHECK(errno_under_filter([] { return ::setns(0, 0); }) == EPERM);
+}
+
+TEST_CASE("clone3 is ENOSYS, so that the C library falls back to clone") {
+    CHECK(errno_under_filter([] { return ::syscall(SYS_clone3, nullptr, 0); }) == ENOSYS);
+}
+
+TEST_CASE("fork, threads and unshare without a namespace flag keep working") {
+    CHECK(errno_under_filter(fork_and_reap) == 0);
+    CHECK(errno_under_filter([] { return static_cast<long>(::unshare(CLONE_FILES)); }) == 0);
+}
+
+TEST_CASE("mounts, ptrace of another process, kexec, reboot and the clock are refused") {
+    CHECK(errno_under_filter([] { return ::mount("none", "/", "tmpfs", 0, nullptr); }) == EPERM);
+    CHECK(errno_under_filter([] { return ::syscall(SYS_ptrace, 16 /* ATTACH */, 1, 0, 0); }) ==
+          EPERM);
+    CHECK(errno_under_filter([] { return ::syscall(SYS_kexec_load, 0, 0, nullptr, 0); }) == EPERM);
+    CHECK(errno_under_filter([] { return ::syscall(SYS_reboot, 0, 0, 0, nullptr); }) == EPERM);
+    CHECK(errno_under_filter([] {
+              timespec now{};
+              ::clock_gettime(CLOCK_REALTIME, &now);
+              return static_cast<long>(::clock_settime(CLOCK_REALTIME, &now));
+          }) == EPERM);
+}
+
+TEST_SUITE_END();

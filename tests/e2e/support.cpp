@@ -120,6 +120,32 @@ std::string join(const std::vector<std::string>& items) {
 
 } // namespace
 
+bool running_as_root() {
+    return ::geteuid() == 0;
+}
+
+unsigned caller_uid() {
+    return running_as_root() ? k_nobody : ::geteuid();
+}
+
+std::vector<std::string> rootless_argv(const std::vector<std::string>& args) {
+    std::vector<std::string> argv;
+    if (running_as_root()) {
+        std::string setpriv;
+        for (const char* path : {"/usr/bin/setpriv", "/bin/setpriv"}) {
+            if (setpriv.empty() && ::access(path, X_OK) == 0) {
+                setpriv = path;
+            }
+        }
+        REQUIRE_MESSAGE(!setpriv.empty(), "setpriv (util-linux) is needed to drop root");
+        argv = {setpriv, "--reuid=" + std::to_string(k_nobody),
+                "--regid=" + std::to_string(k_nogroup), "--clear-groups", "--"};
+    }
+    argv.push_back(lambda_local_path());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
 std::string sample_library(std::string_view file) {
     return std::string(LL_SAMPLES_DIR) + "/" + std::string(file);
 }

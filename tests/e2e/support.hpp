@@ -16,6 +16,10 @@
 
 namespace lambda_local::e2e {
 
+// The unprivileged user the rootless tests become when they run as root.
+inline constexpr unsigned k_nobody = 65534;
+inline constexpr unsigned k_nogroup = 65534;
+
 // The sandbox user of Lambda's al2 execution environments (lambda-reference.md §7).
 inline constexpr unsigned k_sandbox_uid = 993;
 inline constexpr unsigned k_sandbox_gid = 990;
@@ -23,6 +27,15 @@ inline constexpr unsigned k_sandbox_gid = 990;
 // A regular expression (ECMAScript) for a lowercase UUID.
 inline constexpr const char* k_uuid_pattern =
     "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+// Whether these tests run as root.
+bool running_as_root();
+// The uid lambda-local runs as in the rootless tests: 65534 when these tests run as root.
+unsigned caller_uid();
+// The command line that runs lambda-local with `args` as a caller without root: through
+// `setpriv --reuid=65534 --regid=65534 --clear-groups --` when these tests run as root (the
+// build tree must then be readable by uid 65534). REQUIREs that setpriv is there.
+std::vector<std::string> rootless_argv(const std::vector<std::string>& args);
 
 // A built sample library: LL_SAMPLES_DIR/<file>.
 std::string sample_library(std::string_view file);

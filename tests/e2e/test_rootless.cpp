@@ -40,42 +40,6 @@ using nlohmann::json;
 
 namespace {
 
-// The unprivileged user the tests become when they run as root.
-constexpr uid_t k_nobody = 65534;
-constexpr gid_t k_nogroup = 65534;
-
-bool running_as_root() {
-    return ::geteuid() == 0;
-}
-
-// The uid lambda-local runs as in these tests.
-uid_t caller_uid() {
-    return running_as_root() ? k_nobody : ::geteuid();
-}
-
-std::string setpriv_path() {
-    for (const char* path : {"/usr/bin/setpriv", "/bin/setpriv"}) {
-        if (::access(path, X_OK) == 0) {
-            return path;
-        }
-    }
-    return {};
-}
-
-// The command line that runs lambda-local with `args` as a caller without root.
-std::vector<std::string> rootless_argv(const std::vector<std::string>& args) {
-    std::vector<std::string> argv;
-    if (running_as_root()) {
-        const std::string setpriv = setpriv_path();
-        REQUIRE_MESSAGE(!setpriv.empty(), "setpriv (util-linux) is needed to drop root");
-        argv = {setpriv, "--reuid=" + std::to_string(k_nobody),
-                "--regid=" + std::to_string(k_nogroup), "--clear-groups", "--"};
-    }
-    argv.push_back(lambda_local_path());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
-}
-
 // Whether uid 65534 can reach and run the build tree's lambda-local (a build under a
 // private home directory cannot be tested this way).
 void require_build_tree_usable() {

@@ -660,12 +660,9 @@ void ExecutionEnvironment::abandoned(InvocationResult& result, const InvocationR
                                      const Awaited& awaited) {
     if (awaited.what == Wait::Timeout) {
         shutdown();
-        std::string message =
-            timeout_message(iso8601(WallClock::now()), request.request_id, m_spec.timeout_s);
         result.status = InvocationStatus::Timeout;
         result.error_type = "Sandbox.Timedout";
-        result.payload = timeout_payload(message);
-        result.log_lines.push_back(message);
+        result.payload = timeout_payload(request.request_id, m_spec.timeout_s);
         return;
     }
     if (awaited.what == Wait::Cancelled) {

@@ -206,13 +206,9 @@ int run_invoke(const InvokeOptions& options) {
         for (const auto& line : result.log_lines) {
             log += line + "\n";
         }
-        ReportFigures figures;
-        figures.duration_ms = result.duration_ms;
-        figures.memory_size_mb = spec.memory_mb;
-        figures.max_memory_used_mb = result.max_memory_used_mb;
-        figures.init_duration_ms = result.init_duration_ms;
         log += end_line(request.request_id);
-        log += report_line(request.request_id, figures);
+        log +=
+            report_line(request.request_id, report_figures(result, spec.memory_mb, spec.timeout_s));
         write_all(STDERR_FILENO, log);
     }
     write_all(STDOUT_FILENO, result.payload);

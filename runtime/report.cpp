@@ -9,6 +9,8 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <tuple>
+#include <utility>
 
 namespace lambda_local::runtime {
 namespace {
@@ -20,10 +22,63 @@ std::string two_decimals(double value) {
     return std::string(buffer, static_cast<std::size_t>(std::max(n, 0)));
 }
 
-std::int64_t billed_ms(double duration_ms) {
-    // The epsilon keeps floating-point noise (3.0000000000000004) from billing an extra ms.
-    double billed = std::ceil(duration_ms - 1e-6);
-    return billed < 1 ? 1 : static_cast<std::int64_t>(billed);
+// A duration in hundredths of a ms, as a REPORT line prints it; what is billed is summed from
+// these, so that the printed figures add up to the billed one.
+std::int64_t hundredths(double ms) {
+    return ms > 0 ? std::llround(ms * 100.0) : 0;
+}
+
+// "3071.27" of 307127 hundredths.
+std::string hundredths_text(std::int64_t value) {
+    char buffer[32];
+    int n = std::snprintf(buffer, sizeof buffer, "%lld.%02lld", static_cast<long long>(value / 100),
+                          static_cast<long long>(value % 100));
+    return std::string(buffer, static_cast<std::size_t>(std::max(n, 0)));
+}
+
+// The Status field (and the Error Type that comes with "error" and "failure") that ends the
+// REPORT line of an invocation that did not complete.
+//
+// What Lambda prints, from captured logs and AWS's own code:
+// - A timeout ends the line with "Status: timeout", Duration is exactly the timeout, and no
+//   "Task timed out" line is logged any more: "...\tMax Memory Used: 1201 MB\tStatus:
+//   timeout\n" (CloudWatch, 2026-06, https://github.com/DataBiosphere/azul/issues/8140), and
+//   "Duration: 3000.00 ms\tBilled Duration: 3403 ms\t...\tInit Duration: 402.04 ms\tStatus:
+//   timeout" with START, END and REPORT alone in the console's log tail (python3.9, 2026).
+// - A runtime that exits or runs out of memory ends it with "Status: error\tError Type:
+//   Runtime.ExitError" or "Runtime.OutOfMemory"; an init that fails in the invoke phase with
+//   its error type (nodejs, java and python3.12 captures, 2025-2026).
+// - A handler's own error (the runtime posts /invocation/error) adds nothing.
+// The rule is the one of Lambda's invoke core, published in the runtime interface emulator
+// (https://github.com/aws/aws-lambda-runtime-interface-emulator, internal/lambda/rapid/
+// handlers.go, handleReset): an invocation that ends normally is "success", one ended by a
+// reset is "timeout", "failure" for a "Sandbox." error type, and "error" otherwise.
+//
+// Ambiguous for provided.al2023: every capture with a Status field is of a managed runtime
+// (it appeared on nodejs in October 2024:
+// https://aaronstuyvenberg.com/posts/lambda-timeout-doom-loop). The only provided.al2023
+// captures found, of an init that failed with Runtime.InvalidEntrypoint (provided:al2023.v12 in
+// 2024, .v97 in mid-2025), still print the older form: no Status, a trailing tab, and the error
+// worded on two lines before END; none of a provided.al2023 timeout was found. These lines are
+// the platform's, not the runtime's, so the newer form is followed here; this function is the
+// one place to change should provided.al2023 be found to differ. (Those two lines, "RequestId:
+// <id> Error: Runtime exited with error: ..." and the error type, are still logged for a crash
+// by ExecutionEnvironment::runtime_exited; the captures with a Status field have none.)
+std::pair<std::string, std::string> report_status(const InvocationResult& result) {
+    switch (result.status) {
+    case InvocationStatus::Success:
+    case InvocationStatus::FunctionError:
+    case InvocationStatus::Cancelled:
+        return {};
+    case InvocationStatus::Timeout:
+        return {"timeout", ""};
+    case InvocationStatus::InitError:
+    case InvocationStatus::Crashed:
+    case InvocationStatus::OutOfMemory:
+        break;
+    }
+    bool sandbox = result.error_type.rfind("Sandbox.", 0) == 0;
+    return {sandbox ? "failure" : "error", result.error_type};
 }
 
 } // namespace
@@ -36,23 +91,60 @@ std::string end_line(std::string_view request_id) {
     return "END RequestId: " + std::string(request_id) + "\n";
 }
 
+ReportFigures report_figures(const InvocationResult& result, int memory_size_mb, double timeout_s) {
+    ReportFigures figures;
+    figures.duration_ms = result.duration_ms;
+    figures.memory_size_mb = memory_size_mb;
+    figures.max_memory_used_mb = result.max_memory_used_mb;
+    figures.init_duration_ms = result.init_duration_ms;
+    if (result.status == InvocationStatus::Timeout) {
+        figures.timeout_ms = timeout_s * 1000.0;
+    }
+    std::tie(figures.status, figures.error_type) = report_status(result);
+    return figures;
+}
+
+double reported_duration_ms(const ReportFigures& figures) {
+    // Lambda reports a timed-out invocation as lasting exactly its timeout ("Duration: 3000.00
+    // ms", "Duration: 600000.00 ms" in the captures above); the older platform printed the
+    // measured time and billed the timeout ("Duration: 3071.27 ms\tBilled Duration: 3000 ms").
+    return figures.timeout_ms ? *figures.timeout_ms : figures.duration_ms;
+}
+
+std::int64_t billed_duration_ms(const ReportFigures& figures) {
+    // Init is billed on every runtime since 1 August 2025. Captured: "Duration: 2.37 ms\tBilled
+    // Duration: 427 ms\t...\tInit Duration: 423.98 ms", and on a cold timeout "Duration:
+    // 600000.00 ms\tBilled Duration: 600517 ms\t...\tInit Duration: 516.31 ms\tStatus: timeout".
+    std::int64_t total = hundredths(reported_duration_ms(figures));
+    if (figures.init_duration_ms) {
+        total += hundredths(*figures.init_duration_ms);
+    }
+    return std::max<std::int64_t>(1, (total + 99) / 100);
+}
+
 std::string report_line(std::string_view request_id, const ReportFigures& figures) {
     std::string line = "REPORT RequestId: " + std::string(request_id);
-    line += "\tDuration: " + two_decimals(figures.duration_ms) + " ms";
-    line += "\tBilled Duration: " + std::to_string(billed_ms(figures.duration_ms)) + " ms";
+    line += "\tDuration: " + hundredths_text(hundredths(reported_duration_ms(figures))) + " ms";
+    line += "\tBilled Duration: " + std::to_string(billed_duration_ms(figures)) + " ms";
     line += "\tMemory Size: " + std::to_string(figures.memory_size_mb) + " MB";
     line += "\tMax Memory Used: " + std::to_string(figures.max_memory_used_mb) + " MB\t";
     if (figures.init_duration_ms) {
-        line += "Init Duration: " + two_decimals(*figures.init_duration_ms) + " ms\t";
+        line +=
+            "Init Duration: " + hundredths_text(hundredths(*figures.init_duration_ms)) + " ms\t";
+    }
+    if (!figures.status.empty()) {
+        // No trailing tab after the Status fields (the raw message in the azul issue above).
+        line += "Status: " + figures.status;
+        if (!figures.error_type.empty()) {
+            line += "\tError Type: " + figures.error_type;
+        }
     }
     line += '\n';
     return line;
 }
 
-std::string timeout_message(std::string_view iso_time, std::string_view request_id,
-                            double timeout_seconds) {
-    return std::string(iso_time) + " " + std::string(request_id) + " Task timed out after " +
-           two_decimals(timeout_seconds) + " seconds";
+std::string timeout_message(double timeout_seconds) {
+    return "Task timed out after " + two_decimals(timeout_seconds) + " seconds";
 }
 
 std::string signal_description(int signal_number) {
@@ -161,8 +253,16 @@ std::string error_payload(std::string_view error_type, std::string_view error_me
     return payload.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::string timeout_payload(std::string_view timeout_message) {
-    return error_payload("Sandbox.Timedout", timeout_message, false);
+std::string timeout_payload(std::string_view request_id, double timeout_seconds) {
+    // errorType first, and the message worded as the runtime errors are: captured as
+    // {"errorType":"Sandbox.Timedout","errorMessage":"RequestId: f83d9f5b-... Error: Task timed
+    // out after 3.00 seconds"} from `aws lambda invoke` and in the console (2024-2026); the
+    // older platform answered {"errorMessage":"2020-11-10T05:46:57.874Z <id> Task timed out
+    // after 3.00 seconds"} and logged that line.
+    nlohmann::ordered_json payload = nlohmann::ordered_json::object();
+    payload["errorType"] = "Sandbox.Timedout";
+    payload["errorMessage"] = runtime_error_message(request_id, timeout_message(timeout_seconds));
+    return payload.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string runtime_error_message(std::string_view request_id, std::string_view message) {

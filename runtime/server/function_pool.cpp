@@ -307,14 +307,9 @@ PoolInvocation FunctionPool::run_job(Runner& runner, Job& job) {
         log += k_unattributed_line;
         log += "lambda-local: the integration timed out; the invocation was stopped\n";
     }
-    ReportFigures figures;
-    figures.duration_ms = done.result.duration_ms;
-    figures.memory_size_mb = memory_mb;
-    figures.max_memory_used_mb = done.result.max_memory_used_mb;
-    figures.init_duration_ms = done.result.init_duration_ms;
     std::string after = controls.after ? controls.after(done.result) : std::string();
     log += end_line(request.request_id);
-    log += report_line(request.request_id, figures);
+    log += report_line(request.request_id, report_figures(done.result, memory_mb, timeout_s));
     if (!after.empty()) {
         log += k_unattributed_line + after + "\n";
     }

@@ -71,13 +71,9 @@ CaseOutcome execute_case(const TestFile& file, const TestCase& test,
     for (const std::string& line : result.log_lines) {
         log += line + "\n";
     }
-    ReportFigures figures;
-    figures.duration_ms = result.duration_ms;
-    figures.memory_size_mb = file.function.memory_mb;
-    figures.max_memory_used_mb = result.max_memory_used_mb;
-    figures.init_duration_ms = result.init_duration_ms;
     log += end_line(request.request_id);
-    log += report_line(request.request_id, figures);
+    log += report_line(request.request_id,
+                       report_figures(result, file.function.memory_mb, file.function.timeout_s));
     outcome.log = std::move(log);
     if (test.request) {
         outcome.http = http_answer(prepared, result);

@@ -1,6 +1,7 @@
 // End-to-end tests of `lambda-local invoke` on well-behaved functions: the log lines, the
 // context, every ABI and language, the event sources, --quiet, and the other commands.
 #include "tests/e2e/process.hpp"
+#include "tests/e2e/report_line.hpp"
 #include "tests/e2e/support.hpp"
 
 #include <doctest/doctest.h>
@@ -76,22 +77,16 @@ TEST_CASE("the classic C sample succeeds with payload 0 and Lambda's log lines i
                   "REPORT line: " << lines[*report]);
 }
 
-TEST_CASE("a REPORT line bills the duration rounded up to whole milliseconds") {
+TEST_CASE("a cold start's REPORT line bills its duration and its init, rounded up to the ms") {
     const ProcessResult r = lambda_local({"invoke", "-l", sample_library("libhello_c.so")});
     INFO(describe(r));
     REQUIRE(r.exit_code == 0);
-    const auto lines = split_lines(r.err);
-    const auto report = find_line_starting(lines, "REPORT RequestId: ");
-    REQUIRE(report.has_value());
-    static const std::regex figures(
-        "Duration: ([0-9]+\\.[0-9]{2}) ms\tBilled Duration: ([0-9]+) ms");
-    std::smatch m;
-    REQUIRE(std::regex_search(lines[*report], m, figures));
-    const double duration = std::stod(m[1].str());
-    const long billed = std::stol(m[2].str());
-    CHECK(billed >= 1);
-    CHECK(billed >= duration);
-    CHECK(billed < duration + 1.01);
+    ExpectedReport expected;
+    expected.request_id = start_request_id(r);
+    expected.cold = true;
+    const ReportNumbers numbers =
+        check_report_line(report_line_of(split_lines(r.err), expected.request_id), expected);
+    CHECK(numbers.billed_ms >= 1);
 }
 
 TEST_CASE("the classic context carries the function's identity, the request id and the deadline") {

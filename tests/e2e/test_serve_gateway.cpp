@@ -612,7 +612,7 @@ TEST_CASE("a function error, a crash or a timeout gives 502 on REST and 500 on a
             CHECK(event["httpMethod"].is_string() == rest);
         }
     }
-    CHECK(serve.wait_for_log("Task timed out after 1.00 seconds"));
+    CHECK(serve.wait_for_log("\tStatus: timeout\n"));
     CHECK(serve.wait_for_log("GET /Prod/crash 502 Crash "));
     CHECK(serve.wait_for_log("GET /sleepy 500 Sleepy "));
     // A crashed or timed-out environment is replaced: each invocation is a cold start again.

@@ -129,10 +129,9 @@ TEST_CASE("the Invoke API answers with Lambda's status codes, headers and servic
     INFO(describe(timed_out));
     CHECK(timed_out.status == 200);
     CHECK(header_text(timed_out, "X-Amz-Function-Error") == "Unhandled");
-    CHECK(std::regex_match(parse_json(timed_out.body)["errorMessage"].get<std::string>(),
-                           std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z " +
-                                      header_text(timed_out, "x-amzn-RequestId") +
-                                      " Task timed out after 1\\.00 seconds")));
+    CHECK(parse_json(timed_out.body)["errorMessage"] ==
+          "RequestId: " + header_text(timed_out, "x-amzn-RequestId") +
+              " Error: Task timed out after 1.00 seconds");
     const Response too_big =
         serve_request(serve, "POST", invoke_path("Big"), {}, R"({"bytes": 7000000})");
     INFO(describe(too_big));

@@ -181,27 +181,28 @@ LoopServer::LoopServer(uv_loop_t* loop, LoopServerOptions options, Handler handl
     slot->handler.on_req = detail::on_request;
     slot->core = &core;
 
-    // h2o's context keeps a uv_async_t for messages from other threads, which we do not use:
-    // unreferenced, it does not keep the loop running once the server has stopped.
+    // The handles of h2o's context and of the deadlines below do not keep the loop running
+    // once the server has stopped: the listener and the connections' I/O do while it serves.
+    // (h2o's context has a uv_async_t for messages from other threads, which is not used, and
+    // a deadline's timer stays armed after its last entry is unlinked.)
     std::vector<uv_handle_t*> before;
     uv_walk(loop, collect_handle, &before);
     h2o_context_init(&core.context, loop, &core.config);
-    std::vector<uv_handle_t*> after;
-    uv_walk(loop, collect_handle, &after);
-    for (uv_handle_t* handle : after) {
-        if (handle->type == UV_ASYNC &&
-            std::find(before.begin(), before.end(), handle) == before.end()) {
-            uv_unref(handle);
-        }
-    }
     core.accept.ctx = &core.context;
     core.accept.hosts = core.config.hosts;
-
     h2o_timeout_init(loop, &core.idle, milliseconds(core.options.idle_timeout));
     h2o_timeout_init(loop, &core.head, milliseconds(core.options.head_timeout));
     h2o_timeout_init(loop, &core.body, milliseconds(core.options.body_timeout));
     h2o_timeout_init(loop, &core.write, milliseconds(core.options.write_timeout));
     h2o_timeout_init(loop, &core.linger, detail::k_linger_ms);
+    std::vector<uv_handle_t*> after;
+    uv_walk(loop, collect_handle, &after);
+    for (uv_handle_t* handle : after) {
+        if ((handle->type == UV_ASYNC || handle->type == UV_TIMER) &&
+            std::find(before.begin(), before.end(), handle) == before.end()) {
+            uv_unref(handle);
+        }
+    }
     h2o_linklist_init_anchor(&core.connections);
 
     uv_timer_init(loop, &core.stop_timer);

@@ -150,6 +150,9 @@ void on_stop(h2o_generator_t* generator, h2o_req_t*) {
 
 void begin(Connection& c, int status, const HeaderList& headers) {
     c.out.started = true;
+    if (c.core->stopping) {
+        c.req->http1_is_persistent = 0; // `Connection: close`
+    }
     c.generator.generator.proceed = on_proceed;
     c.generator.generator.stop = on_stop;
     set_status(c.req, status);

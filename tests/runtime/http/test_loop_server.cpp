@@ -800,6 +800,40 @@ TEST_SUITE("runtime::http::LoopServer") {
         }
     }
 
+    TEST_CASE("once stopped, the server leaves nothing that keeps its loop running") {
+        uv_loop_t loop;
+        uv_loop_init(&loop);
+        // A way to end a loop that would not end, which does not keep it running itself.
+        uv_async_t rescue;
+        uv_async_init(&loop, &rescue, [](uv_async_t* async) { uv_stop(async->loop); });
+        uv_unref(reinterpret_cast<uv_handle_t*>(&rescue));
+        std::unique_ptr<http::LoopServer> server;
+        server = std::make_unique<http::LoopServer>(
+            &loop, http::LoopServerOptions{}, [&](http::Request, http::Responder responder) {
+                server->stop(); // the answer after it says `Connection: close`
+                responder.respond(text("last"));
+            });
+        server->listen();
+        int port = server->port();
+        auto ran = std::async(std::launch::async, [&] { uv_run(&loop, UV_RUN_DEFAULT); });
+        Fd fd = connect_to(port); // kept open: stop() closes it
+        REQUIRE(send_all(fd.get(), get("/")));
+        RawReader reader(fd.get());
+        auto response = reader.response();
+        REQUIRE(response);
+        CHECK(*response->header("Connection") == "close");
+        bool ended = ran.wait_for(seconds(10)) == std::future_status::ready;
+        CHECK(ended);
+        if (!ended) {
+            uv_async_send(&rescue);
+            ran.wait();
+        }
+        server.reset();
+        uv_close(reinterpret_cast<uv_handle_t*>(&rescue), nullptr);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        CHECK(uv_loop_close(&loop) == 0);
+    }
+
     TEST_CASE("a listening socket made elsewhere is served, and a busy port is an error") {
         Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         sockaddr_in address{};

@@ -103,6 +103,16 @@ Check check_head(Connection& c, std::size_t offset, int& status, std::string& re
     return Check::Accepted;
 }
 
+// The head was accepted: h2o reads the body, if there is one, within body_timeout.
+void expect_body(Connection& c) {
+    c.phase = Phase::Body;
+    if (c.head.framing == BodyFraming::None) {
+        clear_deadline(c); // h2o hands the request over at once
+    } else {
+        set_deadline(c, c.core->body, on_body_expired);
+    }
+}
+
 void on_socket_read(h2o_socket_t* socket, const char* err) {
     Connection& c = of(socket);
     if (err != nullptr) {
@@ -115,21 +125,20 @@ void on_socket_read(h2o_socket_t* socket, const char* err) {
         return;
     }
     if (c.phase == Phase::Idle || c.phase == Phase::Head) {
-        if (c.phase == Phase::Idle) {
-            c.phase = Phase::Head;
-            set_deadline(c, c.core->head, on_head_expired);
-        }
         int status = 0;
         std::string reason;
         switch (check_head(c, 0, status, reason)) {
         case Check::Wait:
+            if (c.phase == Phase::Idle) {
+                c.phase = Phase::Head;
+                set_deadline(c, c.core->head, on_head_expired);
+            }
             return; // h2o sees the head once it is whole
         case Check::Refused:
             refuse(c, status, reason);
             return;
         case Check::Accepted:
-            c.phase = Phase::Body;
-            set_deadline(c, c.core->body, on_body_expired);
+            expect_body(c);
             break;
         }
     }
@@ -260,8 +269,7 @@ void after_h2o(Connection& c) {
     // After a response, h2o went on with bytes that were already in: a pipelined request.
     if (c.phase == Phase::Idle && c.socket->input->size > 0 && c.socket->_cb.read != nullptr) {
         if (c.head_ready) {
-            c.phase = Phase::Body;
-            set_deadline(c, c.core->body, on_body_expired);
+            expect_body(c);
         } else {
             c.phase = Phase::Head;
             set_deadline(c, c.core->head, on_head_expired);

@@ -3,7 +3,7 @@
 
 #include <strings.h>
 
-#include <cstring>
+#include <array>
 
 namespace lambda_local::runtime::http {
 
@@ -20,11 +20,24 @@ std::size_t leading_empty_line(std::string_view bytes) {
     return 0;
 }
 
-bool is_tchar(unsigned char c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-        return true;
+// The characters of a token (RFC 9110 §5.6.2).
+constexpr std::array<bool, 256> k_tchar = [] {
+    std::array<bool, 256> table{};
+    for (int c = '0'; c <= '9'; ++c) {
+        table[c] = true;
     }
-    return c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+    for (int c = 'a'; c <= 'z'; ++c) {
+        table[c] = true;
+        table[c - 'a' + 'A'] = true;
+    }
+    for (char c : std::string_view("!#$%&'*+-.^_`|~")) {
+        table[static_cast<unsigned char>(c)] = true;
+    }
+    return table;
+}();
+
+bool is_tchar(unsigned char c) {
+    return k_tchar[c];
 }
 
 bool is_token(std::string_view text) {

@@ -91,7 +91,9 @@ void send(Connection& c, h2o_send_state_t state) {
     }
     h2o_req_t* req = c.req;
     h2o_send(req, empty ? nullptr : &buffer, empty ? 0 : 1, state);
-    if (c.req != nullptr) {
+    // A deadline only for what the socket did not take at once (h2o hears of the rest on the
+    // loop's next turn).
+    if (c.req != nullptr && c.tcp.tcp.write_queue_size > 0) {
         c.write_queue_at_check = c.tcp.tcp.write_queue_size;
         set_deadline(c, c.core->write, on_write_expired);
     }

@@ -84,6 +84,7 @@ class LoopServer {
 
     LoopServerStats stats() const;
 
+    // The server's state, defined in runtime/http/h2o_connection.hpp.
     struct Core;
 
   private:

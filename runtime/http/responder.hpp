@@ -45,8 +45,10 @@ class Responder {
     // Called (on the loop thread) once the bytes waiting for the client went out, after a write()
     // returned false.
     void on_drain(std::function<void()> callback);
-    // Called (on the loop thread) if the client goes away before the answer is complete: the
-    // connection closed, or was dropped by the server. Not called when already gone.
+    // Called (on the loop thread) if the client goes away before the answer is complete: a
+    // write to it failed, or the server dropped the connection (a deadline, stop()). h2o does
+    // not read while a request is handled, so a client that closes while its answer is
+    // awaited is noticed when the answer (or the next chunk) is written.
     void on_gone(std::function<void()> callback);
 
     // True once the client is gone and the answer can no longer be sent.

@@ -182,8 +182,13 @@ void on_tcp_closed(uv_handle_t* handle) {
     std::unique_ptr<Connection> owned(reinterpret_cast<TcpSlot*>(handle)->owner);
 }
 
-void on_pool_disposed(void* slot) {
-    request_disposed(**static_cast<Connection**>(slot));
+// Lives in a request's memory pool: its disposal is the end of the request.
+struct PoolSentinel {
+    Connection* connection;
+};
+
+void on_pool_disposed(void* sentinel) {
+    request_disposed(*static_cast<PoolSentinel*>(sentinel)->connection);
 }
 
 std::string peer_ip(uv_tcp_t* tcp) {
@@ -352,7 +357,7 @@ void accept_connection(LoopServer::Core& core, uv_stream_t* listener) {
         return;
     }
     auto* stream = reinterpret_cast<uv_stream_t*>(&c.tcp.tcp);
-    owned.release(); // from here on, on_tcp_closed frees it
+    static_cast<void>(owned.release()); // from here on, on_tcp_closed frees it
     if (uv_accept(listener, stream) != 0) {
         uv_close(reinterpret_cast<uv_handle_t*>(stream), on_tcp_closed);
         return;
@@ -399,8 +404,9 @@ int on_request(h2o_handler_t* handler, h2o_req_t* req) {
             : c.head_length;
     c.req = req;
     c.out = {};
-    *static_cast<Connection**>(
-        h2o_mem_alloc_shared(&req->pool, sizeof(Connection*), on_pool_disposed)) = &c;
+    static_cast<PoolSentinel*>(
+        h2o_mem_alloc_shared(&req->pool, sizeof(PoolSentinel), on_pool_disposed))
+        ->connection = &c;
     auto exchange = std::make_shared<Exchange>();
     exchange->connection = &c;
     c.exchange = exchange.get();

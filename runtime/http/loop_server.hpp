@@ -25,9 +25,9 @@ struct LoopServerOptions {
     std::string host = "127.0.0.1"; // an address or a name
     int port = 0;                   // 0: an ephemeral port (see LoopServer::port())
 
-    std::size_t max_body = 10 * 1024 * 1024; // a larger body: 413
-    std::size_t max_head = 64 * 1024;        // request line and header fields: 431
-    std::size_t max_request_line = 8 * 1024; // 414
+    std::size_t max_body = std::size_t{10} * 1024 * 1024; // a larger body: 413
+    std::size_t max_head = std::size_t{64} * 1024;        // request line and header fields: 431
+    std::size_t max_request_line = std::size_t{8} * 1024; // 414
 
     // A connection waiting for the first byte of a request is closed after this.
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
@@ -41,7 +41,7 @@ struct LoopServerOptions {
     std::chrono::milliseconds stop_timeout{std::chrono::seconds(5)};
 
     // A streamed response buffers at most about this much for a slow client (Responder::write).
-    std::size_t stream_buffer = 256 * 1024;
+    std::size_t stream_buffer = std::size_t{256} * 1024;
 };
 
 // Counters for tests and diagnostics.

@@ -11,9 +11,9 @@ namespace lambda_local::runtime::http {
 
 // The sizes a request head may reach.
 struct HeadLimits {
-    std::size_t max_head = 64 * 1024;        // request line and header fields; over it: 431
-    std::size_t max_request_line = 8 * 1024; // over it: 414
-    std::size_t max_body = 10 * 1024 * 1024; // a larger Content-Length: 413
+    std::size_t max_head = std::size_t{64} * 1024; // request line and header fields; over it: 431
+    std::size_t max_request_line = std::size_t{8} * 1024; // over it: 414
+    std::size_t max_body = std::size_t{10} * 1024 * 1024; // a larger Content-Length: 413
 };
 
 // The most header fields in one request head (h2o's own limit); more get 431.

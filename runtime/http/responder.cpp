@@ -323,7 +323,7 @@ void Responder::respond(Response response) {
     Released released = release_callbacks(*exchange);
 }
 
-void Responder::start(int status, HeaderList headers) {
+void Responder::start(int status, const HeaderList& headers) {
     if (!m_exchange || m_exchange->state != Exchange::State::Pending ||
         m_exchange->connection == nullptr) {
         return;

@@ -32,7 +32,7 @@ class Responder {
     // Starts a streamed response: the status line and headers go out now; the body follows in
     // chunks (Transfer-Encoding: chunked; to an HTTP/1.0 client, raw until the connection
     // closes).
-    void start(int status, HeaderList headers);
+    void start(int status, const HeaderList& headers);
     // Sends `bytes` as one chunk, at once when nothing is waiting to be written, else after what
     // is. Returns false when the bytes waiting for the client reach the server's
     // `stream_buffer`: stop writing until on_drain() is called. Empty writes do nothing.

@@ -29,12 +29,14 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace lambda_local::testing {
 
 namespace http = lambda_local::runtime::http;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 // A LoopServer on a libuv loop that runs on a thread of its own. The handler runs there.
 class ServerThread {
@@ -400,6 +402,76 @@ inline std::optional<RawResponse> round_trip(int port, std::string_view request,
     RawReader reader(fd.get());
     return reader.response(limit);
 }
+
+// Answers "METHOD path|query|body|x-test|remote ip".
+inline void echo(http::Request request, http::Responder responder) {
+    const std::string* test = request.header("x-test");
+    http::Response response;
+    response.headers = {{"Content-Type", "text/plain"}, {"X-Version", request.version}};
+    response.body = request.method + " " + request.path + "|" + request.query + "|" + request.body +
+                    "|" + (test ? *test : "-") + "|" + request.remote_ip;
+    responder.respond(std::move(response));
+}
+
+inline http::Response text(std::string body, int status = 200) {
+    http::Response response;
+    response.status = status;
+    response.headers = {{"Content-Type", "text/plain"}};
+    response.body = std::move(body);
+    return response;
+}
+
+inline std::string get(std::string_view path, std::string_view extra = "") {
+    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra) + "\r\n";
+}
+
+inline std::string post(std::string_view path, std::string_view body) {
+    return "POST " + std::string(path) +
+           " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + std::string(body);
+}
+
+// Times one GET on a new connection; a failed one counts as a minute.
+inline milliseconds time_get(int port) {
+    auto started = Clock::now();
+    auto response = round_trip(port, get("/"), seconds(5));
+    if (!response || response->status != 200) {
+        return milliseconds(60000);
+    }
+    return std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+}
+
+// Waits (bounded) until `condition` holds.
+template <class Condition> bool eventually(Condition condition, milliseconds limit) {
+    auto deadline = Clock::now() + limit;
+    while (!condition()) {
+        if (Clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(milliseconds(20));
+    }
+    return true;
+}
+
+// A handler that counts its calls and answers with the path.
+struct Recorder {
+    std::mutex mutex;
+    std::vector<std::string> paths;
+
+    http::Handler handler() {
+        return [this](http::Request request, http::Responder responder) {
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                paths.push_back(request.path);
+            }
+            responder.respond(text(request.path));
+        };
+    }
+    std::vector<std::string> seen() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return paths;
+    }
+};
 
 // A memory figure of this process from /proc/self/status, in KiB: "VmRSS" (resident now) or
 // "VmHWM" (the peak since reset_peak_rss()).

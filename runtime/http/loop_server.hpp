@@ -1,0 +1,94 @@
+// lambda-local's HTTP/1.1 server on a libuv loop: libh2o for the protocol, our checks and limits.
+#pragma once
+
+#include "runtime/http/message.hpp"
+#include "runtime/http/responder.hpp"
+#include "runtime/util/fd.hpp"
+
+#include <uv.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace lambda_local::runtime::http {
+
+// Answers one request: called on the loop thread once the request and its whole body are in.
+// The responder may be completed before the handler returns or later.
+using Handler = std::function<void(Request request, Responder responder)>;
+
+// Where a LoopServer listens, and its limits. Each refused request is answered (plain text,
+// `Connection: close`) and its connection closed.
+struct LoopServerOptions {
+    std::string host = "127.0.0.1"; // an address or a name
+    int port = 0;                   // 0: an ephemeral port (see LoopServer::port())
+
+    std::size_t max_body = std::size_t{10} * 1024 * 1024; // a larger body: 413
+    std::size_t max_head = std::size_t{64} * 1024;        // request line and header fields: 431
+    std::size_t max_request_line = std::size_t{8} * 1024; // 414
+
+    // A connection waiting for the first byte of a request is closed after this.
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+    // A head must be complete this long after its first byte, or 408.
+    std::chrono::milliseconds head_timeout{std::chrono::seconds(10)};
+    // A body must be complete this long after its head, or 408.
+    std::chrono::milliseconds body_timeout{std::chrono::seconds(60)};
+    // A response with nothing written to the client for this long is dropped.
+    std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+    // stop() closes every connection within this (see LoopServer::stop()).
+    std::chrono::milliseconds stop_timeout{std::chrono::seconds(5)};
+
+    // A streamed response buffers at most about this much for a slow client (Responder::write).
+    std::size_t stream_buffer = std::size_t{256} * 1024;
+};
+
+// Counters for tests and diagnostics.
+struct LoopServerStats {
+    std::size_t connections = 0; // open now
+    std::size_t requests = 0;    // handed to the handler so far
+    std::size_t refused = 0;     // answered with an error by the server itself so far
+    std::size_t dropped = 0;     // closed by a deadline (idle, head, body, write, stop) so far
+};
+
+// An HTTP/1.1 server on a caller's libuv loop: keep-alive, pipelining (answers in order),
+// bodies up to `max_body`, whole and streamed responses, and the limits of LoopServerOptions.
+// Every member is called on the loop thread. It ignores SIGPIPE process-wide once listening
+// (libuv writes to sockets with write(2)).
+class LoopServer {
+  public:
+    // The loop must outlive the server.
+    LoopServer(uv_loop_t* loop, LoopServerOptions options, Handler handler);
+    LoopServer(const LoopServer&) = delete;
+    LoopServer& operator=(const LoopServer&) = delete;
+    // Destroy it while the loop is not running (h2o's context runs the loop once to release its
+    // handles). A server not stopped is stopped at once: the loop runs until its connections
+    // are closed.
+    ~LoopServer();
+
+    // Binds and listens on options.host:options.port. Throws lambda_local::Error:
+    // "cannot listen on 127.0.0.1:3000: bind failed: Address already in use".
+    void listen();
+    // Serves an already listening socket, made elsewhere (in another network namespace, say).
+    void listen(Fd listener);
+    // The port listened on, once listening.
+    int port() const;
+
+    // Stops gracefully: stops accepting, closes idle connections, answers the requests in
+    // flight (`Connection: close`), then closes every connection still open when
+    // options.stop_timeout has passed, whatever its client does (a request still unanswered
+    // gets 503, a stream is aborted). `stopped` is called on the loop thread when no connection
+    // is left. Later calls do nothing.
+    void stop(std::function<void()> stopped = {});
+
+    LoopServerStats stats() const;
+
+    // The server's state, defined in runtime/http/h2o_connection.hpp.
+    struct Core;
+
+  private:
+    std::unique_ptr<Core> m_core;
+};
+
+} // namespace lambda_local::runtime::http

@@ -92,6 +92,7 @@ Runner add_invoke(CLI::App& app) {
         } else if (data->count() > 0) {
             o.event = {runtime::EventSource::Kind::Inline, data->as<std::string>()};
         }
+        o.runtime_api = runtime_api_host_factory();
         return runtime::run_invoke(o);
     };
 }

@@ -77,7 +77,7 @@ Runner add_serve(CLI::App& app) {
     sub->get_option("--bootstrap")->excludes("--template");
 
     return [command, overrides, stage, region, api, payload, idle, no_schedules, no_watch,
-            no_sandbox, handler]() {
+            no_sandbox, handler]() -> int {
         auto& c = *command;
         if (c.flags.function.is_bootstrap() && handler->count() == 0) {
             c.flags.function.handler.clear(); // a custom runtime's _HANDLER is empty unless given
@@ -111,7 +111,11 @@ Runner add_serve(CLI::App& app) {
         c.serve.sandbox = no_sandbox->count() == 0;
         c.serve.host_environment =
             runtime::current_host_environment(c.serve.host_environment.inherit);
+#if LL_SERVES_HTTP
         return runtime::server::run_serve(c);
+#else
+        throw runtime::runtime_api::NeedsRuntimeApi(); // lambda-local-serve runs it
+#endif
     };
 }
 

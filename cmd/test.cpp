@@ -45,6 +45,7 @@ Runner add_test(CLI::App& app) {
         o.detail = quiet->count() > 0     ? runtime::testing::Detail::Quiet
                    : verbose->count() > 0 ? runtime::testing::Detail::Verbose
                                           : runtime::testing::Detail::Normal;
+        o.runtime_api = runtime_api_host_factory();
         return runtime::testing::run_test_command(o, std::cout, std::cerr);
     };
 }

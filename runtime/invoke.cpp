@@ -146,6 +146,41 @@ config::FunctionConfig project_function(const InvokeOptions& options) {
     return function;
 }
 
+// Runs one invocation in a fresh environment on `loop`: the log on stderr, the payload on
+// stdout; returns the exit status.
+int invoke_once(loop::EventLoop& loop, const FunctionSpec& spec, EnvironmentOptions options,
+                std::string event, bool quiet) {
+    ExecutionEnvironment environment(loop, spec, std::move(options));
+
+    InvocationRequest request;
+    request.request_id = new_request_id();
+    request.event = std::move(event);
+    if (!quiet) {
+        write_all(STDERR_FILENO, start_line(request.request_id));
+    }
+    InvocationResult result = invoke_and_wait(loop, environment, request);
+    if (result.status == InvocationStatus::Cancelled) {
+        write_all(STDERR_FILENO, "lambda-local: interrupted\n");
+        return k_exit_interrupted;
+    }
+    if (!quiet) {
+        std::string log;
+        for (const auto& note : environment.sandbox_notes()) {
+            log += "lambda-local: warning: sandbox: " + note + "\n";
+        }
+        for (const auto& line : result.log_lines) {
+            log += line + "\n";
+        }
+        log += end_line(request.request_id);
+        log +=
+            report_line(request.request_id, report_figures(result, spec.memory_mb, spec.timeout_s));
+        write_all(STDERR_FILENO, log);
+    }
+    write_all(STDOUT_FILENO, result.payload);
+    shutdown_and_wait(loop, environment);
+    return result.ok() ? k_exit_success : k_exit_function_error;
+}
+
 } // namespace
 
 FunctionSpec resolve_function(const InvokeOptions& options) {
@@ -177,43 +212,26 @@ FunctionSpec resolve_function(const InvokeOptions& options) {
 
 int run_invoke(const InvokeOptions& options) {
     FunctionSpec spec = resolve_function(options);
+    if (spec.is_bootstrap() && !options.runtime_api) {
+        throw runtime_api::NeedsRuntimeApi();
+    }
     std::string event = load_event(options.event, std::cin);
 
+    loop::EventLoop loop;
+    std::unique_ptr<runtime_api::Host> host;
+    if (spec.is_bootstrap()) {
+        host = options.runtime_api(loop);
+    }
     EnvironmentOptions environment_options;
     environment_options.worker_path = find_worker_executable();
     environment_options.sandbox = options.sandbox;
     environment_options.network = options.network;
     environment_options.host = current_host_environment(options.inherit_env);
     environment_options.cancel_fd = interrupt_fd();
-    ExecutionEnvironment environment(spec, std::move(environment_options));
-
-    InvocationRequest request;
-    request.request_id = new_request_id();
-    request.event = std::move(event);
-    if (!options.quiet) {
-        write_all(STDERR_FILENO, start_line(request.request_id));
-    }
-    InvocationResult result = environment.invoke(request);
-    if (result.status == InvocationStatus::Cancelled) {
-        write_all(STDERR_FILENO, "lambda-local: interrupted\n");
-        return k_exit_interrupted;
-    }
-    if (!options.quiet) {
-        std::string log;
-        for (const auto& note : environment.sandbox_notes()) {
-            log += "lambda-local: warning: sandbox: " + note + "\n";
-        }
-        for (const auto& line : result.log_lines) {
-            log += line + "\n";
-        }
-        log += end_line(request.request_id);
-        log +=
-            report_line(request.request_id, report_figures(result, spec.memory_mb, spec.timeout_s));
-        write_all(STDERR_FILENO, log);
-    }
-    write_all(STDOUT_FILENO, result.payload);
-    environment.shutdown();
-    return result.ok() ? k_exit_success : k_exit_function_error;
+    environment_options.runtime_api = host.get();
+    int status =
+        invoke_once(loop, spec, std::move(environment_options), std::move(event), options.quiet);
+    return status;
 }
 
 } // namespace lambda_local::runtime

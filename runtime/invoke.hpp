@@ -4,6 +4,7 @@
 #include "runtime/event.hpp"
 #include "runtime/function_spec.hpp"
 #include "runtime/outbound_network.hpp"
+#include "runtime/runtime_api/server.hpp"
 
 #include <string>
 #include <vector>
@@ -46,6 +47,8 @@ struct InvokeOptions {
     bool quiet = false; // only the handler's own output on stderr
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host;
+    // Serves a custom runtime its Runtime API (empty: runtime_api::NeedsRuntimeApi is thrown).
+    runtime_api::HostFactory runtime_api;
 };
 
 // The function to run: from the library and flags, or from a project file (the one given, else

@@ -2,12 +2,14 @@
 #include "runtime/server/serve.hpp"
 
 #include "runtime/util/error.hpp"
-#include "runtime/util/interrupt.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 namespace lambda_local::runtime::server {
 
@@ -116,22 +118,53 @@ int run_serve(ServeCommand command) {
         std::fputs(routes.c_str(), stdout);
         return 0;
     }
-    int stop_fd = interrupt_fd();
-    Server server(project, command.serve, STDERR_FILENO);
-    server.start();
-    std::string host = command.serve.host.find(':') != std::string::npos
-                           ? "[" + command.serve.host + "]"
-                           : command.serve.host;
-    std::string banner = "lambda-local: serving " + std::to_string(project.functions.size()) +
-                         " function(s) on http://" + host + ":" + std::to_string(server.port()) +
-                         (project.source.empty() ? "" : " from " + project.source) + "\n" + routes +
-                         "lambda-local: Lambda Invoke API at http://" + host + ":" +
-                         std::to_string(server.port()) +
-                         "/2015-03-31/functions/{FunctionName}/invocations\n";
-    std::fputs(banner.c_str(), stderr);
-    server.run_until(stop_fd);
+    // Connections are descriptors: as many as the hard limit allows (idle browsers and proxies
+    // keep many open).
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    loop::EventLoop loop;
+    int status = 0;
+    {
+        Server server(loop, project, command.serve, STDERR_FILENO);
+        std::string host = command.serve.host.find(':') != std::string::npos
+                               ? "[" + command.serve.host + "]"
+                               : command.serve.host;
+        std::function<void()> ready = [&] {
+            std::string url = "http://" + host + ":" + std::to_string(server.port());
+            std::string banner = "lambda-local: serving " +
+                                 std::to_string(project.functions.size()) + " function(s) on " +
+                                 url + (project.source.empty() ? "" : " from " + project.source) +
+                                 "\n" + routes + "lambda-local: Lambda Invoke API at " + url +
+                                 "/2015-03-31/functions/{FunctionName}/invocations\n";
+            std::fputs(banner.c_str(), stderr);
+        };
+        server.start(ready);
+        // The first SIGINT or SIGTERM stops gracefully (within the grace period and a second);
+        // a second one ends every environment at once.
+        loop::SignalWatch interrupt(loop);
+        loop::SignalWatch terminate(loop);
+        int signals = 0;
+        auto on_signal = [&] {
+            if (++signals == 1) {
+                std::fputs("lambda-local: stopping: finishing the invocations in progress\n",
+                           stderr);
+                server.stop([&] { loop.stop(); });
+                return;
+            }
+            std::fputs("lambda-local: stopping now\n", stderr);
+            loop.stop();
+        };
+        interrupt.start(SIGINT, on_signal);
+        terminate.start(SIGTERM, on_signal);
+        loop.run();
+        interrupt.stop();
+        terminate.stop();
+    }
     std::fputs("lambda-local: stopped\n", stderr);
-    return 0;
+    return status;
 }
 
 } // namespace lambda_local::runtime::server

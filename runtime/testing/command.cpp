@@ -52,6 +52,14 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
         throw Error("no case matches --filter '" + options.filter + "'");
     }
 
+    // Files of custom runtimes need the Runtime API: the executable without an HTTP stack hands
+    // the whole command over to the one with it (before anything ran).
+    for (const TestFile& file : files) {
+        if (file.function.is_bootstrap() && !options.runtime_api) {
+            throw runtime_api::NeedsRuntimeApi();
+        }
+    }
+    run_options.runtime_api = options.runtime_api;
     run_options.environment.worker_path = find_worker_executable();
     run_options.environment.sandbox = options.sandbox;
     run_options.environment.network = options.network;

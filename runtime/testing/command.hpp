@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/outbound_network.hpp"
+#include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/console_reporter.hpp"
 
 #include <cstddef>
@@ -26,6 +27,7 @@ struct TestCommandOptions {
     std::string filter;     // an ECMAScript pattern searched in case names; "" runs all
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host; // a file's `network:` wins
+    runtime_api::HostFactory runtime_api;    // for custom runtimes (see NeedsRuntimeApi)
     Detail detail = Detail::Normal;
 };
 

@@ -248,13 +248,11 @@ HttpSetup declared_http(const YamlReader& reader, const YamlEntry& api_entry,
     api.api.stages = {setup.stage};
     api.api.routes.push_back(std::move(route));
     setup.apis.push_back(std::move(api));
-    auto table = std::make_shared<gateway::RouteTable>();
     try {
-        table->add(setup.apis.front().api);
+        setup.gateway = std::make_shared<gateway::Gateway>(setup.apis);
     } catch (const Error& e) {
         reader.fail(*where, e.what());
     }
-    setup.routes = std::move(table);
     return setup;
 }
 
@@ -294,15 +292,11 @@ FunctionUnderTest read_function_under_test(const YamlReader& reader, const YamlE
             }
         }
         if (result.http) {
-            auto table = std::make_shared<gateway::RouteTable>();
             try {
-                for (const config::ApiConfig& config : result.http->apis) {
-                    table->add(config.api);
-                }
+                result.http->gateway = std::make_shared<gateway::Gateway>(result.http->apis);
             } catch (const Error& e) {
                 reader.fail(*function, "template: " + std::string(e.what()));
             }
-            result.http->routes = std::move(table);
         }
     }
     return result;

@@ -4,6 +4,7 @@
 #include "runtime/config/project.hpp"
 #include "runtime/function_spec.hpp"
 #include "runtime/gateway/http.hpp"
+#include "runtime/gateway/integration.hpp"
 #include "runtime/gateway/routes.hpp"
 #include "runtime/outbound_network.hpp"
 
@@ -61,7 +62,7 @@ struct TestCase {
 // How HTTP cases reach the function: the APIs with routes to it, and their route table.
 struct HttpSetup {
     std::vector<config::ApiConfig> apis;
-    std::shared_ptr<const gateway::RouteTable> routes; // built from `apis`
+    std::shared_ptr<const gateway::Gateway> gateway; // built from `apis`, as serve builds it
     std::string stage; // the stage the requests are sent to ("$default": no prefix)
 };
 

@@ -199,7 +199,7 @@ cases:
         CHECK(api.routes[0].method == "GET");
         CHECK(api.routes[0].path == "/items/{id}");
         CHECK(api.routes[0].function_name == "echo_cpp");
-        REQUIRE(file.http->routes != nullptr);
+        REQUIRE(file.http->gateway != nullptr);
 
         const TestCase& get = file.cases[0];
         REQUIRE(get.request.has_value());

@@ -1,6 +1,7 @@
 // `lambda-local test`: find test files, load them, run their cases, report, and say how it went.
 #pragma once
 
+#include "runtime/layers/layers.hpp"
 #include "runtime/outbound_network.hpp"
 #include "runtime/testing/console_reporter.hpp"
 
@@ -26,6 +27,7 @@ struct TestCommandOptions {
     std::string filter;     // an ECMAScript pattern searched in case names; "" runs all
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host; // a file's `network:` wins
+    layers::LayerOptions layer_options;      // --layer-map; the cache
     Detail detail = Detail::Normal;
 };
 

@@ -10,6 +10,7 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -48,7 +49,8 @@ std::string fd_path(int fd, const std::string& name = {}) {
 
 // The attributes `attributes` (MOUNT_ATTR_*) on the mount at `target` and every mount below it;
 // before Linux 5.12 (no mount_setattr), read-only by a remount of `target` alone, whose bind
-// mounts are clones of the host's read-only mounts already.
+// mounts are clones of the host's read-only mounts already (a remount the kernel refuses is
+// then good enough when `target` is read-only).
 std::string set_attributes(const std::string& target, std::uint64_t attributes) {
 #ifdef SYS_mount_setattr
     mount_attr attr{};
@@ -66,7 +68,14 @@ std::string set_attributes(const std::string& target, std::uint64_t attributes) 
         flags |= MS_NOSUID | MS_NODEV;
     }
     if (::mount(nullptr, target.c_str(), nullptr, flags, nullptr) != 0) {
-        return os_error("remount " + target + " read-only");
+        // In a user namespace a remount must repeat the flags a bind mount's source has
+        // locked; a bind mount of the host's read-only file system is read-only already.
+        int error = errno;
+        struct statvfs info {};
+        if (::statvfs(target.c_str(), &info) == 0 && (info.f_flag & ST_RDONLY)) {
+            return {};
+        }
+        return os_error("remount " + target + " read-only", error);
     }
     return {};
 }

@@ -31,14 +31,23 @@ std::string megabytes(std::uint64_t bytes) {
     return text;
 }
 
+// Folders nested deeper than this are refused rather than walked (each level holds a descriptor
+// and a frame).
+constexpr int k_max_depth = 256;
+
 // Adds the sizes of the regular files below the directory `fd` to `total`, stopping early.
-void add_sizes(int fd, std::uint64_t& total, std::uint64_t stop_after) {
+// Throws lambda_local::Error past k_max_depth levels.
+void add_sizes(int fd, std::uint64_t& total, std::uint64_t stop_after, int depth,
+               const std::string& top) {
     DIR* dir = ::fdopendir(fd);
     if (dir == nullptr) {
         ::close(fd);
         return;
     }
     std::unique_ptr<DIR, int (*)(DIR*)> owner(dir, ::closedir);
+    if (depth > k_max_depth) {
+        throw Error(top + ": folders nested more than " + std::to_string(k_max_depth) + " deep");
+    }
     while (dirent* entry = ::readdir(dir)) {
         if (total > stop_after) {
             return;
@@ -57,7 +66,7 @@ void add_sizes(int fd, std::uint64_t& total, std::uint64_t stop_after) {
             int child = ::openat(::dirfd(dir), entry->d_name,
                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (child >= 0) {
-                add_sizes(child, total, stop_after);
+                add_sizes(child, total, stop_after, depth + 1, top);
             }
         }
     }
@@ -117,7 +126,7 @@ std::uint64_t directory_size(const std::string& dir, std::uint64_t stop_after) {
     std::uint64_t total = 0;
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
-        add_sizes(fd, total, stop_after);
+        add_sizes(fd, total, stop_after, 0, dir);
     }
     return total;
 }
@@ -155,7 +164,11 @@ void prepare_layers(FunctionSpec& spec, const LayerOptions& options) {
         std::uint64_t size = 0;
         std::string folder;
         if (S_ISDIR(info.st_mode)) {
-            size = directory_size(source.path, limit - total);
+            try {
+                size = directory_size(source.path, limit - total);
+            } catch (const Error& e) {
+                throw Error(function + ": " + label + ": " + e.what());
+            }
             folder = source.path;
         } else if (S_ISREG(info.st_mode)) {
             try {

@@ -38,7 +38,8 @@ void add_layer_mapping(LayerOptions& options, std::string_view text);
 void prepare_layers(FunctionSpec& spec, const LayerOptions& options);
 
 // The bytes of the regular files under `dir` (symbolic links are not followed), counting
-// stops once past `stop_after`.
+// stops once past `stop_after`. Throws lambda_local::Error for folders nested more than 256
+// deep.
 std::uint64_t directory_size(const std::string& dir, std::uint64_t stop_after);
 
 // The test seam for how the worker lays layers (docs/sandbox.md): the value of

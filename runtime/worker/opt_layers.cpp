@@ -100,6 +100,10 @@ bool make_directory(const std::string& path, mode_t mode) {
     return ::mkdir(path.c_str(), 0700) == 0 && ::chmod(path.c_str(), mode & 07777) == 0;
 }
 
+// How deep folders that several layers share are merged (each level holds descriptors and a
+// frame); deeper is an error.
+constexpr int k_max_merge_depth = 128;
+
 // One name in the directories being merged: which layers have it, and what it is in each.
 struct Found {
     std::size_t layer;
@@ -109,7 +113,11 @@ struct Found {
 // Fills the (empty, writable) directory `target` with the union of `dirs` (lowest layer
 // first): a name takes the topmost layer's entry; a directory that several consecutive layers
 // have, from the top down, is merged again below; one only a single layer has is bind-mounted.
-std::string merge_into(const std::string& target, const std::vector<int>& dirs) {
+std::string merge_into(const std::string& target, const std::vector<int>& dirs, int depth = 0) {
+    if (depth > k_max_merge_depth) {
+        return "layers whose folders several of them share nest more than " +
+               std::to_string(k_max_merge_depth) + " deep (at " + target + ")";
+    }
     std::map<std::string, std::vector<Found>> names;
     for (std::size_t layer = 0; layer < dirs.size(); ++layer) {
         int copy = ::fcntl(dirs[layer], F_DUPFD_CLOEXEC, 0);
@@ -173,7 +181,7 @@ std::string merge_into(const std::string& target, const std::vector<int>& dirs) 
             return os_error("mkdir " + path);
         }
         std::string why = merged.size() == 1 ? bind_mount(fd_path(top_dir, name), path, true)
-                                             : merge_into(path, merged);
+                                             : merge_into(path, merged, depth + 1);
         if (!why.empty()) {
             return why;
         }

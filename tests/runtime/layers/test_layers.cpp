@@ -171,6 +171,25 @@ TEST_CASE("a hostile zip layer is refused with the layer named and the cache unt
     CHECK(fs::is_empty(dir.path() + "/cache/layers"));
 }
 
+TEST_CASE("a folder layer nested deeper than 256 levels is refused, not walked") {
+    ConfigDir dir;
+    std::string path = dir.path() + "/deep";
+    fs::create_directories(path);
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    for (int level = 0; level < 300; ++level) {
+        REQUIRE(::mkdirat(fd, "d", 0755) == 0);
+        int next = ::openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ::close(fd);
+        REQUIRE(next >= 0);
+        fd = next;
+    }
+    ::close(fd);
+    FunctionSpec spec = function(dir, {path});
+    CHECK(error_of([&] { prepare_layers(spec, with_cache(dir)); }) ==
+          "function 'fn': layer 1 (" + path + "): " + path + ": folders nested more than 256 deep");
+}
+
 TEST_CASE("a function without layers is left as it is") {
     FunctionSpec spec;
     spec.name = "fn";

@@ -1,12 +1,16 @@
 // The subcommands of lambda-local: each registers its options and returns its runner.
 #pragma once
 
+#include "runtime/layers/layers.hpp"
 #include "runtime/outbound_network.hpp"
 #include "runtime/runtime_api/server.hpp"
+#include "runtime/util/error.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace lambda_local::cmd {
 
@@ -39,6 +43,36 @@ inline CLI::Option* add_network_option(CLI::App* sub, runtime::NetworkMode& mode
             "the host's loopback out of reach")
         ->check(CLI::IsMember({"host", "isolated"}))
         ->type_name("MODE");
+}
+
+// `--layer DIR|ZIP` (repeatable, into `layers`) unless `layers` is null, and `--layer-map
+// ARN=PATH` (repeatable), for the commands that start execution environments.
+inline void add_layer_options(CLI::App* sub, std::vector<std::string>* layers,
+                              runtime::layers::LayerOptions& options) {
+    if (layers != nullptr) {
+        sub->add_option("--layer", *layers,
+                        "A layer laid into /opt: a folder or a .zip of its content, or a layer "
+                        "ARN mapped with --layer-map (repeatable, in order, at most 5)")
+            ->expected(1)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+            ->type_name("DIR|ZIP");
+    }
+    sub->add_option_function<std::vector<std::string>>(
+           "--layer-map",
+           [&options](const std::vector<std::string>& values) {
+               for (const std::string& value : values) {
+                   try {
+                       runtime::layers::add_layer_mapping(options, value);
+                   } catch (const Error& e) {
+                       throw CLI::ValidationError(e.what());
+                   }
+               }
+           },
+           "Use a local folder or .zip for a published layer: ARN=PATH (repeatable; an ARN "
+           "without its version maps every version)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->type_name("ARN=PATH");
 }
 
 } // namespace lambda_local::cmd

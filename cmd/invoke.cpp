@@ -33,6 +33,7 @@ Runner add_invoke(CLI::App& app) {
                     "'bootstrap', served a Runtime API")
         ->excludes(library)
         ->excludes(abi);
+    add_layer_options(sub, &o.function.layers, o.layer_options);
     sub->add_option("--function-name", o.function.name,
                     "Function name (default: from the library's file name)");
     sub->add_option("--code-dir", o.function.code_dir,

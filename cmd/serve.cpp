@@ -28,6 +28,7 @@ Runner add_serve(CLI::App& app) {
                     "Serve one custom runtime (provided.al2023): a directory holding an "
                     "executable 'bootstrap'")
         ->excludes(library);
+    add_layer_options(sub, &c.flags.function.layers, c.layer_options);
     sub->add_option("--function-name", c.flags.function.name,
                     "Function name (with -l; default: from the library's file name)");
     sub->add_option("--route", c.flags.routes,

@@ -3,6 +3,7 @@
 
 #include "runtime/execution_environment_detail.hpp"
 
+#include "runtime/layers/layers.hpp"
 #include "runtime/report.hpp"
 #include "runtime/runtime_api/result.hpp"
 #include "runtime/runtime_api/server.hpp"
@@ -136,6 +137,10 @@ ExecutionEnvironment::ExecutionEnvironment(loop::EventLoop& loop, FunctionSpec s
       m_memory_timer(loop), m_kill_timer(loop), m_network_timer(loop), m_soon(loop) {
     if (!m_options.sandbox && m_options.network == NetworkMode::Isolated) {
         throw Error("--network isolated needs the sandbox: it cannot be used with --no-sandbox");
+    }
+    if (!m_options.sandbox && !m_spec.layers.empty()) {
+        throw Error("layers need the sandbox (they are mounted at /opt in the environment's "
+                    "own mount namespace): they cannot be used with --no-sandbox");
     }
 }
 
@@ -377,6 +382,8 @@ void ExecutionEnvironment::spawn() {
     config.handler = m_spec.handler;
     config.abi = m_spec.abi;
     config.task_root = m_spec.code_dir;
+    config.layers = m_spec.layers;
+    config.layer_mount = layers::layer_mount_override();
     config.tmp_mb = m_spec.tmp_mb;
     config.sandbox.isolate = m_options.sandbox;
     config.sandbox.memory_rlimit = m_options.sandbox && !m_cgroup;

@@ -70,22 +70,25 @@ FunctionSpec flags_function(const InvokeOptions& options) {
                     "not to -l/--library");
     }
     FunctionSpec spec = options.function;
+    for (std::string& layer : spec.layers) {
+        if (!layers::is_layer_arn(layer)) {
+            layer = absolute_path(layer);
+        }
+    }
+    // The code's directory: the library's, or a custom runtime's (a layer may hold its
+    // bootstrap: /opt/bootstrap).
+    std::string code_dir;
     if (spec.is_bootstrap()) {
-        spec.bootstrap = bootstrap_executable(spec.bootstrap);
+        code_dir = bootstrap_code_dir(spec.bootstrap);
+        spec.bootstrap = bootstrap_executable(spec.bootstrap, !spec.layers.empty());
+    } else {
+        spec.library = absolute_path(spec.library);
+        code_dir = std::filesystem::path(spec.library).parent_path().string();
     }
-    // The code's file: the library, or a custom runtime's bootstrap.
-    std::filesystem::path library =
-        std::filesystem::absolute(spec.is_bootstrap() ? spec.bootstrap : spec.library)
-            .lexically_normal();
-    if (!spec.is_bootstrap()) {
-        spec.library = library.string();
-    }
-    spec.code_dir =
-        spec.code_dir.empty() ? library.parent_path().string() : absolute_path(spec.code_dir);
+    spec.code_dir = spec.code_dir.empty() ? code_dir : absolute_path(spec.code_dir);
     if (!options.function_name_given) {
-        spec.name = spec.is_bootstrap()
-                        ? function_name_from_directory(library.parent_path().string())
-                        : function_name_from_library(spec.library);
+        spec.name = spec.is_bootstrap() ? function_name_from_directory(code_dir)
+                                        : function_name_from_library(spec.library);
     }
     return spec;
 }
@@ -190,6 +193,10 @@ FunctionSpec resolve_function(const InvokeOptions& options) {
         spec = flags_function(options);
         env_vars_section = spec.name;
     } else {
+        if (!options.function.layers.empty()) {
+            throw Error("--layer applies to -l/--library and --bootstrap: a template's or "
+                        "serverless.yml's function names its own layers (Layers, layers)");
+        }
         config::FunctionConfig function = project_function(options);
         spec = std::move(function.spec);
         env_vars_section = function.logical_id;
@@ -207,6 +214,7 @@ FunctionSpec resolve_function(const InvokeOptions& options) {
     }
     validate_function_variables(variables);
     spec.environment = std::move(variables);
+    layers::prepare_layers(spec, options.layer_options);
     return spec;
 }
 

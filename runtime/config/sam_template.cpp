@@ -4,6 +4,7 @@
 #include "runtime/config/api_builder.hpp"
 #include "runtime/config/function_code.hpp"
 #include "runtime/config/intrinsics.hpp"
+#include "runtime/config/sam_layers.hpp"
 #include "runtime/config/settings.hpp"
 #include "runtime/config/yaml_document.hpp"
 
@@ -394,6 +395,7 @@ FunctionConfig SamLoader::load_function(const Entry& resource) {
     code.handler_key = "Handler";
     code.handler_where = where(*handler);
     code.runtime = text(function_property(properties, "Runtime"), "Runtime").value_or("");
+    spec.layers = read_sam_layers(m_values, m_globals_function, properties, m_dir);
     resolve_function_code(code, spec);
 
     if (std::optional<YAML::Node> timeout = function_property(properties, "Timeout")) {

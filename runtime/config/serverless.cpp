@@ -4,6 +4,7 @@
 
 #include "runtime/config/api_builder.hpp"
 #include "runtime/config/function_code.hpp"
+#include "runtime/config/serverless_layers.hpp"
 #include "runtime/config/serverless_variables.hpp"
 #include "runtime/config/settings.hpp"
 #include "runtime/config/yaml_document.hpp"
@@ -98,6 +99,7 @@ class ServerlessLoader {
     fs::path m_dir;
     std::string m_service;
     YAML::Node m_provider;
+    std::optional<ServerlessLayers> m_layers;
     std::vector<ApiEntry> m_apis;
     Project m_project;
 };
@@ -192,6 +194,7 @@ Project ServerlessLoader::load() {
         throw m_doc.error(*get(m_provider, "name"),
                           "provider.name must be aws, not '" + *name + "'");
     }
+    m_layers.emplace(m_doc, m_vars, root, m_dir);
     std::optional<YAML::Node> functions = mapping(root, "functions", "functions");
     if (!functions) {
         throw Error(m_doc.path() + ": no functions");
@@ -238,6 +241,13 @@ FunctionConfig ServerlessLoader::load_function(const Entry& entry) {
     std::optional<YAML::Node> runtime = get(body, "runtime");
     code.runtime = text(runtime ? runtime : get(m_provider, "runtime"), "runtime").value_or("");
     code.code_dir = m_dir.string();
+    std::optional<YAML::Node> layers = get(body, "layers");
+    if (!layers) {
+        layers = get(m_provider, "layers");
+    }
+    if (layers) {
+        spec.layers = m_layers->resolve(*layers);
+    }
     resolve_function_code(code, spec);
 
     auto setting = [&](std::string_view setting_key) {

@@ -46,10 +46,17 @@ config::Project project_from_flags(const FlagsFunction& flags) {
     config::Project project;
     config::FunctionConfig function;
     function.spec = flags.function;
+    for (std::string& layer : function.spec.layers) {
+        if (!layers::is_layer_arn(layer)) {
+            layer = std::filesystem::absolute(layer).lexically_normal().string();
+        }
+    }
     std::filesystem::path code;
     if (function.spec.is_bootstrap()) {
-        function.spec.bootstrap = bootstrap_executable(function.spec.bootstrap);
-        code = std::filesystem::path(function.spec.bootstrap);
+        // `code` is a file in the code directory (a layer may hold the bootstrap itself).
+        code = std::filesystem::path(bootstrap_code_dir(function.spec.bootstrap)) / "bootstrap";
+        function.spec.bootstrap =
+            bootstrap_executable(function.spec.bootstrap, !function.spec.layers.empty());
     } else {
         code = std::filesystem::absolute(flags.function.library).lexically_normal();
         if (!std::filesystem::is_regular_file(code)) {
@@ -96,10 +103,15 @@ config::Project project_from_flags(const FlagsFunction& flags) {
 }
 
 config::Project resolve_serve_project(const ServeCommand& command) {
+    bool flags = !command.flags.function.library.empty() || command.flags.function.is_bootstrap();
+    if (!command.flags.function.layers.empty() && !flags) {
+        throw Error("--layer applies to -l/--library and --bootstrap: a template's or "
+                    "serverless.yml's functions name their own layers (Layers, layers)");
+    }
     if (!command.project_file.empty()) {
         return config::load_project(command.project_file, command.project_options);
     }
-    if (!command.flags.function.library.empty() || command.flags.function.is_bootstrap()) {
+    if (flags) {
         return project_from_flags(command.flags);
     }
     std::string found = config::find_project_file(".");
@@ -124,6 +136,9 @@ int run_serve(ServeCommand command) {
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
         files.rlim_cur = files.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    for (config::FunctionConfig& function : project.functions) {
+        layers::prepare_layers(function.spec, command.layer_options);
     }
     loop::EventLoop loop;
     int status = 0;

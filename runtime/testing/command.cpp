@@ -32,7 +32,13 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
     std::size_t broken = 0;
     for (const std::string& path : paths) {
         try {
-            files.push_back(load_test_file(path));
+            TestFile file = load_test_file(path);
+            try {
+                layers::prepare_layers(file.function, options.layer_options);
+            } catch (const Error& e) {
+                throw Error(path + ": " + e.what());
+            }
+            files.push_back(std::move(file));
         } catch (const Error& e) {
             err << "lambda-local: error: " << e.what() << "\n";
             ++broken;

@@ -1,6 +1,7 @@
 // `lambda-local test`: find test files, load them, run their cases, report, and say how it went.
 #pragma once
 
+#include "runtime/layers/layers.hpp"
 #include "runtime/outbound_network.hpp"
 #include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/console_reporter.hpp"
@@ -28,6 +29,7 @@ struct TestCommandOptions {
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host; // a file's `network:` wins
     runtime_api::HostFactory runtime_api;    // for custom runtimes (see NeedsRuntimeApi)
+    layers::LayerOptions layer_options;      // --layer-map; the cache
     Detail detail = Detail::Normal;
 };
 

@@ -2,6 +2,7 @@
 #include "runtime/testing/function_under_test.hpp"
 
 #include "runtime/environment.hpp"
+#include "runtime/layers/layers.hpp"
 #include "runtime/util/error.hpp"
 
 #include <filesystem>
@@ -84,6 +85,35 @@ void read_settings(const YamlReader& reader, const YamlEntries& entries, Functio
     }
 }
 
+// `layers:`: a folder, a .zip or a layer ARN, or a list of them (paths relative to the file).
+std::vector<std::string> read_layers(const YamlReader& reader, const YamlEntry& entry,
+                                     const std::string& dir) {
+    std::vector<std::string> layers;
+    for (std::string text : reader.strings(entry)) {
+        try {
+            text = expand_variables(text);
+        } catch (const Error& e) {
+            reader.fail(entry, "layers: " + std::string(e.what()));
+        }
+        if (text.empty()) {
+            reader.fail(entry, "layers: an empty item");
+        }
+        if (!layers::is_layer_arn(text)) {
+            fs::path path(text);
+            text = fs::absolute(path.is_relative() ? fs::path(dir) / path : path)
+                       .lexically_normal()
+                       .string();
+        }
+        layers.push_back(std::move(text));
+    }
+    if (layers.size() > k_max_layers) {
+        reader.fail(entry, "layers: " + std::to_string(layers.size()) +
+                               " layers, and Lambda allows at most " +
+                               std::to_string(k_max_layers));
+    }
+    return layers;
+}
+
 FunctionSpec library_function(const YamlReader& reader, const YamlEntry& function,
                               const YamlEntries& entries, const std::string& dir) {
     const YamlEntry* library = find_entry(entries, "library");
@@ -97,14 +127,18 @@ FunctionSpec library_function(const YamlReader& reader, const YamlEntry& functio
         reader.fail(*bootstrap, "bootstrap cannot be combined with library");
     }
     FunctionSpec spec;
+    if (const YamlEntry* e = find_entry(entries, "layers")) {
+        spec.layers = read_layers(reader, *e, dir);
+    }
     if (bootstrap != nullptr) {
         try {
-            spec.bootstrap = bootstrap_executable(resolve_path(reader, *bootstrap, dir));
+            const std::string path = resolve_path(reader, *bootstrap, dir);
+            spec.bootstrap = bootstrap_executable(path, !spec.layers.empty());
+            spec.code_dir = bootstrap_code_dir(path);
         } catch (const Error& error) {
             reader.fail(*bootstrap, error.what());
         }
         spec.handler.clear(); // _HANDLER: empty unless given
-        spec.code_dir = fs::path(spec.bootstrap).parent_path().string();
         spec.name = function_name_from_directory(spec.code_dir);
     } else {
         spec.library = resolve_path(reader, *library, dir);
@@ -163,7 +197,7 @@ std::optional<HttpSetup> template_http(const config::Project& project,
 
 FunctionUnderTest template_function(const YamlReader& reader, const YamlEntry& function,
                                     const YamlEntries& entries, const std::string& dir) {
-    for (const char* flag : {"library", "bootstrap", "handler", "abi", "code_dir"}) {
+    for (const char* flag : {"library", "bootstrap", "handler", "abi", "code_dir", "layers"}) {
         if (const YamlEntry* e = find_entry(entries, flag)) {
             reader.fail(*e, std::string(flag) + " cannot be combined with template (the "
                                                 "template names the function's code)");
@@ -265,9 +299,9 @@ FunctionUnderTest read_function_under_test(const YamlReader& reader, const YamlE
         throw Error(reader.file() + ":1: the test file needs 'function:' (library and handler, "
                                     "or template and name)");
     }
-    const YamlEntries entries =
-        reader.mapping(*function, {"library", "bootstrap", "handler", "abi", "name", "code_dir",
-                                   "timeout", "memory", "tmp_size", "region", "env", "template"});
+    const YamlEntries entries = reader.mapping(
+        *function, {"library", "bootstrap", "handler", "abi", "name", "code_dir", "layers",
+                    "timeout", "memory", "tmp_size", "region", "env", "template"});
     FunctionUnderTest result;
     if (find_entry(entries, "template") != nullptr) {
         result = template_function(reader, *function, entries, dir);

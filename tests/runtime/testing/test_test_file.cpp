@@ -155,6 +155,47 @@ cases:
         CHECK(load_error(unset) == unset + ":2: library: ${LL_TEST_NOT_SET} is not set");
     }
 
+    TEST_CASE("a function's layers are paths relative to the test file, or layer ARNs") {
+        Scratch dir;
+        const std::string path =
+            dir.write("t/layers.test.yaml", "function:\n  library: " + sample("libhello_c.so") + R"(
+  layers:
+    - ../layers/base
+    - arn:aws:lambda:us-east-1:123456789012:layer:sdk:2
+cases:
+  - name: one
+)");
+        CHECK(load_test_file(path).function.layers ==
+              std::vector<std::string>{dir.path() + "/layers/base",
+                                       "arn:aws:lambda:us-east-1:123456789012:layer:sdk:2"});
+
+        const std::string with_template = dir.write("t/template.test.yaml", R"(function:
+  template: ../template.yaml
+  name: Fn
+  layers: [a]
+cases:
+  - name: one
+)");
+        CHECK(load_error(with_template) ==
+              with_template + ":4: layers cannot be combined with template (the template names "
+                              "the function's code)");
+    }
+
+    TEST_CASE("a bootstrap directory without a bootstrap runs a layer's /opt/bootstrap") {
+        Scratch dir;
+        dir.write("code/README", "no bootstrap here");
+        const std::string path = dir.write("runtime.test.yaml", R"(function:
+  bootstrap: code
+  layers: runtime-layer
+cases:
+  - name: one
+)");
+        const FunctionSpec spec = load_test_file(path).function;
+        CHECK(spec.bootstrap == "/opt/bootstrap");
+        CHECK(spec.code_dir == dir.path() + "/code");
+        CHECK(spec.layers == std::vector<std::string>{dir.path() + "/runtime-layer"});
+    }
+
     TEST_CASE("variables expand from the environment, with a default after :-") {
         ::setenv("LL_TEST_VALUE", "abc", 1);
         ::unsetenv("LL_TEST_UNSET");
@@ -251,8 +292,7 @@ cases:
                                       "or template and name)"},
             {"function:\n  librry: x.so\ncases: []\n",
              "2: unknown key 'librry' in function (expected one of library, bootstrap, handler, "
-             "abi, "
-             "name, code_dir, timeout, memory, tmp_size, region, env, template)"},
+             "abi, name, code_dir, layers, timeout, memory, tmp_size, region, env, template)"},
             {with_echo("cases:\n  - name: a\n    expect:\n      respons: 1\n"),
              "7: unknown key 'respons' in expect (expected one of response, response_subset, "
              "json_body, ignore, error, logs_contain, max_duration_ms, max_memory_mb, snapshot, "

@@ -3,6 +3,7 @@
 
 #include "loaders/abi.hpp"
 #include "runtime/env_vars.hpp"
+#include "runtime/logging_config.hpp"
 
 #include <string>
 #include <string_view>
@@ -34,6 +35,7 @@ struct FunctionSpec {
     int tmp_mb = 512;
     std::string region = "us-east-1";
     EnvVars environment; // the function's own variables
+    LoggingConfig logging; // LoggingConfig: the log's format and levels
 
     // "arn:aws:lambda:<region>:123456789012:function:<name>"
     std::string arn() const;

@@ -1,6 +1,7 @@
 // `lambda-local test`: find test files, load them, run their cases, report, and say how it went.
 #pragma once
 
+#include "runtime/logging_config.hpp"
 #include "runtime/outbound_network.hpp"
 #include "runtime/testing/console_reporter.hpp"
 
@@ -26,6 +27,7 @@ struct TestCommandOptions {
     std::string filter;     // an ECMAScript pattern searched in case names; "" runs all
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host; // a file's `network:` wins
+    LoggingOverrides logging; // --log-format, ...: for the files that set none of their own
     Detail detail = Detail::Normal;
 };
 

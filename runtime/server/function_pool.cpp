@@ -1,6 +1,7 @@
 // The execution environments of one function while serving.
 #include "runtime/server/function_pool.hpp"
 
+#include "runtime/platform_log.hpp"
 #include "runtime/report.hpp"
 #include "runtime/util/error.hpp"
 
@@ -49,7 +50,7 @@ FunctionPool::~FunctionPool() {
 
 std::unique_ptr<FunctionPool::Slot> FunctionPool::new_slot() {
     auto slot = std::make_unique<Slot>();
-    slot->log = m_logs.add_source("[" + m_spec.name + "]");
+    slot->log = m_logs.add_source("[" + m_spec.name + "]", m_spec.logging);
     slot->give_up_timer = Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
     if (!slot->give_up_timer) {
         throw Error(os_error("timerfd_create"));
@@ -60,20 +61,6 @@ std::unique_ptr<FunctionPool::Slot> FunctionPool::new_slot() {
     slot->environment = std::make_unique<ExecutionEnvironment>(m_spec, std::move(options));
     slot->generation = m_generation;
     return slot;
-}
-
-void FunctionPool::write_log(Slot& slot, const std::string& text) {
-    std::string_view left = text;
-    while (!left.empty()) {
-        ssize_t n = ::write(slot.log.write.get(), left.data(), left.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return;
-        }
-        left.remove_prefix(static_cast<std::size_t>(n));
-    }
 }
 
 void FunctionPool::note_sandbox(const ExecutionEnvironment& environment) {
@@ -225,19 +212,21 @@ int FunctionPool::active_runners() const {
 
 void FunctionPool::warm_up(Runner& runner) {
     std::unique_ptr<Slot> slot;
+    std::optional<PlatformLog> platform;
     {
         std::lock_guard lock(m_mutex);
         slot = new_slot();
+        platform.emplace(m_spec);
     }
+    m_logs.write_platform(slot->log.id, platform->init_start());
     InvocationResult failure;
     bool started = slot->environment->start_now(failure);
     note_sandbox(*slot->environment);
     if (!started) {
-        for (const auto& line : failure.log_lines) {
-            write_log(*slot, line + "\n");
-        }
-        write_log(*slot,
-                  "lambda-local: --warm: the environment did not start: " + failure.payload + "\n");
+        m_logs.write_platform(
+            slot->log.id,
+            platform->faults(failure.log_lines) + k_unattributed_line +
+                "lambda-local: --warm: the environment did not start: " + failure.payload + "\n");
         end(std::move(slot));
     }
     std::lock_guard lock(m_mutex);
@@ -253,7 +242,7 @@ PoolInvocation FunctionPool::run_job(Runner& runner, Job& job) {
     const InvocationRequest& request = job.request;
     const InvocationControls& controls = job.controls;
     std::unique_ptr<Slot> stale;
-    int memory_mb = 0;
+    std::optional<PlatformLog> platform;
     double timeout_s = 0;
     {
         std::lock_guard lock(m_mutex);
@@ -266,7 +255,7 @@ PoolInvocation FunctionPool::run_job(Runner& runner, Job& job) {
         if (!runner.slot) {
             runner.slot = new_slot();
         }
-        memory_mb = m_spec.memory_mb;
+        platform.emplace(m_spec);
         timeout_s = m_spec.timeout_s;
     }
     if (stale) {
@@ -277,14 +266,15 @@ PoolInvocation FunctionPool::run_job(Runner& runner, Job& job) {
     PoolInvocation done;
     std::future<std::string> captured;
     if (controls.capture_log) {
-        captured = m_logs.capture(slot.log.id, request.request_id);
+        captured = m_logs.capture(slot.log.id);
     }
+    const bool cold = !slot.environment->warm();
     bool armed = controls.give_up_after &&
                  controls.give_up_after->count() < static_cast<long>(timeout_s * 1000.0);
     if (armed) {
         arm(slot.give_up_timer.get(), *controls.give_up_after);
     }
-    write_log(slot, start_line(request.request_id));
+    m_logs.write_platform(slot.log.id, platform->start(request.request_id, cold));
     done.result = slot.environment->invoke(request);
     if (armed) {
         disarm(slot.give_up_timer.get());
@@ -299,21 +289,17 @@ PoolInvocation FunctionPool::run_job(Runner& runner, Job& job) {
     note_sandbox(*slot.environment);
 
     std::string log;
-    for (const auto& line : done.result.log_lines) {
-        log += line + "\n";
-    }
     if (done.result.status == InvocationStatus::Cancelled) {
         // lambda-local's own line (shown under -q too), in order with the function's.
         log += k_unattributed_line;
         log += "lambda-local: the integration timed out; the invocation was stopped\n";
     }
     std::string after = controls.after ? controls.after(done.result) : std::string();
-    log += end_line(request.request_id);
-    log += report_line(request.request_id, report_figures(done.result, memory_mb, timeout_s));
+    log += platform->end(request.request_id, done.result);
     if (!after.empty()) {
         log += k_unattributed_line + after + "\n";
     }
-    write_log(slot, log);
+    m_logs.write_platform(slot.log.id, std::move(log), true);
     if (captured.valid() && captured.wait_for(k_log_capture_wait) == std::future_status::ready) {
         try {
             done.log = captured.get();

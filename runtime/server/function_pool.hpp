@@ -36,7 +36,7 @@ struct Throttled {};
 // What an invocation through the pool gives.
 struct PoolInvocation {
     InvocationResult result;
-    std::string log; // START..REPORT as written, when asked for (the Invoke API's Tail)
+    std::string log; // START..REPORT as shown, when asked for (the Invoke API's Tail)
 };
 
 // Extra wishes of one invocation.
@@ -132,7 +132,6 @@ class FunctionPool {
     // Wakes the runners marked to retire and waits, with `lock` on m_mutex, until they are gone.
     void end_retired(std::unique_lock<std::mutex>& lock);
     int active_runners() const; // not retiring; m_mutex held
-    void write_log(Slot& slot, const std::string& text);
     void end(std::unique_ptr<Slot> slot);
     void note_sandbox(const ExecutionEnvironment& environment);
 

@@ -94,19 +94,28 @@ config::Project project_from_flags(const FlagsFunction& flags) {
 }
 
 config::Project resolve_serve_project(const ServeCommand& command) {
+    config::Project project;
     if (!command.project_file.empty()) {
-        return config::load_project(command.project_file, command.project_options);
+        project = config::load_project(command.project_file, command.project_options);
+    } else if (!command.flags.function.library.empty() || command.flags.function.is_bootstrap()) {
+        project = project_from_flags(command.flags);
+    } else {
+        std::string found = config::find_project_file(".");
+        if (found.empty()) {
+            throw Error("nothing to serve: name a library (-l libhandler.so) or a template "
+                        "(--template template.yaml), or run where a template.yaml or "
+                        "serverless.yml is");
+        }
+        project = config::load_project(found, command.project_options);
     }
-    if (!command.flags.function.library.empty() || command.flags.function.is_bootstrap()) {
-        return project_from_flags(command.flags);
+    for (config::FunctionConfig& function : project.functions) {
+        try {
+            function.spec.logging = apply_overrides(function.spec.logging, command.logging);
+        } catch (const Error& e) {
+            throw Error(function.spec.name + ": " + e.what());
+        }
     }
-    std::string found = config::find_project_file(".");
-    if (found.empty()) {
-        throw Error("nothing to serve: name a library (-l libhandler.so) or a template "
-                    "(--template template.yaml), or run where a template.yaml or "
-                    "serverless.yml is");
-    }
-    return config::load_project(found, command.project_options);
+    return project;
 }
 
 int run_serve(ServeCommand command) {

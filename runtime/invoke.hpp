@@ -44,6 +44,9 @@ struct InvokeOptions {
     bool inherit_env = false;
     EventSource event;
     bool quiet = false; // only the handler's own output on stderr
+    LoggingOverrides logging; // --log-format, --log-level, --system-log-level
+    // --log-result: stderr ends with what `aws lambda invoke --log-type Tail` prints.
+    bool log_result = false;
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host;
 };

@@ -9,10 +9,12 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace lambda_local::e2e {
@@ -177,6 +179,18 @@ std::vector<std::string> function_log(const std::string& log) {
         }
     }
     return lines;
+}
+
+// The log of `serve` once its last line is whole (the server has nothing more to write): the
+// reader of its stderr may have read a line only in part. Waits at most 10 s.
+std::string whole_log(const ServeProcess& serve) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::string log = serve.log();
+    while (!log.empty() && log.back() != '\n' && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        log = serve.log();
+    }
+    return log;
 }
 
 // The log lines of the cases `lambda-local test -v` printed, without their "        | ".
@@ -434,7 +448,7 @@ TEST_CASE("serve with JSON: records and filtered lines in its log, and LogResult
 
     // The log shows the same lines under the function's name, in the same order.
     REQUIRE(serve.wait_for_log_count("\"type\":\"platform.report\"", 2) == 2);
-    const std::vector<std::string> shown = function_log(serve.log());
+    const std::vector<std::string> shown = function_log(whole_log(serve));
     const std::vector<std::string> expected = [&] {
         std::vector<std::string> all = split_lines(cold_tail);
         for (const std::string& line : split_lines(warm_tail)) {
@@ -455,15 +469,15 @@ TEST_CASE("serve --log-format JSON applies to a function given with -l, forged l
     REQUIRE(answer.status == 200);
     const std::string id = header_text(answer, "x-amzn-RequestId");
     REQUIRE(serve.wait_for_log("\"type\":\"platform.report\",\"record\":{\"requestId\":\"" + id));
-    const std::vector<json> lines = as_json(function_log(serve.log()));
+    const std::string log = whole_log(serve);
+    const std::vector<json> lines = as_json(function_log(log));
     CHECK(messages_of(lines).size() == 10); // every level, no level, invalid, numeric, the last
     const std::vector<json> records = platform_records(lines);
     REQUIRE(types_of(records) == std::vector<std::string>{"platform.initStart", "platform.start",
                                                           "platform.runtimeDone",
                                                           "platform.report"});
     // The function's forged report came before the platform's, which still closes the log.
-    CHECK(serve.log().find("\"requestId\":\"forged\"") <
-          serve.log().find("\"type\":\"platform.runtimeDone\""));
+    CHECK(log.find("\"requestId\":\"forged\"") < log.find("\"type\":\"platform.runtimeDone\""));
     check_report_record(records[3], id, true);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/layers/layers.hpp"
+#include "runtime/logging_config.hpp"
 #include "runtime/outbound_network.hpp"
 #include "runtime/runtime_api/server.hpp"
 #include "runtime/util/error.hpp"
@@ -73,6 +74,37 @@ inline void add_layer_options(CLI::App* sub, std::vector<std::string>* layers,
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->type_name("ARN=PATH");
+}
+
+// --log-format, --log-level and --system-log-level: a function's LoggingConfig, replaced.
+inline void add_logging_options(CLI::App* sub, runtime::LoggingOverrides& overrides) {
+    sub->add_option_function<std::string>(
+           "--log-format",
+           [&overrides](const std::string& value) {
+               overrides.format = runtime::parse_log_format(value);
+           },
+           "Text (default) or JSON: Lambda's log format, LoggingConfig.LogFormat")
+        ->check(CLI::IsMember({"Text", "JSON"}, CLI::ignore_case))
+        ->type_name("FORMAT");
+    sub->add_option_function<std::string>(
+           "--log-level",
+           [&overrides](const std::string& value) {
+               overrides.application_level = runtime::parse_application_log_level(value);
+           },
+           "With JSON: the function's lines below this level are dropped, TRACE, DEBUG, INFO "
+           "(default), WARN, ERROR or FATAL (ApplicationLogLevel)")
+        ->check(
+            CLI::IsMember({"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, CLI::ignore_case))
+        ->type_name("LEVEL");
+    sub->add_option_function<std::string>(
+           "--system-log-level",
+           [&overrides](const std::string& value) {
+               overrides.system_level = runtime::parse_system_log_level(value);
+           },
+           "With JSON: the platform's records below this level are dropped, DEBUG, INFO "
+           "(default) or WARN (SystemLogLevel)")
+        ->check(CLI::IsMember({"DEBUG", "INFO", "WARN"}, CLI::ignore_case))
+        ->type_name("LEVEL");
 }
 
 } // namespace lambda_local::cmd

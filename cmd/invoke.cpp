@@ -61,6 +61,10 @@ Runner add_invoke(CLI::App& app) {
     auto* data = sub->add_option("-d,--data", "Event as inline JSON");
     event->excludes(data);
     sub->add_flag("-q,--quiet", o.quiet, "Only the handler's own output on stderr");
+    add_logging_options(sub, o.logging);
+    sub->add_flag("--log-result", o.log_result,
+                  "End stderr with what 'aws lambda invoke --log-type Tail' prints: the "
+                  "status and LogResult, the log's last 4 KB in base64");
     add_network_option(sub, o.network);
     auto* no_sandbox =
         sub->add_flag("--no-sandbox")

@@ -73,6 +73,7 @@ Runner add_serve(CLI::App& app) {
     sub->add_flag("--inherit-env", c.serve.host_environment.inherit,
                   "Pass the whole host environment through (default: only AWS credentials)");
     sub->add_flag("-q,--quiet", c.serve.quiet, "No function output in the log");
+    add_logging_options(sub, c.logging);
     sub->add_flag("--list-routes", c.list_routes, "Print the route table and exit");
     library->excludes("--template");
     sub->get_option("--bootstrap")->excludes("--template");

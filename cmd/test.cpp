@@ -30,6 +30,7 @@ Runner add_test(CLI::App& app) {
                 "Run the handlers as plain processes: no namespaces, sandbox user or cgroup");
     add_network_option(sub, o.network);
     add_layer_options(sub, nullptr, o.layer_options);
+    add_logging_options(sub, o.logging);
     auto* quiet =
         sub->add_flag("-q,--quiet")->description("Show only failing cases and the summary");
     auto* verbose = sub->add_flag("-v,--verbose")->description("Show every case's log");

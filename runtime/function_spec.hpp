@@ -3,6 +3,7 @@
 
 #include "loaders/abi.hpp"
 #include "runtime/env_vars.hpp"
+#include "runtime/logging_config.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -44,6 +45,7 @@ struct FunctionSpec {
     // version ARN (absolute paths); once prepared (runtime/layers/layers.hpp), each the folder
     // whose files go into /opt.
     std::vector<std::string> layers;
+    LoggingConfig logging; // LoggingConfig: the log's format and levels
 
     // "arn:aws:lambda:<region>:123456789012:function:<name>"
     std::string arn() const;

@@ -47,6 +47,9 @@ struct InvokeOptions {
     EventSource event;
     layers::LayerOptions layer_options; // --layer-map; the cache
     bool quiet = false;                 // only the handler's own output on stderr
+    LoggingOverrides logging;           // --log-format, --log-level, --system-log-level
+    // --log-result: stderr ends with what `aws lambda invoke --log-type Tail` prints.
+    bool log_result = false;
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host;
     // Serves a custom runtime its Runtime API (empty: runtime_api::NeedsRuntimeApi is thrown).

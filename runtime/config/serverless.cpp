@@ -86,6 +86,7 @@ class ServerlessLoader {
     nlohmann::ordered_json to_json(const YAML::Node& node, int depth) const;
 
     FunctionConfig load_function(const Entry& entry);
+    LoggingConfig load_logging(const YAML::Node& body);
     void load_event(const YAML::Node& item, FunctionConfig& function);
     void add_http(const YAML::Node& event, const FunctionConfig& function);
     void add_http_api(const YAML::Node& event, const FunctionConfig& function);
@@ -286,6 +287,7 @@ FunctionConfig ServerlessLoader::load_function(const Entry& entry) {
         }
     }
     check_variables(spec.environment, environment_where);
+    spec.logging = load_logging(body);
 
     if (std::optional<YAML::Node> events = get(body, "events")) {
         if (!events->IsSequence()) {
@@ -296,6 +298,32 @@ FunctionConfig ServerlessLoader::load_function(const Entry& entry) {
         }
     }
     return function;
+}
+
+LoggingConfig ServerlessLoader::load_logging(const YAML::Node& body) {
+    // provider.logs.lambda for every function, then the function's own logs: key by key.
+    std::optional<YAML::Node> provider_logs = mapping(m_provider, "logs", "provider.logs");
+    std::optional<YAML::Node> defaults =
+        provider_logs ? mapping(*provider_logs, "lambda", "provider.logs.lambda") : std::nullopt;
+    std::optional<YAML::Node> own = mapping(body, "logs", "logs");
+    LoggingSettings settings;
+    for (const std::optional<YAML::Node>& source : {defaults, own}) {
+        if (!source) {
+            continue;
+        }
+        if (std::optional<YAML::Node> node = get(*source, "logFormat")) {
+            settings.format(text(node, "logFormat").value_or(""), "logFormat", where(*node));
+        }
+        if (std::optional<YAML::Node> node = get(*source, "applicationLogLevel")) {
+            settings.application_level(text(node, "applicationLogLevel").value_or(""),
+                                       "applicationLogLevel", where(*node));
+        }
+        if (std::optional<YAML::Node> node = get(*source, "systemLogLevel")) {
+            settings.system_level(text(node, "systemLogLevel").value_or(""), "systemLogLevel",
+                                  where(*node));
+        }
+    }
+    return settings.finish("logFormat");
 }
 
 void ServerlessLoader::load_event(const YAML::Node& item, FunctionConfig& function) {

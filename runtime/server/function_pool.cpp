@@ -1,6 +1,7 @@
 // The execution environments of one function while serving, on the serve loop.
 #include "runtime/server/function_pool.hpp"
 
+#include "runtime/platform_log.hpp"
 #include "runtime/report.hpp"
 #include "runtime/util/error.hpp"
 
@@ -52,7 +53,7 @@ FunctionPool::~FunctionPool() {
 
 FunctionPool::Slot& FunctionPool::new_slot() {
     Slot& slot = m_slots.emplace_back();
-    slot.log = m_log.open_source("[" + m_spec.name + "]");
+    slot.log = m_log.open_source("[" + m_spec.name + "]", m_spec.logging);
     EnvironmentOptions options = m_options;
     options.output_fd = slot.log->write_fd();
     slot.environment = std::make_unique<ExecutionEnvironment>(m_loop, m_spec, std::move(options));
@@ -127,7 +128,7 @@ void FunctionPool::run(Slot& chosen, Job job) {
     const InvocationRequest& request = running->job.request;
     std::weak_ptr<bool> alive = m_alive;
     if (running->job.controls.capture_log) {
-        slot->log->capture(request.request_id, [this, alive, running](std::string log) {
+        slot->log->capture([this, alive, running](std::string log) {
             if (alive.expired()) {
                 return;
             }
@@ -143,7 +144,8 @@ void FunctionPool::run(Slot& chosen, Job job) {
         ExecutionEnvironment* environment = slot->environment.get();
         slot->give_up->start(*give_up, [environment] { environment->cancel(); });
     }
-    slot->log->write(start_line(request.request_id));
+    slot->log->write_platform(
+        PlatformLog(m_spec).start(request.request_id, !slot->environment->warm()));
     try {
         slot->environment->invoke(request, [this, alive, slot, running](InvocationResult result) {
             if (!alive.expired()) {
@@ -165,9 +167,6 @@ void FunctionPool::job_done(Slot& slot, const std::shared_ptr<Running>& running,
     note_sandbox(*slot.environment);
     const InvocationRequest& request = running->job.request;
     std::string log;
-    for (const auto& line : result.log_lines) {
-        log += line + "\n";
-    }
     if (result.status == InvocationStatus::Cancelled) {
         // lambda-local's own line (shown under -q too), in order with the function's.
         log += k_unattributed_line;
@@ -175,13 +174,11 @@ void FunctionPool::job_done(Slot& slot, const std::shared_ptr<Running>& running,
     }
     const InvocationControls& controls = running->job.controls;
     std::string after = controls.after ? controls.after(result) : std::string();
-    log += end_line(request.request_id);
-    log +=
-        report_line(request.request_id, report_figures(result, m_spec.memory_mb, m_spec.timeout_s));
+    log += PlatformLog(m_spec).end(request.request_id, result);
     if (!after.empty()) {
         log += k_unattributed_line + after + "\n";
     }
-    slot.log->write(log);
+    slot.log->write_platform(std::move(log), true);
     running->outcome.result = std::move(result);
     running->result_ready = true;
     // The slot is free before its caller hears of it (as stats() and reap_idle() see it).
@@ -292,6 +289,7 @@ void FunctionPool::start_warm(int count, std::function<void(int warm)> done) {
     std::weak_ptr<bool> alive = m_alive;
     for (Slot* slot : started) {
         slot->busy = true;
+        slot->log->write_platform(PlatformLog(m_spec).init_start());
         auto reported = [this, alive, slot, warming](InvocationResult result) {
             if (alive.expired()) {
                 return;
@@ -302,12 +300,10 @@ void FunctionPool::start_warm(int count, std::function<void(int warm)> done) {
                 ++m_cold_starts;
                 ++warming->warm;
             } else {
-                std::string log;
-                for (const auto& line : result.log_lines) {
-                    log += line + "\n";
-                }
-                slot->log->write(log + "lambda-local: --warm: the environment did not start: " +
-                                 result.payload + "\n");
+                slot->log->write_platform(
+                    PlatformLog(m_spec).faults(result.log_lines) + k_unattributed_line +
+                    "lambda-local: --warm: the environment did not start: " + result.payload +
+                    "\n");
             }
             if (ok) {
                 next(*slot);

@@ -108,19 +108,28 @@ config::Project resolve_serve_project(const ServeCommand& command) {
         throw Error("--layer applies to -l/--library and --bootstrap: a template's or "
                     "serverless.yml's functions name their own layers (Layers, layers)");
     }
+    config::Project project;
     if (!command.project_file.empty()) {
-        return config::load_project(command.project_file, command.project_options);
+        project = config::load_project(command.project_file, command.project_options);
+    } else if (flags) {
+        project = project_from_flags(command.flags);
+    } else {
+        std::string found = config::find_project_file(".");
+        if (found.empty()) {
+            throw Error("nothing to serve: name a library (-l libhandler.so) or a template "
+                        "(--template template.yaml), or run where a template.yaml or "
+                        "serverless.yml is");
+        }
+        project = config::load_project(found, command.project_options);
     }
-    if (flags) {
-        return project_from_flags(command.flags);
+    for (config::FunctionConfig& function : project.functions) {
+        try {
+            function.spec.logging = apply_overrides(function.spec.logging, command.logging);
+        } catch (const Error& e) {
+            throw Error(function.spec.name + ": " + e.what());
+        }
     }
-    std::string found = config::find_project_file(".");
-    if (found.empty()) {
-        throw Error("nothing to serve: name a library (-l libhandler.so) or a template "
-                    "(--template template.yaml), or run where a template.yaml or "
-                    "serverless.yml is");
-    }
-    return config::load_project(found, command.project_options);
+    return project;
 }
 
 int run_serve(ServeCommand command) {

@@ -4,6 +4,7 @@
 #include "runtime/util/error.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,12 +13,6 @@
 namespace lambda_local::runtime::server {
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-    return text.substr(0, prefix.size()) == prefix;
-}
-
-// A line that never ends is shown in pieces of this size rather than held forever.
-constexpr std::size_t k_max_line = 64 * 1024;
 // What one turn of the loop reads of one source, so that a flood cannot hold the loop.
 constexpr std::size_t k_read_budget = 256 * 1024;
 
@@ -54,8 +49,8 @@ void ServeLog::write_line(std::string_view line) {
     emit(text);
 }
 
-std::unique_ptr<LogSource> ServeLog::open_source(std::string prefix) {
-    return std::make_unique<LogSource>(*this, std::move(prefix));
+std::unique_ptr<LogSource> ServeLog::open_source(std::string prefix, const LoggingConfig& logging) {
+    return std::make_unique<LogSource>(*this, std::move(prefix), logging);
 }
 
 void ServeLog::emit(std::string_view text) {
@@ -100,7 +95,8 @@ void ServeLog::run() {
     }
 }
 
-LogSource::LogSource(ServeLog& log, std::string prefix) : m_log(log), m_prefix(std::move(prefix)) {
+LogSource::LogSource(ServeLog& log, std::string prefix, const LoggingConfig& logging)
+    : m_log(log), m_prefix(std::move(prefix)), m_output(logging) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         throw Error(os_error("pipe2"));
@@ -110,10 +106,6 @@ LogSource::LogSource(ServeLog& log, std::string prefix) : m_log(log), m_prefix(s
     ::fcntl(m_read.get(), F_SETFL, O_NONBLOCK);
     // Room for a burst of output while the loop is busy (the system's limit applies).
     ::fcntl(m_write.get(), F_SETPIPE_SZ, 1 << 20);
-    // A second open file description of the write end: non-blocking for the platform's lines,
-    // while the worker's stays blocking (a handler must not see EAGAIN on its stdout).
-    std::string again = "/proc/self/fd/" + std::to_string(m_write.get());
-    m_platform = Fd(::open(again.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     m_watch = std::make_unique<loop::FdWatch>(log.m_loop, m_read.get());
     m_watch->start(UV_READABLE, [this](int) {
         if (!read_now(k_read_budget)) {
@@ -125,58 +117,40 @@ LogSource::LogSource(ServeLog& log, std::string prefix) : m_log(log), m_prefix(s
 LogSource::~LogSource() {
     m_watch.reset();
     m_write.reset();
-    m_platform.reset();
     read_now(SIZE_MAX);
     std::string out;
-    if (!m_partial.empty()) {
-        line_done(m_partial, out);
-        m_partial.clear();
+    m_lines.clear();
+    m_output.flush(m_lines);
+    function_lines(m_lines, out);
+    // Platform lines whose output never came (the pipe ended first) are shown last.
+    while (!m_pending.empty()) {
+        platform_lines(m_pending.front(), out);
+        m_pending.pop_front();
     }
     m_log.emit(out);
-    finish_capture();
+    end_capture();
 }
 
-void LogSource::write(std::string_view text) {
-    if (!m_platform) {
-        std::string out;
-        take_lines(text, out);
-        m_log.emit(out);
-        return;
-    }
-    // When the pipe is full (a handler that writes without end), what is in it is read first;
-    // after a while the lines go straight to the log, their order then approximate.
-    for (int attempt = 0; attempt < 64 && !text.empty(); ++attempt) {
-        ssize_t n = ::write(m_platform.get(), text.data(), text.size());
-        if (n > 0) {
-            text.remove_prefix(static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && errno == EAGAIN) {
-            read_now(k_read_budget);
-            continue;
-        }
-        break;
-    }
-    if (!text.empty()) {
-        std::string out;
-        read_now(SIZE_MAX);
-        take_lines(text, out);
-        m_log.emit(out);
-    }
+void LogSource::write_platform(std::string text, bool ends_capture) {
+    int queued = 0;
+    ::ioctl(m_read.get(), FIONREAD, &queued);
+    std::uint64_t at = m_read_total + std::uint64_t(std::max(queued, 0));
+    m_pending.push_back({std::move(text), ends_capture, at});
+    // What was written before it is in the pipe already: read up to it (no further: a function
+    // that writes without end cannot hold this call), then show it.
+    read_now(static_cast<std::size_t>(at - m_read_total));
 }
 
-void LogSource::capture(std::string request_id, std::function<void(std::string)> captured) {
-    finish_capture();
-    m_capture_id = std::move(request_id);
-    m_capturing = false;
+void LogSource::capture(std::function<void(std::string)> captured) {
+    end_capture();
+    m_capture_armed = true;
     m_captured.clear();
     m_captured_callback = std::move(captured);
 }
 
-void LogSource::finish_capture() {
+void LogSource::end_capture() {
+    m_capture_armed = false;
+    m_capturing = false;
     if (m_captured_callback) {
         std::function<void(std::string)> callback = std::exchange(m_captured_callback, nullptr);
         callback(std::exchange(m_captured, {}));
@@ -187,11 +161,25 @@ bool LogSource::read_now(std::size_t budget) {
     char buffer[65536];
     std::string out;
     bool open = true;
+    show_platform(out);
     while (budget > 0) {
-        ssize_t n = ::read(m_read.get(), buffer, std::min(sizeof buffer, budget));
+        std::size_t want = std::min(sizeof buffer, budget);
+        if (!m_pending.empty()) {
+            // Not past the next platform lines: they are shown before what follows them.
+            want = std::min<std::uint64_t>(want, m_pending.front().at - m_read_total);
+            if (want == 0) {
+                show_platform(out);
+                continue;
+            }
+        }
+        ssize_t n = ::read(m_read.get(), buffer, want);
         if (n > 0) {
-            take_lines(std::string_view(buffer, static_cast<std::size_t>(n)), out);
+            m_read_total += static_cast<std::uint64_t>(n);
             budget -= static_cast<std::size_t>(n);
+            m_lines.clear();
+            m_output.feed(std::string_view(buffer, static_cast<std::size_t>(n)), m_lines);
+            function_lines(m_lines, out);
+            show_platform(out);
             continue;
         }
         if (n < 0 && errno == EINTR) {
@@ -204,43 +192,53 @@ bool LogSource::read_now(std::size_t budget) {
     return open;
 }
 
-void LogSource::line_done(std::string_view line, std::string& out) {
-    if (m_captured_callback) {
-        if (!m_capturing && starts_with(line, "START RequestId: " + m_capture_id)) {
-            m_capturing = true;
-        }
-        if (m_capturing) {
-            m_captured.append(line).append("\n");
-            if (starts_with(line, "REPORT RequestId: " + m_capture_id)) {
-                m_capturing = false;
-                finish_capture();
-            }
-        }
-    }
-    if (!line.empty() && line.front() == k_unattributed_line) {
-        out.append(line.substr(1)).append("\n");
-    } else if (!m_log.m_quiet) {
-        out.append(m_prefix).append(" ").append(line).append("\n");
+void LogSource::show_platform(std::string& out) {
+    while (!m_pending.empty() && m_pending.front().at <= m_read_total) {
+        m_lines.clear();
+        m_output.flush(m_lines); // the line in progress ends here
+        function_lines(m_lines, out);
+        Platform platform = std::move(m_pending.front());
+        m_pending.pop_front();
+        platform_lines(platform, out);
     }
 }
 
-void LogSource::take_lines(std::string_view bytes, std::string& out) {
-    std::size_t newline;
-    while ((newline = bytes.find('\n')) != std::string_view::npos) {
-        if (m_partial.empty()) {
-            line_done(bytes.substr(0, newline), out);
-        } else {
-            m_partial.append(bytes.substr(0, newline));
-            line_done(m_partial, out);
-            m_partial.clear();
+void LogSource::platform_lines(const Platform& platform, std::string& out) {
+    if (m_capture_armed) {
+        m_capture_armed = false;
+        m_capturing = true;
+    }
+    std::string_view text = platform.text;
+    while (!text.empty()) {
+        std::size_t end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+        if (!line.empty() && line.front() == k_unattributed_line) {
+            out.append(line.substr(1)).append("\n");
+            continue;
         }
-        bytes.remove_prefix(newline + 1);
+        if (m_capturing) {
+            m_captured.append(line).append("\n");
+        }
+        if (!m_log.m_quiet) {
+            out.append(m_prefix).append(" ").append(line).append("\n");
+        }
     }
-    m_partial.append(bytes);
-    if (m_partial.size() > k_max_line) {
-        line_done(m_partial, out);
-        m_partial.clear();
+    if (platform.ends_capture && m_capturing) {
+        end_capture();
     }
+}
+
+void LogSource::function_lines(std::vector<std::string>& lines, std::string& out) {
+    for (const std::string& line : lines) {
+        if (m_capturing) {
+            m_captured.append(line).append("\n");
+        }
+        if (!m_log.m_quiet) {
+            out.append(m_prefix).append(" ").append(line).append("\n");
+        }
+    }
+    lines.clear();
 }
 
 } // namespace lambda_local::runtime::server

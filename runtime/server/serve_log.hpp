@@ -2,11 +2,15 @@
 // function, together with lambda-local's own lines, on one descriptor (stderr).
 #pragma once
 
+#include "runtime/application_log.hpp"
+#include "runtime/logging_config.hpp"
 #include "runtime/loop/event_loop.hpp"
 #include "runtime/util/fd.hpp"
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -16,7 +20,9 @@
 
 namespace lambda_local::runtime::server {
 
-// A line written to a source that starts with this character is shown without the prefix.
+// A line of the platform's text (LogSource::write_platform) that starts with this character is
+// lambda-local's own: shown without the prefix, under -q too, and never captured. A function's
+// output has no such lines: its bytes are its own, whatever they are.
 inline constexpr char k_unattributed_line = '\x1e';
 
 class LogSource;
@@ -38,8 +44,9 @@ class ServeLog {
 
     // One line of lambda-local's own (an access line, a warning).
     void write_line(std::string_view line);
-    // A new source whose lines are shown after `prefix` ("[HelloFunction]").
-    std::unique_ptr<LogSource> open_source(std::string prefix);
+    // A new source whose lines are shown after `prefix` ("[HelloFunction]"), its output read as
+    // `logging` says (ApplicationLogReader: the JSON format's level filter).
+    std::unique_ptr<LogSource> open_source(std::string prefix, const LoggingConfig& logging = {});
 
   private:
     friend class LogSource;
@@ -57,12 +64,13 @@ class ServeLog {
     std::thread m_writer;
 };
 
-// One producer of log lines: an execution environment's stdout and stderr (write_fd()), and
-// the platform's START/END/REPORT lines, written into the same pipe so that they stay in order
-// with the handler's output. Read on the loop as it arrives.
+// One producer of log lines: an execution environment's stdout and stderr (write_fd()), read on
+// the loop as it arrives. The platform's lines (START..REPORT) are not written into that pipe
+// but given with write_platform(), so that a function cannot forge them; they are shown after
+// everything the environment wrote before the call, and before what it writes after.
 class LogSource {
   public:
-    LogSource(ServeLog& log, std::string prefix);
+    LogSource(ServeLog& log, std::string prefix, const LoggingConfig& logging);
     LogSource(const LogSource&) = delete;
     LogSource& operator=(const LogSource&) = delete;
     // Shows what is still in the pipe, and a line that never ended.
@@ -70,28 +78,40 @@ class LogSource {
 
     // The descriptor for the worker's stdout and stderr.
     int write_fd() const { return m_write.get(); }
-    // Writes platform lines (whole lines) into the pipe, after what the handler wrote so far.
-    void write(std::string_view text);
-    // Calls `captured` with the lines from "START RequestId: <id>" to "REPORT RequestId: <id>"
-    // once the REPORT line has been read (for the Invoke API's X-Amz-Log-Result); with what
-    // there is when the source ends first. Ask before writing START.
-    void capture(std::string request_id, std::function<void(std::string)> captured);
+    // The platform's lines (PlatformLog's, whole lines), shown after everything the environment
+    // wrote before this call, whose line in progress is ended first. `ends_capture`: the capture
+    // in progress ends with these lines.
+    void write_platform(std::string text, bool ends_capture = false);
+    // Calls `captured` with the lines, without the prefix, from the next write_platform() to the
+    // one that ends the capture, once that has been shown (the Invoke API's X-Amz-Log-Result);
+    // with what there is when the source ends first.
+    void capture(std::function<void(std::string)> captured);
 
   private:
-    // Reads what the pipe has now (at most `budget` bytes); false at its end.
+    struct Platform {
+        std::string text;
+        bool ends_capture = false;
+        std::uint64_t at = 0; // the source's bytes written before it: where it goes
+    };
+    // Reads what the pipe has now (at most `budget` bytes), showing the platform's lines where
+    // they go; false at its end.
     bool read_now(std::size_t budget);
-    void take_lines(std::string_view bytes, std::string& out);
-    void line_done(std::string_view line, std::string& out);
-    void finish_capture();
+    // Shows the pending platform lines whose place has been reached.
+    void show_platform(std::string& out);
+    void platform_lines(const Platform& platform, std::string& out);
+    void function_lines(std::vector<std::string>& lines, std::string& out);
+    void end_capture();
 
     ServeLog& m_log;
     std::string m_prefix;
-    Fd m_read;     // the loop's end
-    Fd m_write;    // the worker's end
-    Fd m_platform; // the same pipe, opened again without blocking, for write()
+    ApplicationLogReader m_output;
+    Fd m_read;  // the loop's end
+    Fd m_write; // the worker's end
     std::unique_ptr<loop::FdWatch> m_watch;
-    std::string m_partial; // the bytes after the last '\n'
-    std::string m_capture_id;
+    std::deque<Platform> m_pending;
+    std::uint64_t m_read_total = 0;   // bytes read from the pipe
+    std::vector<std::string> m_lines; // scratch
+    bool m_capture_armed = false;     // start capturing at the next platform lines
     bool m_capturing = false;
     std::string m_captured;
     std::function<void(std::string)> m_captured_callback;

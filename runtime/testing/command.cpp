@@ -48,6 +48,15 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
         err.flush();
         return k_exit_broken;
     }
+    for (TestFile& file : files) {
+        if (!file.own_logging) {
+            try {
+                file.function.logging = apply_overrides(file.function.logging, options.logging);
+            } catch (const Error& e) {
+                throw Error(file.path + ": " + e.what());
+            }
+        }
+    }
     std::size_t selected = 0;
     for (const TestFile& file : files) {
         for (const TestCase& test : file.cases) {

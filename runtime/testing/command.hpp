@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/layers/layers.hpp"
+#include "runtime/logging_config.hpp"
 #include "runtime/outbound_network.hpp"
 #include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/console_reporter.hpp"
@@ -30,6 +31,7 @@ struct TestCommandOptions {
     NetworkMode network = NetworkMode::Host; // a file's `network:` wins
     runtime_api::HostFactory runtime_api;    // for custom runtimes (see NeedsRuntimeApi)
     layers::LayerOptions layer_options;      // --layer-map; the cache
+    LoggingOverrides logging; // --log-format, ...: for the files that set none of their own
     Detail detail = Detail::Normal;
 };
 

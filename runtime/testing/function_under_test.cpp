@@ -114,6 +114,41 @@ std::vector<std::string> read_layers(const YamlReader& reader, const YamlEntry& 
     return layers;
 }
 
+// log_format, log_level and system_log_level over the function's LoggingConfig; whether any
+// was given.
+bool read_logging(const YamlReader& reader, const YamlEntries& entries, LoggingConfig& config) {
+    const YamlEntry* format = find_entry(entries, "log_format");
+    const YamlEntry* level = find_entry(entries, "log_level");
+    const YamlEntry* system_level = find_entry(entries, "system_log_level");
+    if (format != nullptr) {
+        std::optional<LogFormat> value = parse_log_format(reader.string(*format));
+        if (!value) {
+            reader.fail(*format, "log_format must be Text or JSON");
+        }
+        config.format = *value;
+    }
+    if (level != nullptr) {
+        std::optional<LogLevel> value = parse_application_log_level(reader.string(*level));
+        if (!value) {
+            reader.fail(*level, "log_level must be TRACE, DEBUG, INFO, WARN, ERROR or FATAL");
+        }
+        config.application_level = *value;
+    }
+    if (system_level != nullptr) {
+        std::optional<LogLevel> value = parse_system_log_level(reader.string(*system_level));
+        if (!value) {
+            reader.fail(*system_level, "system_log_level must be DEBUG, INFO or WARN");
+        }
+        config.system_level = *value;
+    }
+    const YamlEntry* a_level = level != nullptr ? level : system_level;
+    if (a_level != nullptr && config.format != LogFormat::Json) {
+        reader.fail(*a_level, a_level->name + " needs log_format: JSON (Lambda refuses log levels "
+                                              "with the Text format)");
+    }
+    return format != nullptr || a_level != nullptr;
+}
+
 FunctionSpec library_function(const YamlReader& reader, const YamlEntry& function,
                               const YamlEntries& entries, const std::string& dir) {
     const YamlEntry* library = find_entry(entries, "library");
@@ -299,15 +334,17 @@ FunctionUnderTest read_function_under_test(const YamlReader& reader, const YamlE
         throw Error(reader.file() + ":1: the test file needs 'function:' (library and handler, "
                                     "or template and name)");
     }
-    const YamlEntries entries = reader.mapping(
-        *function, {"library", "bootstrap", "handler", "abi", "name", "code_dir", "layers",
-                    "timeout", "memory", "tmp_size", "region", "env", "template"});
+    const YamlEntries entries =
+        reader.mapping(*function, {"library", "bootstrap", "handler", "abi", "name", "code_dir",
+                                   "layers", "timeout", "memory", "tmp_size", "region", "env",
+                                   "template", "log_format", "log_level", "system_log_level"});
     FunctionUnderTest result;
     if (find_entry(entries, "template") != nullptr) {
         result = template_function(reader, *function, entries, dir);
     } else {
         result.spec = library_function(reader, *function, entries, dir);
     }
+    result.own_logging = read_logging(reader, entries, result.spec.logging);
     try {
         validate(result.spec);
     } catch (const Error& e) {

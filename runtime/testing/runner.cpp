@@ -1,7 +1,8 @@
 // Running the cases of test files in execution environments, on one or more threads.
 #include "runtime/testing/runner.hpp"
 
-#include "runtime/report.hpp"
+#include "runtime/application_log.hpp"
+#include "runtime/platform_log.hpp"
 #include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/expectations.hpp"
 #include "runtime/testing/http_case.hpp"
@@ -58,6 +59,9 @@ CaseOutcome execute_case(loop::EventLoop& loop, const TestFile& file, const Test
         request.event = test.event;
     }
     capture.take(); // output that arrived between cases belongs to none
+    const PlatformLog platform(file.function);
+    const bool cold = !environment.warm();
+    const WallClock::time_point started = WallClock::now();
     try {
         outcome.invocation = invoke_and_wait(loop, environment, request);
     } catch (const Error& e) {
@@ -65,16 +69,16 @@ CaseOutcome execute_case(loop::EventLoop& loop, const TestFile& file, const Test
         return outcome;
     }
     const InvocationResult& result = outcome.invocation;
-    std::string log = start_line(request.request_id) + capture.take();
-    if (!log.empty() && log.back() != '\n') {
+    std::vector<std::string> lines;
+    ApplicationLogReader output(file.function.logging);
+    output.feed(capture.take(), lines);
+    output.flush(lines);
+    std::string log = platform.start(request.request_id, cold, started);
+    for (const std::string& line : lines) {
+        log += line;
         log += '\n';
     }
-    for (const std::string& line : result.log_lines) {
-        log += line + "\n";
-    }
-    log += end_line(request.request_id);
-    log += report_line(request.request_id,
-                       report_figures(result, file.function.memory_mb, file.function.timeout_s));
+    log += platform.end(request.request_id, result);
     outcome.log = std::move(log);
     if (test.request) {
         outcome.http = http_answer(*file.http, prepared, result);

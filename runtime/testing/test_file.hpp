@@ -72,6 +72,9 @@ struct TestFile {
     FunctionSpec function; // resolved: absolute library path, limits, variables
     std::optional<HttpSetup> http;
     std::optional<NetworkMode> network; // `network:`, over the command's --network
+    // The function's log_format, log_level or system_log_level were given: the command's
+    // --log-format, --log-level and --system-log-level leave its LoggingConfig alone.
+    bool own_logging = false;
     std::vector<TestCase> cases;
     std::string snapshot_path; // <name>.snap.json beside the file
     // The snapshot file's entries (case name → recorded answer); empty when there is none.

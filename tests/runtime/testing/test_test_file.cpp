@@ -292,7 +292,8 @@ cases:
                                       "or template and name)"},
             {"function:\n  librry: x.so\ncases: []\n",
              "2: unknown key 'librry' in function (expected one of library, bootstrap, handler, "
-             "abi, name, code_dir, layers, timeout, memory, tmp_size, region, env, template)"},
+             "abi, name, code_dir, layers, timeout, memory, tmp_size, region, env, template, "
+             "log_format, log_level, system_log_level)"},
             {with_echo("cases:\n  - name: a\n    expect:\n      respons: 1\n"),
              "7: unknown key 'respons' in expect (expected one of response, response_subset, "
              "json_body, ignore, error, logs_contain, max_duration_ms, max_memory_mb, snapshot, "
@@ -412,6 +413,32 @@ cases:
 )");
         CHECK(load_error(wrong) == wrong + ":3: no function 'Nope' in " + dir.path() +
                                        "/app/template.yaml (functions: OrdersFunction)");
+    }
+
+    TEST_CASE("log_format and the levels set the function's LoggingConfig, as its own") {
+        Scratch dir;
+        const TestFile plain =
+            load_test_file(dir.write("plain.test.yaml", with_echo("cases:\n"
+                                                                  "  - name: a\n")));
+        CHECK(plain.function.logging == LoggingConfig{});
+        CHECK_FALSE(plain.own_logging);
+
+        const TestFile json_file = load_test_file(
+            dir.write("json.test.yaml", with_echo("  log_format: json\n  log_level: debug\n"
+                                                  "  system_log_level: WARN\ncases:\n"
+                                                  "  - name: a\n")));
+        CHECK(json_file.function.logging.format == LogFormat::Json);
+        CHECK(json_file.function.logging.application_level == LogLevel::Debug);
+        CHECK(json_file.function.logging.system_level == LogLevel::Warn);
+        CHECK(json_file.own_logging);
+
+        const std::string text = dir.write("text.test.yaml", with_echo("  system_log_level: WARN\n"
+                                                                       "cases:\n  - name: a\n"));
+        CHECK(load_error(text) == text + ":4: system_log_level needs log_format: JSON (Lambda "
+                                         "refuses log levels with the Text format)");
+        const std::string bad = dir.write("bad.test.yaml", with_echo("  log_format: xml\n"
+                                                                     "cases:\n  - name: a\n"));
+        CHECK(load_error(bad) == bad + ":4: log_format must be Text or JSON");
     }
 
 } // TEST_SUITE

@@ -3,8 +3,8 @@
 // lay_layers_into_opt() timed alone. Not a test: it prints microseconds. See bench/README.md.
 //
 //   layers_mount_bench [--rootless] [--runs N] LAYER_DIR...
+#include "runtime/protocol/worker_config.hpp"
 #include "runtime/worker/opt_layers.hpp"
-#include "runtime/worker_config.hpp"
 
 #include <fcntl.h>
 #include <grp.h>

@@ -3,7 +3,7 @@
 // it prints numbers. See bench/README.md.
 //
 //   runtime_api_bench BUILD_DIR [N] [--no-sandbox]
-#include "runtime/execution_environment.hpp"
+#include "runtime/execution/execution_environment.hpp"
 #include "runtime/util/ids.hpp"
 
 #include <fcntl.h>

@@ -1,9 +1,9 @@
 // The subcommands of lambda-local: each registers its options and returns its runner.
 #pragma once
 
+#include "runtime/execution/outbound_network.hpp"
 #include "runtime/layers/layers.hpp"
-#include "runtime/logging_config.hpp"
-#include "runtime/outbound_network.hpp"
+#include "runtime/logs/logging_config.hpp"
 #include "runtime/runtime_api/server.hpp"
 #include "runtime/util/error.hpp"
 

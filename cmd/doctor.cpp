@@ -1,9 +1,9 @@
 // `lambda-local doctor`: what the sandbox enforces on this machine, or (--library) whether a
 // handler library would load on an AWS Lambda runtime.
-#include "runtime/doctor.hpp"
+#include "runtime/doctor/doctor.hpp"
 #include "cmd/commands.hpp"
 #include "runtime/deploy/deploy_check.hpp"
-#include "runtime/execution_environment.hpp"
+#include "runtime/execution/execution_environment.hpp"
 
 #include <cstdio>
 #include <memory>

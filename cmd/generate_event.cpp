@@ -1,6 +1,6 @@
 // `lambda-local generate-event`: print a sample event of an AWS service on stdout.
 #include "cmd/commands.hpp"
-#include "runtime/events/sample_events.hpp"
+#include "runtime/sample_events/sample_events.hpp"
 #include "runtime/util/error.hpp"
 
 #include <cstdio>

@@ -5,6 +5,7 @@
 #include "cmd/commands.hpp"
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/file.hpp"
 
 #if LL_SERVES_HTTP
 #include "runtime/runtime_api/http_host.hpp"
@@ -29,19 +30,13 @@ runtime::runtime_api::HostFactory runtime_api_host_factory() {
 }
 
 void run_in_serve_executable(char** argv) {
-    char path[PATH_MAX];
-    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-    std::string dir = n > 0 ? std::string(path, static_cast<std::size_t>(n)) : std::string(".");
-    dir = dir.substr(0, dir.rfind('/'));
-    for (const std::string& candidate :
-         {dir + "/lambda-local-serve", dir + "/../libexec/lambda-local/lambda-local-serve"}) {
-        if (::access(candidate.c_str(), X_OK) == 0) {
-            ::execv(candidate.c_str(), argv);
-            throw Error("cannot run " + candidate + ": " + os_error("execv"));
-        }
+    std::string serve = find_companion("lambda-local-serve", X_OK);
+    if (serve.empty()) {
+        throw Error("this needs lambda-local-serve, which is not beside " + own_executable_dir() +
+                    "/lambda-local (reinstall)");
     }
-    throw Error("this needs lambda-local-serve, which is not beside " + dir +
-                "/lambda-local (reinstall)");
+    ::execv(serve.c_str(), argv);
+    throw Error("cannot run " + serve + ": " + os_error("execv"));
 }
 
 } // namespace lambda_local::cmd

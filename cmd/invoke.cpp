@@ -1,6 +1,6 @@
 // `lambda-local invoke`: options of one function and one event.
-#include "runtime/invoke.hpp"
 #include "cmd/commands.hpp"
+#include "runtime/invoke/invoke_once.hpp"
 #include "runtime/util/error.hpp"
 
 #include <memory>

@@ -1,6 +1,6 @@
 // lambda-local: run AWS Lambda functions (native .so handlers) locally.
 #include "cmd/commands.hpp"
-#include "runtime/invoke.hpp"
+#include "runtime/invoke/invoke_once.hpp"
 #include "runtime/util/error.hpp"
 
 #include <csignal>

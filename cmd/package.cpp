@@ -2,7 +2,7 @@
 #include "runtime/deploy/package.hpp"
 #include "cmd/commands.hpp"
 #include "runtime/deploy/layer_package.hpp"
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 #include "runtime/util/error.hpp"
 
 #include <cstdio>

@@ -20,7 +20,7 @@ struct BootstrapSettings {
     loaders::Context context; // function name, version, memory, log group and stream
     RetryPolicy retry;
 
-    // The settings from Lambda's reserved variables (lambda-reference.md §7).
+    // The settings from Lambda's reserved variables (AWS: "Defined runtime environment variables").
     static BootstrapSettings from_environment();
 };
 

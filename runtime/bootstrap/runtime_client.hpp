@@ -1,4 +1,4 @@
-// The Lambda Runtime API from the runtime's side (lambda-reference.md §6): ask for the next
+// The Lambda Runtime API from the runtime's side (docs/custom-runtimes.md): ask for the next
 // invocation, post its response or error, or post an init error.
 #pragma once
 

@@ -1,7 +1,7 @@
 // How a configuration file names a function's code: a .so and its symbol, or a custom runtime.
 #pragma once
 
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 
 #include <optional>
 #include <string>

@@ -2,7 +2,7 @@
 #include "runtime/config/intrinsics.hpp"
 
 #include "runtime/config/api_builder.hpp"
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 #include "runtime/util/encoding.hpp"
 
 #include <algorithm>

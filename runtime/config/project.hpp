@@ -2,7 +2,7 @@
 // serverless.yml, or flags. Every configuration source produces this one model.
 #pragma once
 
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 #include "runtime/gateway/routes.hpp"
 
 #include <map>

@@ -1,7 +1,7 @@
 // Resolving a SAM function's Layers to folders, zips and ARNs.
 #include "runtime/config/sam_layers.hpp"
 
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 #include "runtime/layers/layers.hpp"
 
 #include <system_error>

@@ -8,7 +8,7 @@
 #include "runtime/config/serverless_variables.hpp"
 #include "runtime/config/settings.hpp"
 #include "runtime/config/yaml_document.hpp"
-#include "runtime/event.hpp"
+#include "runtime/invoke/event_file.hpp"
 
 #include <algorithm>
 #include <filesystem>

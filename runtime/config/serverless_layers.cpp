@@ -1,7 +1,7 @@
 // serverless.yml layers: their logical ids, their content, and the references to them.
 #include "runtime/config/serverless_layers.hpp"
 
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 #include "runtime/layers/layers.hpp"
 
 #include <cctype>

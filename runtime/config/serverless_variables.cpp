@@ -1,7 +1,7 @@
 // Resolving serverless.yml variables: sources, fallbacks, nesting and interpolation.
 #include "runtime/config/serverless_variables.hpp"
 
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 
 #include <cstdlib>
 #include <vector>

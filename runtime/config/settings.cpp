@@ -2,9 +2,9 @@
 #include "runtime/config/settings.hpp"
 
 #include "runtime/config/yaml_document.hpp"
-#include "runtime/environment.hpp"
-#include "runtime/event.hpp"
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
+#include "runtime/function/lambda_variables.hpp"
+#include "runtime/invoke/event_file.hpp"
 #include "runtime/util/error.hpp"
 
 #include <algorithm>

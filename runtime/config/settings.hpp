@@ -1,8 +1,8 @@
 // A function's settings as configuration files write them, checked against Lambda's limits.
 #pragma once
 
-#include "runtime/env_vars.hpp"
-#include "runtime/logging_config.hpp"
+#include "runtime/function/env_vars.hpp"
+#include "runtime/logs/logging_config.hpp"
 
 #include <string>
 #include <string_view>

@@ -3,7 +3,7 @@
 
 #include "runtime/deploy/package_output.hpp"
 #include "runtime/deploy/zip_writer.hpp"
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 #include "runtime/layers/zip_extract.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/file.hpp"

@@ -22,16 +22,6 @@ namespace {
 
 constexpr std::uint32_t k_executable_mode = 0755;
 
-std::string executable_dir() {
-    char path[4096];
-    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n <= 0) {
-        throw Error(os_error("readlink /proc/self/exe"));
-    }
-    std::string exe(path, static_cast<std::size_t>(n));
-    return exe.substr(0, exe.rfind('/'));
-}
-
 } // namespace
 
 std::string find_bootstrap_executable() {
@@ -41,14 +31,10 @@ std::string find_bootstrap_executable() {
         }
         return named;
     }
-    std::string dir = executable_dir();
-    for (const std::string& candidate : {dir + "/lambda-local-bootstrap",
-                                         dir + "/../libexec/lambda-local/lambda-local-bootstrap"}) {
-        if (::access(candidate.c_str(), R_OK) == 0) {
-            return candidate;
-        }
+    if (std::string found = find_companion("lambda-local-bootstrap", R_OK); !found.empty()) {
+        return found;
     }
-    throw Error("cannot find lambda-local-bootstrap beside " + dir +
+    throw Error("cannot find lambda-local-bootstrap beside " + own_executable_dir() +
                 "/lambda-local (reinstall, or pass --bootstrap-from FILE)");
 }
 
@@ -100,7 +86,7 @@ PackageResult build_package(const PackageOptions& options) {
     }
     std::string bytes = zip.finish();
     result.zip_size = bytes.size();
-    if (unzipped > k_max_unzipped_bytes) {
+    if (unzipped > k_max_unzipped_code_bytes) {
         result.warnings.push_back("the unzipped package is " + size_text(unzipped) +
                                   ": Lambda accepts at most 250 MB");
     } else if (bytes.size() > k_max_direct_upload_bytes) {

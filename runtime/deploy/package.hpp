@@ -3,6 +3,7 @@
 #pragma once
 
 #include "runtime/deploy/deploy_check.hpp"
+#include "runtime/function/quotas.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -10,10 +11,6 @@
 #include <vector>
 
 namespace lambda_local::runtime::deploy {
-
-// Lambda's limits on a deployment package: a zip uploaded directly, and the unzipped code.
-inline constexpr std::uint64_t k_max_direct_upload_bytes = 50ull * 1024 * 1024;
-inline constexpr std::uint64_t k_max_unzipped_bytes = 250ull * 1024 * 1024;
 
 // What to package, for which runtime.
 struct PackageOptions {

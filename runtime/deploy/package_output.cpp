@@ -16,16 +16,9 @@
 namespace lambda_local::runtime::deploy {
 namespace {
 
-void write_all(int fd, std::string_view bytes, const std::string& path) {
-    while (!bytes.empty()) {
-        ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            throw Error(path + ": cannot write: " + std::strerror(errno));
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
+void write_or_throw(int fd, std::string_view bytes, const std::string& path) {
+    if (!write_all(fd, bytes)) {
+        throw Error(path + ": cannot write: " + std::strerror(errno));
     }
 }
 
@@ -38,7 +31,7 @@ void write_atomically(const std::string& path, const std::string& bytes) {
         throw Error(path + ": cannot create: " + std::strerror(errno));
     }
     try {
-        write_all(fd.get(), bytes, path);
+        write_or_throw(fd.get(), bytes, path);
         if (::fsync(fd.get()) != 0) {
             throw Error(path + ": cannot write: " + std::strerror(errno));
         }

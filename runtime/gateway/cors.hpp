@@ -2,7 +2,7 @@
 #pragma once
 
 #include "runtime/config/project.hpp"
-#include "runtime/gateway/http.hpp"
+#include "runtime/gateway/api.hpp"
 
 #include <string>
 #include <vector>

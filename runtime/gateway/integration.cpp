@@ -1,9 +1,9 @@
 // Routing a request into an event, and a function's result into the client's answer.
 #include "runtime/gateway/integration.hpp"
 
-#include "runtime/event.hpp"
 #include "runtime/gateway/cors.hpp"
 #include "runtime/gateway/proxy_response.hpp"
+#include "runtime/invoke/event_file.hpp"
 #include "runtime/util/clock.hpp"
 #include "runtime/util/ids.hpp"
 
@@ -15,7 +15,7 @@
 namespace lambda_local::runtime::gateway {
 namespace {
 
-// API Gateway's integration timeouts (lambda-reference.md §3.3).
+// API Gateway's integration timeouts (docs/serve.md, the gateway's own answers).
 constexpr std::chrono::milliseconds k_rest_integration_timeout{29000};
 constexpr std::chrono::milliseconds k_http_integration_timeout{30000};
 

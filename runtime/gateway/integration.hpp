@@ -1,13 +1,13 @@
 // The API Gateway integration, in one place for `serve` and `lambda-local test`'s HTTP cases:
 // a request routed and made into the function's event, and the function's result made into
-// the client's answer (lambda-reference.md §1-§4).
+// the client's answer (docs/serve.md).
 #pragma once
 
 #include "runtime/config/project.hpp"
-#include "runtime/gateway/http.hpp"
+#include "runtime/execution/invocation.hpp"
+#include "runtime/gateway/api.hpp"
 #include "runtime/gateway/proxy_event.hpp"
 #include "runtime/gateway/routes.hpp"
-#include "runtime/invocation.hpp"
 
 #include <chrono>
 #include <optional>

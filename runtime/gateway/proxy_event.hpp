@@ -1,7 +1,7 @@
-// The Lambda proxy event API Gateway sends a function for a request (lambda-reference.md §1, §2).
+// The Lambda proxy event API Gateway sends a function for a request (AWS: "Set up Lambda proxy integrations in API Gateway" and, for HTTP APIs, payload format 2.0).
 #pragma once
 
-#include "runtime/gateway/http.hpp"
+#include "runtime/gateway/api.hpp"
 #include "runtime/util/clock.hpp"
 
 #include <nlohmann/json.hpp>

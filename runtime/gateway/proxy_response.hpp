@@ -1,7 +1,7 @@
 // The HTTP response API Gateway sends for a function's result, and its own answers (§3).
 #pragma once
 
-#include "runtime/gateway/http.hpp"
+#include "runtime/gateway/api.hpp"
 
 #include <string>
 #include <string_view>
@@ -10,7 +10,7 @@
 
 namespace lambda_local::runtime::gateway {
 
-// The situations in which API Gateway answers a request itself (lambda-reference.md §3.3).
+// The situations in which API Gateway answers a request itself (docs/serve.md, the gateway's own answers).
 enum class GatewayAnswer {
     NoRoute,                 // REST 403 "Missing Authentication Token"; HTTP 404 "Not Found"
     FunctionFailed,          // function error, crash, Lambda timeout, oversized or malformed result

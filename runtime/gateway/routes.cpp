@@ -58,7 +58,7 @@ bool is_supported_method(std::string_view method) {
     return std::find(k_methods.begin(), k_methods.end(), method) != k_methods.end();
 }
 
-// Trailing slash, the one place lambda-local decides it (lambda-reference.md is silent).
+// Trailing slash, the one place lambda-local decides it (AWS documents nothing on it).
 // Reports from AWS (powertools-lambda-python #1552 and its end-to-end test, chalice #65):
 // a REST API routes "/pets/" to the resource "/pets", an HTTP API answers 404. So a REST API
 // matches with one trailing slash dropped; the event's path and a greedy value keep it.
@@ -150,7 +150,7 @@ bool template_matches(const CompiledRoute& route, std::span<const std::string_vi
     return route.segments.size() == segments.size();
 }
 
-// Whether `a` beats `b` when both take the same request (lambda-reference.md §4).
+// Whether `a` beats `b` when both take the same request (docs/serve.md, routing).
 // HTTP API: a route without a greedy parameter beats one with. Both: level by level, a
 // literal beats a {param} beats a greedy parameter, which makes the longest greedy prefix win.
 // Then, on the same template, an exact method beats ANY.
@@ -409,7 +409,7 @@ void RouteTable::add(Api api) {
     m_apis.push_back(std::move(compiled));
 }
 
-// Stage selection (lambda-reference.md §4): a path whose first segment is a named stage of
+// Stage selection (docs/serve.md, routing): a path whose first segment is a named stage of
 // an API goes to that stage, without the prefix; a REST API needs the slash after the stage
 // ("/Prod" misses, "/Prod/" is the root resource). Otherwise an HTTP API's $default stage
 // takes the whole path. APIs are tried in the order added; the first route found answers.

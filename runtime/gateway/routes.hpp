@@ -1,7 +1,7 @@
 // API Gateway's route table: the routes of REST and HTTP APIs, and the route a request reaches.
 #pragma once
 
-#include "runtime/gateway/http.hpp"
+#include "runtime/gateway/api.hpp"
 
 #include <chrono>
 #include <memory>
@@ -95,7 +95,7 @@ class RouteTable {
     void add(Api api);
 
     // The route API Gateway picks for `method` and the percent-encoded `raw_path`
-    // (lambda-reference.md §4), or the miss that tells which gateway answers.
+    // (docs/serve.md, routing), or the miss that tells which gateway answers.
     RouteResult match(std::string_view method, std::string_view raw_path) const;
     // The same for a whole request (its method and path).
     RouteResult match(const HttpRequest& request) const;

@@ -1,14 +1,12 @@
 // HTTP/1.1 messages as lambda-local's own small server and client see them.
 #pragma once
 
-#include "runtime/gateway/http.hpp"
+#include "runtime/http/values.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace lambda_local::runtime::http {
-
-using gateway::HeaderList;
 
 // One request as received: the target as sent (not decoded), headers in arrival order.
 struct Request {

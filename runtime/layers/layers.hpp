@@ -2,7 +2,7 @@
 // an execution environment lays into /opt, within Lambda's limits.
 #pragma once
 
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 
 #include <cstdint>
 #include <map>

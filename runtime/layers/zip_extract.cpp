@@ -18,21 +18,6 @@ namespace {
 
 constexpr std::size_t k_max_symlink_target = 4096;
 
-// Writes all of `data` to `fd`.
-bool write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
 // A directory of the tree being extracted, opened below `root` one component at a time
 // (made when missing); a component that is a symbolic link or a file is an error.
 Fd open_parent(int root, const std::vector<std::string>& components, std::size_t count,

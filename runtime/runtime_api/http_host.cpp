@@ -1,7 +1,7 @@
 // Serving the Runtime API of each environment from one LoopServer, a listener each.
 #include "runtime/runtime_api/http_host.hpp"
 
-#include "runtime/report.hpp"
+#include "runtime/execution/report.hpp"
 #include "runtime/util/error.hpp"
 
 #include <arpa/inet.h>
@@ -11,8 +11,8 @@
 namespace lambda_local::runtime::runtime_api {
 namespace {
 
-// Bodies up to this size reach the state, which answers 413 past k_max_payload with Lambda's
-// body; past it the server answers 413 by itself.
+// Bodies up to this size reach the state, which answers 413 past k_max_response_payload with
+// Lambda's body; past it the server answers 413 by itself.
 constexpr std::size_t k_max_read_body = 64u << 20;
 
 // A listening socket on an ephemeral port of 127.0.0.1.

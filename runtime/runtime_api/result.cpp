@@ -1,7 +1,7 @@
 // Invocation results from a custom runtime's answers.
 #include "runtime/runtime_api/result.hpp"
 
-#include "runtime/report.hpp"
+#include "runtime/execution/report.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -46,7 +46,7 @@ void apply_answer(const Notice& notice, InvocationResult& result) {
         result.payload =
             error_payload(result.error_type,
                           "Response payload size exceeded maximum allowed payload size (" +
-                              std::to_string(k_max_payload) + " bytes).",
+                              std::to_string(k_max_response_payload) + " bytes).",
                           false);
         return;
     case Notice::Kind::Ready:

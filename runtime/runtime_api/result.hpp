@@ -1,7 +1,7 @@
 // What a custom runtime's answers through the Runtime API make of an invocation's result.
 #pragma once
 
-#include "runtime/invocation.hpp"
+#include "runtime/execution/invocation.hpp"
 #include "runtime/runtime_api/state.hpp"
 
 namespace lambda_local::runtime::runtime_api {

@@ -1,7 +1,7 @@
 // Routing the runtime's HTTP requests to the Runtime API's state, and serving them.
 #include "runtime/runtime_api/server.hpp"
 
-#include "runtime/report.hpp"
+#include "runtime/execution/report.hpp"
 
 #include <string_view>
 
@@ -19,7 +19,7 @@ http::Response plain(int status, std::string body) {
 }
 
 Posted posted(const http::Request& request) {
-    if (request.body.size() > k_max_payload) {
+    if (request.body.size() > k_max_response_payload) {
         return {{}, true};
     }
     return {request.body, false};

@@ -1,7 +1,7 @@
 // The Runtime API's states, answers and error bodies (reference §6).
 #include "runtime/runtime_api/state.hpp"
 
-#include "runtime/report.hpp"
+#include "runtime/execution/report.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +23,7 @@ Reply invalid_request_id() {
 Reply too_large() {
     return json_reply(413, error_payload("RequestEntityTooLarge",
                                          "Exceeded maximum allowed payload size (" +
-                                             std::to_string(k_max_payload) + " bytes).",
+                                             std::to_string(k_max_response_payload) + " bytes).",
                                          false));
 }
 

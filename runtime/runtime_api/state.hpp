@@ -9,6 +9,7 @@
 // InvalidRequestID; a payload over 6291556 bytes is 413 RequestEntityTooLarge.
 #pragma once
 
+#include "runtime/function/quotas.hpp"
 #include "runtime/util/clock.hpp"
 
 #include <cstddef>
@@ -22,9 +23,6 @@
 #include <vector>
 
 namespace lambda_local::runtime::runtime_api {
-
-// Lambda's limit on what a runtime may post (a response, an error).
-inline constexpr std::size_t k_max_payload = 6291556;
 
 // One invocation as /next hands it to the runtime.
 struct Invocation {
@@ -44,7 +42,8 @@ struct Reply {
     std::string body;
 };
 
-// A body the runtime posted; `too_large` when it passed k_max_payload (then `bytes` is empty).
+// A body the runtime posted; `too_large` when it passed k_max_response_payload (then `bytes` is
+// empty).
 struct Posted {
     std::string bytes;
     bool too_large = false;
@@ -58,7 +57,7 @@ struct Notice {
         InitError,        // /init/error
         Response,         // /response for the invocation in flight
         Error,            // /error for the invocation in flight
-        ResponseTooLarge, // /response or /error over k_max_payload (answered 413)
+        ResponseTooLarge, // /response or /error over k_max_response_payload (answered 413)
     };
     Kind kind = Kind::Ready;
     std::string request_id; // Response, Error, ResponseTooLarge

@@ -1,8 +1,8 @@
 // The execution environments of one function while serving, on the serve loop.
 #include "runtime/server/function_pool.hpp"
 
-#include "runtime/platform_log.hpp"
-#include "runtime/report.hpp"
+#include "runtime/execution/report.hpp"
+#include "runtime/logs/platform_log.hpp"
 #include "runtime/util/error.hpp"
 
 #include <utility>

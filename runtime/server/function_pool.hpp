@@ -2,9 +2,9 @@
 // with a bounded queue, idle reaping, and retiring environments that run old code.
 #pragma once
 
-#include "runtime/execution_environment.hpp"
-#include "runtime/function_spec.hpp"
-#include "runtime/invocation.hpp"
+#include "runtime/execution/execution_environment.hpp"
+#include "runtime/execution/invocation.hpp"
+#include "runtime/function/function_spec.hpp"
 #include "runtime/loop/event_loop.hpp"
 #include "runtime/server/serve_log.hpp"
 #include "runtime/util/clock.hpp"

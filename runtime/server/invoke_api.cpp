@@ -1,8 +1,8 @@
 // The Lambda Invoke API: reading an Invoke request, Lambda's service errors, and its answers.
 #include "runtime/server/invoke_api.hpp"
 
-#include "runtime/event.hpp"
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
+#include "runtime/invoke/event_file.hpp"
 #include "runtime/util/encoding.hpp"
 
 #include <nlohmann/json.hpp>
@@ -239,9 +239,9 @@ std::variant<InvokeApiRequest, HttpResponse> parse_invoke_request(const HttpRequ
                     "The resource you requested does not exist.");
     }
     // The front door refuses a request over the synchronous limit before anything else.
-    if (request.body.size() > k_max_sync_payload_bytes) {
+    if (request.body.size() > k_max_request_payload) {
         return fail(ServiceError::RequestTooLarge, "Request must be smaller than " +
-                                                       std::to_string(k_max_sync_payload_bytes) +
+                                                       std::to_string(k_max_request_payload) +
                                                        " bytes for the InvokeFunction operation");
     }
 
@@ -340,11 +340,11 @@ std::variant<InvokeApiRequest, HttpResponse> parse_invoke_request(const HttpRequ
 
     // The payload: an Event's limit, then JSON (an empty body is the event {}).
     if (invoke.invocation_type == InvocationType::Event &&
-        request.body.size() > k_max_async_payload_bytes) {
+        request.body.size() > k_max_async_payload) {
         return fail(ServiceError::EventPayloadTooLarge,
                     std::to_string(request.body.size()) +
                         " byte payload is too large for the Event invocation type (limit " +
-                        std::to_string(k_max_async_payload_bytes) + " bytes)");
+                        std::to_string(k_max_async_payload) + " bytes)");
     }
     if (is_blank(request.body)) {
         invoke.payload = "{}";

@@ -2,9 +2,10 @@
 // functions: reading a request, Lambda's service errors, and the answer to an invocation.
 #pragma once
 
-#include "runtime/gateway/http.hpp"
-#include "runtime/invocation.hpp"
-#include "runtime/log_result.hpp"
+#include "runtime/execution/invocation.hpp"
+#include "runtime/function/quotas.hpp"
+#include "runtime/gateway/api.hpp"
+#include "runtime/logs/log_result.hpp"
 
 #include <cstddef>
 #include <string>
@@ -12,13 +13,6 @@
 #include <variant>
 
 namespace lambda_local::runtime::server {
-
-// The largest request the Invoke API takes (and the largest RequestResponse payload).
-inline constexpr std::size_t k_max_sync_payload_bytes = 6291456;
-// The largest payload of an asynchronous (Event) invocation: 1 MB.
-inline constexpr std::size_t k_max_async_payload_bytes = 1048576;
-// The largest X-Amz-Client-Context header, base64 as sent.
-inline constexpr std::size_t k_max_client_context_bytes = 3583;
 
 // X-Amz-Invocation-Type.
 enum class InvocationType {

@@ -1,7 +1,7 @@
 // EventBridge rate and cron expressions: parsing, the next firing time, and the scheduled event.
 #include "runtime/server/schedule.hpp"
 
-#include "runtime/events/sample_events.hpp"
+#include "runtime/sample_events/sample_events.hpp"
 #include "runtime/util/error.hpp"
 
 #include <array>

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "runtime/config/project.hpp"
-#include "runtime/gateway/http.hpp"
+#include "runtime/gateway/api.hpp"
 #include "runtime/layers/layers.hpp"
 #include "runtime/server/server.hpp"
 

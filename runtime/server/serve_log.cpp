@@ -2,6 +2,7 @@
 #include "runtime/server/serve_log.hpp"
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/fd.hpp"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -15,19 +16,6 @@ namespace {
 
 // What one turn of the loop reads of one source, so that a flood cannot hold the loop.
 constexpr std::size_t k_read_budget = 256 * 1024;
-
-void write_all(int fd, std::string_view text) {
-    while (!text.empty()) {
-        ssize_t n = ::write(fd, text.data(), text.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return; // a closed stderr loses the log, never the server
-        }
-        text.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
 
 } // namespace
 

@@ -2,8 +2,8 @@
 // function, together with lambda-local's own lines, on one descriptor (stderr).
 #pragma once
 
-#include "runtime/application_log.hpp"
-#include "runtime/logging_config.hpp"
+#include "runtime/logs/application_log.hpp"
+#include "runtime/logs/logging_config.hpp"
 #include "runtime/loop/event_loop.hpp"
 #include "runtime/util/fd.hpp"
 

@@ -2,6 +2,7 @@
 // the watcher that picks up rebuilt libraries, the idle reaper, and the scheduler.
 #include "runtime/server/server.hpp"
 
+#include "runtime/function/quotas.hpp"
 #include "runtime/server/invoke_api.hpp"
 #include "runtime/util/clock.hpp"
 #include "runtime/util/error.hpp"
@@ -80,7 +81,7 @@ http::LoopServerOptions http_options(const ServeOptions& options) {
     http::LoopServerOptions http;
     http.host = options.host;
     http.port = options.port;
-    http.max_body = 10 * 1024 * 1024; // API Gateway's payload limit
+    http.max_body = k_max_gateway_payload;
     http.stop_timeout = options.shutdown_grace + std::chrono::seconds(1);
     return http;
 }

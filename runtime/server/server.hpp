@@ -3,7 +3,7 @@
 #pragma once
 
 #include "runtime/config/project.hpp"
-#include "runtime/environment.hpp"
+#include "runtime/function/lambda_variables.hpp"
 #include "runtime/gateway/integration.hpp"
 #include "runtime/http/loop_server.hpp"
 #include "runtime/loop/event_loop.hpp"

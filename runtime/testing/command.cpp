@@ -1,8 +1,8 @@
 // The `test` command's work: discovery, loading, the run, the reports, the exit status.
 #include "runtime/testing/command.hpp"
 
-#include "runtime/environment.hpp"
-#include "runtime/execution_environment.hpp"
+#include "runtime/execution/execution_environment.hpp"
+#include "runtime/function/lambda_variables.hpp"
 #include "runtime/testing/discovery.hpp"
 #include "runtime/testing/junit.hpp"
 #include "runtime/testing/runner.hpp"

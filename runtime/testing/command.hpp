@@ -1,9 +1,9 @@
 // `lambda-local test`: find test files, load them, run their cases, report, and say how it went.
 #pragma once
 
+#include "runtime/execution/outbound_network.hpp"
 #include "runtime/layers/layers.hpp"
-#include "runtime/logging_config.hpp"
-#include "runtime/outbound_network.hpp"
+#include "runtime/logs/logging_config.hpp"
 #include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/console_reporter.hpp"
 

@@ -2,8 +2,8 @@
 // expectation, and the answer a snapshot records.
 #pragma once
 
-#include "runtime/gateway/http.hpp"
-#include "runtime/invocation.hpp"
+#include "runtime/execution/invocation.hpp"
+#include "runtime/gateway/api.hpp"
 #include "runtime/testing/test_file.hpp"
 
 #include <nlohmann/json.hpp>

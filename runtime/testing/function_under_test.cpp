@@ -1,7 +1,7 @@
 // Resolving a test file's `function:` (library or template) and its API for HTTP cases.
 #include "runtime/testing/function_under_test.hpp"
 
-#include "runtime/environment.hpp"
+#include "runtime/function/lambda_variables.hpp"
 #include "runtime/layers/layers.hpp"
 #include "runtime/util/error.hpp"
 

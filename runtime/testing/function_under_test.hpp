@@ -2,7 +2,7 @@
 // API through which its HTTP cases reach it.
 #pragma once
 
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 #include "runtime/testing/test_file.hpp"
 #include "runtime/testing/yaml_reader.hpp"
 

@@ -2,10 +2,10 @@
 // API sends, and the function's result made into the answer the client gets.
 #pragma once
 
-#include "runtime/gateway/http.hpp"
+#include "runtime/execution/invocation.hpp"
+#include "runtime/gateway/api.hpp"
 #include "runtime/gateway/integration.hpp"
 #include "runtime/gateway/routes.hpp"
-#include "runtime/invocation.hpp"
 #include "runtime/testing/test_file.hpp"
 
 #include <optional>

@@ -2,7 +2,7 @@
 // JSON string bodies, ignored fields, and HTTP headers.
 #pragma once
 
-#include "runtime/gateway/http.hpp"
+#include "runtime/gateway/api.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,8 +1,8 @@
 // Running the cases of test files in execution environments, on one or more threads.
 #include "runtime/testing/runner.hpp"
 
-#include "runtime/application_log.hpp"
-#include "runtime/platform_log.hpp"
+#include "runtime/logs/application_log.hpp"
+#include "runtime/logs/platform_log.hpp"
 #include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/expectations.hpp"
 #include "runtime/testing/http_case.hpp"

@@ -2,7 +2,7 @@
 // parallel on `jobs` threads that each own their environments.
 #pragma once
 
-#include "runtime/execution_environment.hpp"
+#include "runtime/execution/execution_environment.hpp"
 #include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/test_file.hpp"
 

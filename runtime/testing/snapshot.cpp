@@ -1,7 +1,7 @@
 // Reading, updating and writing snapshot files.
 #include "runtime/testing/snapshot.hpp"
 
-#include "runtime/event.hpp"
+#include "runtime/invoke/event_file.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/file.hpp"
 

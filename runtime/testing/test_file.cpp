@@ -1,7 +1,7 @@
 // Loading and checking a test file: its cases, their events, requests and expectations.
 #include "runtime/testing/test_file.hpp"
 
-#include "runtime/event.hpp"
+#include "runtime/invoke/event_file.hpp"
 #include "runtime/testing/function_under_test.hpp"
 #include "runtime/testing/snapshot.hpp"
 #include "runtime/testing/yaml_reader.hpp"

@@ -2,11 +2,11 @@
 #pragma once
 
 #include "runtime/config/project.hpp"
-#include "runtime/function_spec.hpp"
-#include "runtime/gateway/http.hpp"
+#include "runtime/execution/outbound_network.hpp"
+#include "runtime/function/function_spec.hpp"
+#include "runtime/gateway/api.hpp"
 #include "runtime/gateway/integration.hpp"
 #include "runtime/gateway/routes.hpp"
-#include "runtime/outbound_network.hpp"
 
 #include <nlohmann/json.hpp>
 

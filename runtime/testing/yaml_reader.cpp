@@ -1,7 +1,7 @@
 // Typed reads of a test file's YAML nodes, with errors that name the file and line.
 #include "runtime/testing/yaml_reader.hpp"
 
-#include "runtime/event.hpp"
+#include "runtime/invoke/event_file.hpp"
 #include "runtime/util/error.hpp"
 
 #include <cmath>

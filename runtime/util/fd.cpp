@@ -1,4 +1,5 @@
-// Closing every descriptor above the ones a process means to keep.
+// Writing all of a buffer, and closing every descriptor above
+// the ones a process means to keep.
 #include "runtime/util/fd.hpp"
 
 #include <dirent.h>
@@ -10,6 +11,23 @@
 #include <vector>
 
 namespace lambda_local {
+
+bool write_all(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            if (n == 0) {
+                errno = EIO;
+            }
+            return false;
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
 
 void close_descriptors_from(int lowest) {
 #ifdef SYS_close_range

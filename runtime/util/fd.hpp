@@ -1,8 +1,10 @@
-// A move-only owner of a file descriptor, and closing what a process inherited.
+// A move-only owner of a file descriptor, writing all of a buffer, and closing what a process
+// inherited.
 #pragma once
 
 #include <unistd.h>
 
+#include <string_view>
 #include <utility>
 
 namespace lambda_local {
@@ -36,6 +38,10 @@ class Fd {
   private:
     int m_fd = -1;
 };
+
+// Writes all of `bytes` to `fd`, resuming after short writes and EINTR. False (with errno set,
+// and part of the bytes perhaps written) when a write fails or writes nothing.
+bool write_all(int fd, std::string_view bytes);
 
 // Closes every descriptor numbered `lowest` or above: what a process inherited and must not
 // pass on (close_range, or one by one from /proc/self/fd where the kernel lacks it).

@@ -34,4 +34,25 @@ std::string read_file(const std::string& path, const std::string& what) {
     }
 }
 
+std::string own_executable_dir() {
+    char path[4096];
+    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) {
+        return ".";
+    }
+    std::string exe(path, static_cast<std::size_t>(n));
+    return exe.substr(0, exe.rfind('/'));
+}
+
+std::string find_companion(const std::string& name, int access_mode) {
+    std::string dir = own_executable_dir();
+    for (const std::string& candidate :
+         {dir + "/" + name, dir + "/../libexec/lambda-local/" + name}) {
+        if (::access(candidate.c_str(), access_mode) == 0) {
+            return candidate;
+        }
+    }
+    return "";
+}
+
 } // namespace lambda_local

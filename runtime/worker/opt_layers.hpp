@@ -1,7 +1,7 @@
 // Laying a function's layers into the environment's /opt, read-only.
 #pragma once
 
-#include "runtime/worker_config.hpp"
+#include "runtime/protocol/worker_config.hpp"
 
 #include <string>
 

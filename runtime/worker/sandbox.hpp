@@ -1,7 +1,7 @@
 // The steps by which a worker enters its sandbox, each reporting what it could not do.
 #pragma once
 
-#include "runtime/worker_config.hpp"
+#include "runtime/protocol/worker_config.hpp"
 
 #include <string>
 #include <vector>

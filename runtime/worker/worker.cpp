@@ -2,10 +2,10 @@
 #include "runtime/worker/worker.hpp"
 
 #include "loaders/loader.hpp"
+#include "runtime/protocol/wire.hpp"
 #include "runtime/util/clock.hpp"
 #include "runtime/util/environment_slot.hpp"
 #include "runtime/util/error.hpp"
-#include "runtime/wire.hpp"
 #include "runtime/worker/sandbox.hpp"
 
 #include "runtime/util/fd.hpp"

@@ -3,7 +3,7 @@
 
 namespace lambda_local::worker {
 
-// The worker's descriptors to its supervisor (runtime/wire.hpp has the frames of each).
+// The worker's descriptors to its supervisor (runtime/protocol/wire.hpp has the frames of each).
 // `control` never reaches the handler process; `invoke` and `results` reach only it. The
 // handler channel is a socket in and a pipe out rather than one socket: a reader of a socket
 // wakes the writer's side as it frees space, and the handler, asleep on the same socket

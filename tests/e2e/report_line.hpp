@@ -1,5 +1,5 @@
 // Reading Lambda's REPORT lines in the end-to-end tests: fields, order and tabs exactly, the
-// numbers by pattern, and the billed arithmetic (lambda-reference.md §8).
+// numbers by pattern, and the billed arithmetic (docs/commands.md, the REPORT line).
 #pragma once
 
 #include <cstddef>

@@ -1,10 +1,12 @@
 // A background `lambda-local serve` for the end-to-end tests.
 #include "tests/e2e/serve_process.hpp"
 
-#include "runtime/http/client.hpp"
+#include "runtime/http/message.hpp"
+#include "runtime/util/error.hpp"
 #include "tests/e2e/support.hpp"
 
 #include <doctest/doctest.h>
+#include <httplib.h>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -193,8 +195,35 @@ runtime::http::Response serve_request(const ServeProcess& server, std::string_vi
                                       std::string_view target,
                                       const runtime::http::HeaderList& headers,
                                       std::string_view body, std::chrono::milliseconds timeout) {
-    runtime::http::Client client("127.0.0.1", server.port());
-    return client.request(method, target, headers, body, timeout);
+    // cpp-httplib, the HTTP client lambda-local's tests and tools use (lambda-local-bootstrap's
+    // own small client is only for what runs on Lambda).
+    httplib::Client client("127.0.0.1", server.port());
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count();
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count() % 1000000;
+    if (timeout.count() > 0) {
+        client.set_read_timeout(seconds, micros);
+        client.set_write_timeout(seconds, micros);
+    }
+    client.set_keep_alive(false);
+    httplib::Request request;
+    request.method = std::string(method);
+    request.path = std::string(target);
+    for (const auto& [name, value] : headers) {
+        request.headers.emplace(name, value);
+    }
+    request.body = std::string(body);
+    httplib::Result result = client.send(request);
+    if (!result) {
+        throw lambda_local::Error("127.0.0.1:" + std::to_string(server.port()) + ": " +
+                                  httplib::to_string(result.error()));
+    }
+    runtime::http::Response response;
+    response.status = result->status;
+    for (const auto& [name, value] : result->headers) {
+        response.headers.emplace_back(name, value);
+    }
+    response.body = std::move(result->body);
+    return response;
 }
 
 std::string header_text(const runtime::http::Response& response, std::string_view name) {

@@ -1,4 +1,4 @@
-// End-to-end tests of the environment variables a handler sees (lambda-reference.md §7): exactly
+// End-to-end tests of the environment variables a handler sees (AWS: "Defined runtime environment variables"): exactly
 // Lambda's set, the host's credentials, the function's own variables and their precedence, and
 // the options that change them.
 #include "tests/e2e/process.hpp"

@@ -1,5 +1,5 @@
 // End-to-end tests of the ways a function fails at run time: timeouts, crashes, running out of
-// memory and oversized responses, each as Lambda reports it (lambda-reference.md §5, §8).
+// memory and oversized responses, each as Lambda reports it (AWS: Lambda API reference, Invoke; docs/commands.md).
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/report_line.hpp"
 #include "tests/e2e/support.hpp"
@@ -152,7 +152,7 @@ TEST_CASE("a response of up to 6291556 bytes is returned, a larger one is an err
                           event_of(6291556 - wrapping + 1)});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        // Exactly Lambda's two keys (lambda-reference.md §5, docs/handler-abi.md).
+        // Exactly Lambda's two keys (docs/handler-abi.md).
         CHECK(parse_json(r.out) ==
               json::parse(R"({"errorMessage":"Response payload size exceeded maximum allowed )"
                           R"(payload size (6291556 bytes).",)"

@@ -14,7 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-// The REPORT line of a 128 MB cold start, exactly (lambda-reference.md §8).
+// The REPORT line of a 128 MB cold start, exactly (docs/commands.md, the REPORT line).
 std::regex report_line_pattern(const std::string& request_id, int memory_mb = 128) {
     return std::regex("^REPORT RequestId: " + request_id +
                       "\tDuration: [0-9]+\\.[0-9]{2} ms\tBilled Duration: [0-9]+ ms\t"

@@ -1,5 +1,5 @@
 // End-to-end tests of custom runtimes (`invoke --bootstrap DIR`): a bootstrap in C++ and one in
-// Python speak the Runtime API lambda-local serves (lambda-reference.md §6), and the
+// Python speak the Runtime API lambda-local serves (docs/custom-runtimes.md), and the
 // misbehaving sample's bootstrap takes every error path to Lambda's answer.
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/report_line.hpp"

@@ -1,5 +1,5 @@
 // End-to-end tests of `lambda-local serve` as API Gateway, with real clients: route precedence
-// (lambda-reference.md §4), stage prefixes, the gateway's own answers, the proxy events of both
+// (docs/serve.md, routing), stage prefixes, the gateway's own answers, the proxy events of both
 // payload formats field by field (§1, §2), and how function responses are mapped (§3).
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/serve_process.hpp"

@@ -1,5 +1,5 @@
 // End-to-end tests of the Lambda Invoke API that `lambda-local serve` answers
-// (lambda-reference.md §5), with the real `aws` CLI, boto3, and raw requests.
+// (AWS: Lambda API reference, Invoke), with the real `aws` CLI, boto3, and raw requests.
 #include "runtime/util/encoding.hpp"
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/serve_process.hpp"

@@ -2,7 +2,7 @@
 // build, and a temporary file that collects what handlers print.
 #pragma once
 
-#include "runtime/execution_environment.hpp"
+#include "runtime/execution/execution_environment.hpp"
 #include "runtime/loop/event_loop.hpp"
 #include "runtime/runtime_api/http_host.hpp"
 

@@ -28,7 +28,7 @@ WallClock::time_point at_ms(long long ms) {
     return WallClock::time_point(std::chrono::milliseconds(ms));
 }
 
-// The request of lambda-reference.md §1.
+// The example request of AWS's REST proxy input format.
 HttpRequest rest_example_request() {
     HttpRequest request;
     request.method = "POST";

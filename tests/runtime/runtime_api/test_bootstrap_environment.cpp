@@ -1,6 +1,6 @@
 // Tests of an execution environment running a custom runtime (a `bootstrap`) through the
 // Runtime API: warm reuse, and what ends the environment (the misbehaving sample's bootstrap).
-#include "runtime/execution_environment.hpp"
+#include "runtime/execution/execution_environment.hpp"
 
 #include "runtime/util/ids.hpp"
 

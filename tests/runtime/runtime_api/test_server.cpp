@@ -103,14 +103,14 @@ TEST_CASE("a body over 6291556 bytes is 413 and ends the invocation") {
     SUBCASE("a response") {
         http::Response r =
             answer(state, request("POST", "/2018-06-01/runtime/invocation/id-1/response",
-                                  std::string(k_max_payload + 1, 'x')));
+                                  std::string(k_max_response_payload + 1, 'x')));
         CHECK(r.status == 413);
         CHECK(json::parse(r.body)["errorType"] == "RequestEntityTooLarge");
     }
     SUBCASE("an error") {
         http::Response r =
             answer(state, request("POST", "/2018-06-01/runtime/invocation/id-1/error",
-                                  std::string(k_max_payload + 1, 'x')));
+                                  std::string(k_max_response_payload + 1, 'x')));
         CHECK(r.status == 413);
     }
     auto notices = state.take_notices();
@@ -122,11 +122,11 @@ TEST_CASE("a body of exactly 6291556 bytes is accepted") {
     State state;
     start_invocation(state);
     http::Response r = answer(state, request("POST", "/2018-06-01/runtime/invocation/id-1/response",
-                                             std::string(k_max_payload, 'x')));
+                                             std::string(k_max_response_payload, 'x')));
     CHECK(r.status == 202);
     auto notices = state.take_notices();
     REQUIRE(notices.size() == 1);
-    CHECK(notices[0].body.size() == k_max_payload);
+    CHECK(notices[0].body.size() == k_max_response_payload);
 }
 
 TEST_CASE("other paths are 404 and other methods 405") {

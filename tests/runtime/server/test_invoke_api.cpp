@@ -21,6 +21,8 @@ using lambda_local::runtime::gateway::HeaderList;
 using lambda_local::runtime::gateway::HttpRequest;
 using lambda_local::runtime::gateway::HttpResponse;
 using namespace lambda_local::runtime::server;
+using lambda_local::k_max_async_payload;
+using lambda_local::k_max_request_payload;
 
 namespace {
 
@@ -306,10 +308,10 @@ TEST_CASE("the client context is base64 of a JSON object, at most 3583 bytes") {
 
 TEST_CASE("a request over 6291456 bytes is refused at the door") {
     // A JSON string of exactly the limit is taken.
-    const std::string at_limit = "\"" + std::string(k_max_sync_payload_bytes - 2, 'a') + "\"";
+    const std::string at_limit = "\"" + std::string(k_max_request_payload - 2, 'a') + "\"";
     REQUIRE(at_limit.size() == 6291456);
     CHECK(accepted(invoke("f", at_limit)).payload.size() == 6291456);
-    const std::string over = "\"" + std::string(k_max_sync_payload_bytes - 1, 'a') + "\"";
+    const std::string over = "\"" + std::string(k_max_request_payload - 1, 'a') + "\"";
     check_error(refused(invoke("f", over)), 413, "RequestEntityTooLargeException",
                 R"({"Message":"Request must be smaller than 6291456 bytes for the )"
                 R"(InvokeFunction operation"})");
@@ -318,8 +320,8 @@ TEST_CASE("a request over 6291456 bytes is refused at the door") {
 }
 
 TEST_CASE("an Event payload over 1048576 bytes is too large, a synchronous one is not") {
-    const std::string at_limit = "\"" + std::string(k_max_async_payload_bytes - 2, 'a') + "\"";
-    const std::string over = "\"" + std::string(k_max_async_payload_bytes - 1, 'a') + "\"";
+    const std::string at_limit = "\"" + std::string(k_max_async_payload - 2, 'a') + "\"";
+    const std::string over = "\"" + std::string(k_max_async_payload - 1, 'a') + "\"";
     const HeaderList event = {{"X-Amz-Invocation-Type", "Event"}};
     CHECK(accepted(invoke("f", at_limit, event)).payload.size() == 1048576);
     check_error(refused(invoke("f", over, event)), 413, "RequestEntityTooLargeException",

@@ -2,6 +2,7 @@
 // the platform's lines delimit, and the JSON format's level filter.
 #include "runtime/server/serve_log.hpp"
 
+#include "runtime/util/fd.hpp"
 #include "tests/runtime/support.hpp"
 
 #include <doctest/doctest.h>
@@ -20,15 +21,6 @@ using namespace lambda_local::runtime::server;
 namespace {
 
 using LogFile = lambda_local::tests::OutputFile;
-
-void write_all(int fd, const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        REQUIRE(n > 0);
-        done += static_cast<std::size_t>(n);
-    }
-}
 
 // `count` numbered lines: "line 000001 ...\n".
 std::string numbered_lines(int count) {
@@ -94,7 +86,7 @@ TEST_SUITE("runtime::server::ServeLog") {
             REQUIRE(::fcntl(source->write_fd(), F_SETPIPE_SZ, 1 << 20) >= 1 << 20);
             captured.ask(*source);
             source->write_platform("START\n");
-            write_all(source->write_fd(), output + "a line in progress");
+            REQUIRE(lambda_local::write_all(source->write_fd(), output + "a line in progress"));
             source->write_platform("END\n", true);
             REQUIRE(captured.text->has_value());
             CHECK(**captured.text == "START\n" + output + "a line in progress\nEND\n");
@@ -109,7 +101,7 @@ TEST_SUITE("runtime::server::ServeLog") {
             auto source = harness.log->open_source("[fn]");
             captured.ask(*source);
             source->write_platform("START\n");
-            write_all(source->write_fd(), "hello\n");
+            REQUIRE(lambda_local::write_all(source->write_fd(), "hello\n"));
             source->write_platform(std::string(1, k_unattributed_line) + "stopped\nEND\n" +
                                        k_unattributed_line + "GET / 200 fn\n",
                                    true);
@@ -129,7 +121,7 @@ TEST_SUITE("runtime::server::ServeLog") {
             auto source = harness.log->open_source("[fn]");
             captured.ask(*source);
             source->write_platform("START\n");
-            write_all(source->write_fd(), forged);
+            REQUIRE(lambda_local::write_all(source->write_fd(), forged));
             harness.turn();
             // The forged lines are read before the capture ends, and do not end it.
             CHECK_FALSE(captured.text->has_value());
@@ -147,7 +139,8 @@ TEST_SUITE("runtime::server::ServeLog") {
             logging.format = LogFormat::Json;
             logging.application_level = LogLevel::Warn;
             auto source = harness.log->open_source("[fn]", logging);
-            write_all(source->write_fd(), "{\"level\":\"INFO\"}\nplain\n{\"level\":\"ERROR\"}\n");
+            REQUIRE(lambda_local::write_all(
+                source->write_fd(), "{\"level\":\"INFO\"}\nplain\n{\"level\":\"ERROR\"}\n"));
             source->write_platform("{\"type\":\"platform.report\"}\n");
         }
         CHECK(harness.text() ==
@@ -161,7 +154,7 @@ TEST_SUITE("runtime::server::ServeLog") {
             auto source = harness.log->open_source("[fn]");
             captured.ask(*source);
             source->write_platform("START\n");
-            write_all(source->write_fd(), "hello\n");
+            REQUIRE(lambda_local::write_all(source->write_fd(), "hello\n"));
             source->write_platform("END\n" + std::string(1, k_unattributed_line) + "access\n",
                                    true);
         }
@@ -174,7 +167,7 @@ TEST_SUITE("runtime::server::ServeLog") {
         Harness harness;
         {
             auto source = harness.log->open_source("[fn]");
-            write_all(source->write_fd(), "first\nno newline");
+            REQUIRE(lambda_local::write_all(source->write_fd(), "first\nno newline"));
         }
         CHECK(harness.text() == "[fn] first\n[fn] no newline\n");
     }

@@ -1,7 +1,7 @@
 // Tests of checking a case's outcome against each kind of expectation, and of snapshot values.
 #include "runtime/testing/expectations.hpp"
 
-#include "runtime/report.hpp"
+#include "runtime/execution/report.hpp"
 
 #include <doctest/doctest.h>
 

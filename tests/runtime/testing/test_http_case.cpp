@@ -1,7 +1,7 @@
 // Tests of HTTP cases through the gateway: routing, the event, and the client's answer.
 #include "runtime/testing/http_case.hpp"
 
-#include "runtime/report.hpp"
+#include "runtime/execution/report.hpp"
 
 #include <doctest/doctest.h>
 

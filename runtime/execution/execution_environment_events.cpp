@@ -1,0 +1,376 @@
+// An execution environment's frames from its worker: read on the loop, and what each means
+// for the start or the invocation in progress.
+#include "runtime/execution/execution_environment.hpp"
+
+#include "runtime/execution/execution_environment_detail.hpp"
+
+#include "runtime/execution/report.hpp"
+#include "runtime/layers/layers.hpp"
+#include "runtime/protocol/worker_config.hpp"
+#include "runtime/runtime_api/result.hpp"
+#include "runtime/runtime_api/server.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/file.hpp"
+#include "runtime/util/ids.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstring>
+#include <future>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace lambda_local::runtime {
+using namespace detail;
+using nlohmann::json;
+
+void ExecutionEnvironment::pump() {
+    if (m_pumping) {
+        return; // the outer pump looks again
+    }
+    m_pumping = true;
+    while (busy()) {
+        std::optional<Awaited> awaited = next_event();
+        if (!awaited) {
+            break;
+        }
+        if (m_phase == Phase::Starting) {
+            on_start_event(std::move(*awaited));
+        } else if (m_runtime_api) {
+            on_runtime_invoke_event(std::move(*awaited));
+        } else {
+            on_invoke_event(std::move(*awaited));
+        }
+    }
+    m_pumping = false;
+    // Last: the caller's callback may start the next invocation here, or end this object.
+    if (m_completed) {
+        std::function<void()> completed = std::exchange(m_completed, nullptr);
+        completed();
+    }
+}
+
+bool ExecutionEnvironment::read_available() {
+    char buffer[65536];
+    // The handler channel first: its frames come before the Exited that follows them.
+    while (m_frames_open) {
+        ssize_t n = ::read(m_frames.get(), buffer, sizeof buffer);
+        if (n > 0) {
+            m_decoder.feed(buffer, static_cast<std::size_t>(n));
+            if (m_decoder.buffered() > k_handler_limits.max_body + k_handler_limits.max_meta) {
+                break; // a whole frame is there (or a corrupt one): decode before reading more
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n == 0 || errno != EAGAIN) {
+            m_frames_open = false; // the handler process (and its children) closed it
+            if (m_frames_watch) {
+                m_frames_watch->stop();
+            }
+        }
+        break;
+    }
+    for (;;) {
+        std::vector<int> received;
+        long n = wire::read_receiving(m_control.get(), buffer, sizeof buffer, received);
+        for (int fd : received) {
+            m_passed_fds.emplace_back(fd);
+        }
+        if (n > 0) {
+            m_control_decoder.feed(buffer, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        return n < 0 && errno == EAGAIN;
+    }
+}
+
+std::optional<ExecutionEnvironment::Awaited> ExecutionEnvironment::next_event() {
+    if (m_connecting_network) {
+        // The worker waits for pasta, and so does everything else; but a cancel or the
+        // deadline.
+        if (m_cancelled) {
+            return Awaited{Wait::Cancelled, {}, 0};
+        }
+        if (m_deadline_passed) {
+            return Awaited{Wait::Timeout, {}, 0};
+        }
+        return std::nullopt;
+    }
+    for (;;) {
+        std::optional<wire::Frame> frame;
+        try {
+            frame = m_held_frame ? std::exchange(m_held_frame, std::nullopt) : m_decoder.next();
+        } catch (const std::exception&) {
+            return Awaited{Wait::Broken, {}, 0}; // not a frame: the handler wrote on the pipe
+        }
+        if (frame && !m_sandbox_reported) {
+            // The first frame is written before any handler code runs: the sandbox's notes.
+            if (frame->type != wire::MessageType::Sandbox) {
+                return Awaited{Wait::Broken, {}, 0};
+            }
+            m_sandbox_reported = true;
+            json meta = json::parse(frame->meta, nullptr, false);
+            if (meta.is_object() && meta.contains("notes") && meta["notes"].is_array()) {
+                for (const auto& note : meta["notes"]) {
+                    if (note.is_string()) {
+                        m_notes.push_back(note.get<std::string>());
+                    }
+                }
+            }
+            continue;
+        }
+        if (frame && frame->type != wire::MessageType::Ready &&
+            frame->type != wire::MessageType::InitError &&
+            frame->type != wire::MessageType::Result) {
+            return Awaited{Wait::Broken, {}, 0}; // only the handler process writes here
+        }
+        // A runtime's answer counts before what came with it (its Exited, when it answered
+        // and ended at once).
+        if (m_runtime_api && m_runtime_api->state().has_notices()) {
+            m_held_frame = std::move(frame);
+            return Awaited{Wait::RuntimeApi, {}, 0};
+        }
+        if (frame) {
+            return Awaited{Wait::Frame, std::move(*frame), 0};
+        }
+        if (m_pending_exit) {
+            return Awaited{Wait::Exited, {}, *std::exchange(m_pending_exit, std::nullopt)};
+        }
+        std::optional<wire::Frame> control;
+        try {
+            control = m_control_decoder.next();
+        } catch (const std::exception&) {
+            return Awaited{Wait::Closed, {}, 0}; // the worker's own channel: cannot happen
+        }
+        if (control) {
+            if (control->type == wire::MessageType::Exited) {
+                // Whatever the handler wrote before it ended is read first.
+                m_pending_exit = meta_value(control->meta, "wait_status", 0);
+                read_available();
+            } else if (control->type == wire::MessageType::Network) {
+                connect_network(*control);
+                if (m_connecting_network || !busy()) {
+                    return std::nullopt; // pasta is starting, or the start failed
+                }
+            }
+            continue;
+        }
+        if (m_cancelled) {
+            return Awaited{Wait::Cancelled, {}, 0};
+        }
+        // Before reading more: a handler that writes without end cannot hold its deadline off.
+        if (m_deadline_passed) {
+            return Awaited{Wait::Timeout, {}, 0};
+        }
+        if (m_memory_check_due) {
+            m_memory_check_due = false;
+            if (over_memory_size()) {
+                return Awaited{Wait::OutOfMemory, {}, 0};
+            }
+        }
+        std::size_t before = m_decoder.buffered() + m_control_decoder.buffered();
+        bool control_open = read_available();
+        if (m_decoder.buffered() + m_control_decoder.buffered() != before) {
+            continue;
+        }
+        if (!control_open) {
+            return Awaited{Wait::Closed, {}, 0};
+        }
+        return std::nullopt;
+    }
+}
+
+void ExecutionEnvironment::on_start_event(Awaited awaited) {
+    InvocationResult& result = m_result;
+    if (awaited.what == Wait::RuntimeApi) {
+        for (const runtime_api::Notice& notice : m_runtime_api->state().take_notices()) {
+            if (notice.kind == runtime_api::Notice::Kind::Ready) {
+                result.init_duration_ms = elapsed_ms(m_init_started, notice.at);
+                measure_runtime_memory();
+                started();
+                return;
+            }
+            if (notice.kind == runtime_api::Notice::Kind::InitError) {
+                runtime_api::apply_init_error(notice, result);
+                result.init_duration_ms = elapsed_ms(m_init_started, notice.at);
+                finish(std::move(result), true);
+                return;
+            }
+        }
+        return;
+    }
+    if (awaited.what == Wait::Frame) {
+        const wire::Frame& frame = awaited.frame;
+        json meta = json::parse(frame.meta, nullptr, false);
+        if (!meta.is_object()) {
+            meta = json::object();
+        }
+        auto number = [&meta](const char* key) {
+            return meta.contains(key) && meta[key].is_number() ? meta[key].get<double>() : 0.0;
+        };
+        auto text = [&meta](const char* key, const char* fallback) {
+            return meta.contains(key) && meta[key].is_string() ? meta[key].get<std::string>()
+                                                               : std::string(fallback);
+        };
+        if (frame.type == wire::MessageType::Ready && !m_runtime_api) {
+            result.init_duration_ms = number("init_duration_us") / 1000.0;
+            m_peak_rss_kib = static_cast<std::int64_t>(number("peak_rss_kib"));
+            started();
+            return;
+        }
+        if (frame.type == wire::MessageType::InitError) {
+            std::string type = text("errorType", "Runtime.InitError");
+            std::string message = text("errorMessage", "");
+            result.status = InvocationStatus::InitError;
+            result.error_type = type;
+            result.payload = error_payload(type, message, true);
+            result.log_lines.push_back("[ERROR] " + type + ": " + message);
+            result.init_duration_ms = number("init_duration_us") / 1000.0;
+            finish(std::move(result), true);
+            return;
+        }
+        // A Result before the environment is ready, or a Ready from a custom runtime (which
+        // answers on the Runtime API): not the handler process's protocol.
+        awaited.what = Wait::Broken;
+    }
+    if (awaited.what == Wait::Timeout) {
+        std::string message = "Init phase timed out after 10.00 seconds";
+        result.status = InvocationStatus::InitError;
+        result.error_type = "Runtime.InitError";
+        result.payload = error_payload(result.error_type, message, false);
+        result.log_lines.push_back("[ERROR] Runtime.InitError: " + message);
+        result.init_duration_ms = elapsed_ms(m_init_started);
+        finish(std::move(result), true);
+        return;
+    }
+    if (awaited.what == Wait::Cancelled) {
+        result.status = InvocationStatus::Cancelled;
+        finish(std::move(result), true);
+        return;
+    }
+    runtime_exited(result, awaited);
+    result.init_duration_ms = elapsed_ms(m_init_started);
+    finish(std::move(result), true);
+}
+
+void ExecutionEnvironment::started() {
+    m_result.max_memory_used_mb =
+        std::max(m_result.max_memory_used_mb, memory_used_mb(m_peak_rss_kib));
+    if (m_start_only) {
+        finish(std::move(m_result), false);
+        return;
+    }
+    InvocationResult result = std::move(m_result);
+    m_result = InvocationResult();
+    m_result.init_duration_ms = result.init_duration_ms;
+    m_result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
+    begin_invoke();
+}
+
+void ExecutionEnvironment::on_invoke_event(Awaited awaited) {
+    InvocationResult& result = m_result;
+    if (awaited.what == Wait::Frame && awaited.frame.type == wire::MessageType::Result) {
+        wire::Frame& frame = awaited.frame;
+        wire::ResultMeta meta_in;
+        try {
+            meta_in = wire::unpack_result_meta(frame.meta);
+        } catch (const std::runtime_error&) {
+            awaited.what = Wait::Broken;
+        }
+        if (awaited.what == Wait::Frame) {
+            result.duration_ms = static_cast<double>(meta_in.duration_us) / 1000.0;
+            m_peak_rss_kib = std::max(m_peak_rss_kib, meta_in.peak_rss_kib);
+            result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
+            if (meta_in.ok) {
+                result.payload = std::move(frame.body);
+            } else {
+                result.status = InvocationStatus::FunctionError;
+                result.error_type = std::move(meta_in.error_type);
+                // Errors the platform raises (Function.ResponseSizeTooLarge) carry no stack trace.
+                bool from_handler = result.error_type.rfind("Function.", 0) != 0;
+                result.payload =
+                    error_payload(result.error_type, meta_in.error_message, from_handler);
+            }
+            finish(std::move(result), false);
+            return;
+        }
+    } else if (awaited.what == Wait::Frame) {
+        awaited.what = Wait::Broken; // Ready or InitError in the middle of an invocation
+    }
+    if (awaited.what == Wait::Timeout && m_invoke_write_failed) {
+        awaited.what = Wait::Closed; // no Exited came for the handler process that was gone
+    }
+    result.duration_ms = elapsed_ms(m_begin);
+    abandoned(result, awaited);
+    finish(std::move(result), true);
+}
+
+void ExecutionEnvironment::abandoned(InvocationResult& result, const Awaited& awaited) {
+    if (awaited.what == Wait::Timeout) {
+        result.status = InvocationStatus::Timeout;
+        result.error_type = "Sandbox.Timedout";
+        result.payload = timeout_payload(m_request->request_id, m_spec.timeout_s);
+        return;
+    }
+    if (awaited.what == Wait::Cancelled) {
+        result.status = InvocationStatus::Cancelled;
+        return;
+    }
+    runtime_exited(result, awaited);
+}
+
+void ExecutionEnvironment::runtime_exited(InvocationResult& result, const Awaited& awaited) {
+    std::string request_id = m_request ? m_request->request_id : new_request_id();
+    if (awaited.what == Wait::Broken) {
+        result.log_lines.push_back(
+            "lambda-local: the handler process wrote something other than its answer on the "
+            "worker protocol's descriptor; its environment was ended");
+    }
+    bool oom = awaited.what == Wait::OutOfMemory ||
+               (m_cgroup && m_cgroup->oom_kills() > m_oom_kills_at_start);
+    int wait_status = awaited.wait_status;
+    if (awaited.what != Wait::Exited) {
+        // Killed here (broken protocol, out of memory), or the worker itself is gone (killed
+        // from outside, or it could not start): its own status tells which. Its control channel
+        // closed as it exited: it is reaped at once (bounded, should it linger).
+        int worker_status = 0;
+        bool reaped = false;
+        if (awaited.what == Wait::Closed && m_worker_pid > 0 && !m_worker_status) {
+            reaped = reap_worker(m_worker_pid, m_worker_exit, std::chrono::milliseconds(1000),
+                                 worker_status);
+            if (reaped) {
+                m_worker_status = worker_status;
+            }
+        }
+        wait_status = reaped ? worker_status : SIGKILL; // SIGKILL: as status, "killed"
+    }
+    std::string message = oom ? std::string("Runtime exited with error: signal: killed")
+                              : runtime_exit_message(wait_status);
+    result.status = oom ? InvocationStatus::OutOfMemory : InvocationStatus::Crashed;
+    result.error_type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+    std::string worded = runtime_error_message(request_id, message);
+    result.payload = error_payload(result.error_type, worded, false);
+    result.log_lines.push_back(worded);
+    result.log_lines.push_back(result.error_type);
+    if (oom) {
+        result.max_memory_used_mb = m_spec.memory_mb;
+    }
+}
+
+} // namespace lambda_local::runtime

@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <sstream>
 #include <vector>
 
 namespace lambda_local::runtime {
@@ -85,23 +88,74 @@ std::string position(const YAML::Mark& mark) {
            ": ";
 }
 
+// Counts the documents of a YAML text, and notices a document that read nothing.
+class DocumentCounter : public YAML::EventHandler {
+  public:
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        m_stalled = m_count > 0 && mark.pos == m_start.pos;
+        m_start = mark;
+        ++m_count;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+
+    std::size_t count() const { return m_count; }
+    // The last document started where the one before it did: the parser is stuck there.
+    bool stalled() const { return m_stalled; }
+    const YAML::Mark& start() const { return m_start; }
+
+  private:
+    std::size_t m_count = 0;
+    bool m_stalled = false;
+    YAML::Mark m_start = YAML::Mark::null_mark();
+};
+
+// The number of documents in `text`. yaml-cpp 0.7's LoadAll never returns for some malformed
+// texts (",0"): a document that reads nothing is followed by another at the same place, and
+// so on until memory runs out. Here that is a syntax error at that place.
+std::size_t count_documents(const std::string& text, const std::string& what) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    while (parser.HandleNextDocument(counter)) {
+        if (counter.stalled()) {
+            const auto at = static_cast<std::size_t>(counter.start().pos);
+            throw Error(
+                what + " is not valid YAML: " + position(counter.start()) +
+                (at < text.size() ? "unexpected '" + text.substr(at, 1) + "'" : "unexpected end"));
+        }
+    }
+    return counter.count();
+}
+
 std::string yaml_event_to_json(const std::string& text, const std::string& what) {
-    std::vector<YAML::Node> documents;
+    std::size_t documents = 0;
+    YAML::Node document;
     try {
-        documents = YAML::LoadAll(text);
+        documents = count_documents(text, what);
+        document = YAML::Load(text); // the first document
     } catch (const YAML::Exception& e) {
         throw Error(what + " is not valid YAML: " + position(e.mark) + e.msg);
     }
-    if (documents.empty()) {
+    if (documents == 0) {
         throw Error(what + " is empty");
     }
-    if (documents.size() > 1) {
-        throw Error(what + " holds " + std::to_string(documents.size()) +
+    if (documents > 1) {
+        throw Error(what + " holds " + std::to_string(documents) +
                     " YAML documents; an event is one");
     }
     nlohmann::ordered_json json;
     try {
-        json = yaml_to_json(documents.front());
+        json = yaml_to_json(document);
     } catch (const Error& e) {
         throw Error(what + " cannot be converted to JSON: " + e.what());
     }

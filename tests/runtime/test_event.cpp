@@ -167,6 +167,20 @@ TEST_CASE("a YAML event file with several documents is an error") {
         ("event file '" + path + "' holds 2 YAML documents; an event is one").c_str(), Error);
 }
 
+TEST_CASE("a YAML event that yaml-cpp reads as endless empty documents is an error, not a hang") {
+    EventDir dir;
+    std::string path = dir.write("e.yaml", ",0");
+    CHECK_THROWS_WITH_AS(
+        load_file(path),
+        ("event file '" + path + "' is not valid YAML: line 1, column 1: unexpected ','").c_str(),
+        Error);
+    path = dir.write("f.yaml", "a: 1\n---\n  ,\n");
+    CHECK_THROWS_WITH_AS(
+        load_file(path),
+        ("event file '" + path + "' is not valid YAML: line 3, column 3: unexpected ','").c_str(),
+        Error);
+}
+
 TEST_CASE("a YAML event that cannot become JSON is reported") {
     EventDir dir;
     std::string path = dir.write("e.yaml", "? [a, b]\n: 1\n");

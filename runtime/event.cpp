@@ -137,33 +137,6 @@ std::size_t count_documents(const std::string& text, const std::string& what) {
     return counter.count();
 }
 
-std::string yaml_event_to_json(const std::string& text, const std::string& what) {
-    std::size_t documents = 0;
-    YAML::Node document;
-    try {
-        documents = count_documents(text, what);
-        document = YAML::Load(text); // the first document
-    } catch (const YAML::Exception& e) {
-        throw Error(what + " is not valid YAML: " + position(e.mark) + e.msg);
-    }
-    if (documents == 0) {
-        throw Error(what + " is empty");
-    }
-    if (documents > 1) {
-        throw Error(what + " holds " + std::to_string(documents) +
-                    " YAML documents; an event is one");
-    }
-    nlohmann::ordered_json json;
-    try {
-        json = yaml_to_json(document);
-    } catch (const Error& e) {
-        throw Error(what + " cannot be converted to JSON: " + e.what());
-    }
-    std::string out = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    check_size(out.size());
-    return out;
-}
-
 // --- YAML scalars, resolved with YAML 1.2's core schema ---
 
 bool is_digit(char c) {
@@ -456,6 +429,33 @@ std::optional<std::string> json_syntax_error(std::string_view text) {
 
 nlohmann::ordered_json yaml_to_json(const YAML::Node& node) {
     return convert(node, 0);
+}
+
+std::string yaml_event_to_json(const std::string& text, const std::string& what) {
+    std::size_t documents = 0;
+    YAML::Node document;
+    try {
+        documents = count_documents(text, what);
+        document = YAML::Load(text); // the first document
+    } catch (const YAML::Exception& e) {
+        throw Error(what + " is not valid YAML: " + position(e.mark) + e.msg);
+    }
+    if (documents == 0) {
+        throw Error(what + " is empty");
+    }
+    if (documents > 1) {
+        throw Error(what + " holds " + std::to_string(documents) +
+                    " YAML documents; an event is one");
+    }
+    nlohmann::ordered_json json;
+    try {
+        json = yaml_to_json(document);
+    } catch (const Error& e) {
+        throw Error(what + " cannot be converted to JSON: " + e.what());
+    }
+    std::string out = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    check_size(out.size());
+    return out;
 }
 
 std::string load_event(const EventSource& source, std::istream& stdin_stream) {

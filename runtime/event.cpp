@@ -401,10 +401,22 @@ std::string short_reason(const std::string& message) {
 
 std::optional<JsonSyntaxFailure> json_syntax_failure(std::string_view text) {
     SyntaxChecker checker;
-    if (nlohmann::json::sax_parse(text.begin(), text.end(), &checker)) {
+    if (!nlohmann::json::sax_parse(text.begin(), text.end(), &checker)) {
+        return JsonSyntaxFailure{checker.position(), checker.message()};
+    }
+    // nlohmann's lexer takes a NUL byte for the end of the input, so "[1]\0junk" passed: the
+    // first NUL (none can be in a string) is where the value should have ended.
+    const std::size_t nul = text.find('\0');
+    if (nul == std::string_view::npos) {
         return std::nullopt;
     }
-    return JsonSyntaxFailure{checker.position(), checker.message()};
+    const std::size_t line_start = text.rfind('\n', nul) + 1; // 0 when there is no '\n'
+    const auto line = std::count(text.begin(), text.begin() + nul, '\n') + 1;
+    return JsonSyntaxFailure{nul + 1, "[json.exception.parse_error.101] parse error at line " +
+                                          std::to_string(line) + ", column " +
+                                          std::to_string(nul - line_start + 1) +
+                                          ": syntax error while parsing value - unexpected NUL "
+                                          "byte; expected end of input"};
 }
 
 std::optional<std::string> json_syntax_error(std::string_view text) {

@@ -253,6 +253,17 @@ TEST_CASE("a syntax error is located by line and character column") {
           "line 2, column 1: unexpected end of input; expected string literal");
 }
 
+TEST_CASE("a NUL byte after a value is a syntax error, not the end of the text") {
+    CHECK(json_syntax_error(std::string("{\"a\": 1}\0junk", 13)) ==
+          "line 1, column 9: unexpected NUL byte; expected end of input");
+    CHECK(json_syntax_error(std::string("[1,\n 2] \0", 10)) ==
+          "line 2, column 5: unexpected NUL byte; expected end of input");
+    CHECK_THROWS_WITH_AS(load_stdin(std::string("[1]\0", 4)),
+                         "event on standard input is not valid JSON: line 1, column 4: unexpected "
+                         "NUL byte; expected end of input",
+                         Error);
+}
+
 TEST_CASE("invalid UTF-8 in a string is a syntax error") {
     CHECK(json_syntax_error("\"a\xff\"") ==
           "line 1, column 3: invalid string: ill-formed UTF-8 byte");

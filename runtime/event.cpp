@@ -74,6 +74,10 @@ std::string checked_json(std::string text, const std::string& what) {
         throw Error(what + " is empty");
     }
     check_size(text.size());
+    // The JSON check skips a byte order mark too: a second one would reach the function.
+    if (text.starts_with(k_utf8_bom)) {
+        throw Error(what + " is not valid JSON: line 1, column 1: a second byte order mark");
+    }
     if (std::optional<std::string> error = json_syntax_error(text)) {
         throw Error(what + " is not valid JSON: " + *error);
     }

@@ -83,6 +83,13 @@ TEST_CASE("a UTF-8 byte order mark is dropped from a JSON event") {
     CHECK(load_file(dir.write("event.json", "\xEF\xBB\xBF{\"a\": 1}")) == "{\"a\": 1}");
 }
 
+TEST_CASE("a second byte order mark is not passed on as part of the event") {
+    CHECK_THROWS_WITH_AS(load_stdin("\xEF\xBB\xBF\xEF\xBB\xBF{\"a\": 1}"),
+                         "event on standard input is not valid JSON: line 1, column 1: a second "
+                         "byte order mark",
+                         Error);
+}
+
 TEST_CASE("any JSON value is an event, not only an object") {
     EventDir dir;
     CHECK(load_file(dir.write("event.json", "\"hello\"")) == "\"hello\"");

@@ -350,6 +350,9 @@ TEST_CASE("errors name the file, the line and what is wrong") {
               "greedy parameter '{proxy+}' must be the last segment");
         CHECK(load_error(one_function("    events:\n      - schedule: daily\n")) ==
               "serverless.yml:8: schedule must be 'rate(...)' or 'cron(...)', not 'daily'");
+        CHECK(load_error(one_function("    events:\n      - schedule:\n          rate: rate(1 "
+                                      "hour)\n          input: {job: \xff}\n")) ==
+              "serverless.yml:10: input is not valid UTF-8");
         CHECK(load_error(one_function("    events:\n      - httpApi: GET /a\n",
                                       "  httpApi:\n    payload: '3.0'\n")) ==
               "serverless.yml:5: provider.httpApi.payload must be '1.0' or '2.0', not '3.0'");

@@ -33,6 +33,7 @@ Runner add_invoke(CLI::App& app) {
                     "'bootstrap', served a Runtime API")
         ->excludes(library)
         ->excludes(abi);
+    add_layer_options(sub, &o.function.layers, o.layer_options);
     sub->add_option("--function-name", o.function.name,
                     "Function name (default: from the library's file name)");
     sub->add_option("--code-dir", o.function.code_dir,
@@ -60,6 +61,10 @@ Runner add_invoke(CLI::App& app) {
     auto* data = sub->add_option("-d,--data", "Event as inline JSON");
     event->excludes(data);
     sub->add_flag("-q,--quiet", o.quiet, "Only the handler's own output on stderr");
+    add_logging_options(sub, o.logging);
+    sub->add_flag("--log-result", o.log_result,
+                  "End stderr with what 'aws lambda invoke --log-type Tail' prints: the "
+                  "status and LogResult, the log's last 4 KB in base64");
     add_network_option(sub, o.network);
     auto* no_sandbox =
         sub->add_flag("--no-sandbox")
@@ -92,6 +97,7 @@ Runner add_invoke(CLI::App& app) {
         } else if (data->count() > 0) {
             o.event = {runtime::EventSource::Kind::Inline, data->as<std::string>()};
         }
+        o.runtime_api = runtime_api_host_factory();
         return runtime::run_invoke(o);
     };
 }

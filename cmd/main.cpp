@@ -64,6 +64,19 @@ int main(int argc, char** argv) {
             }
         }
         return runtime::k_exit_usage;
+    } catch (const runtime::runtime_api::NeedsRuntimeApi&) {
+#if LL_SERVES_HTTP
+        std::fprintf(stderr, "lambda-local: error: internal: no Runtime API host\n");
+        return runtime::k_exit_usage;
+#else
+        // serve, or a custom runtime: the executable with an HTTP stack runs the command.
+        try {
+            cmd::run_in_serve_executable(argv);
+        } catch (const Error& e) {
+            std::fprintf(stderr, "lambda-local: error: %s\n", e.what());
+        }
+        return runtime::k_exit_usage;
+#endif
     } catch (const Error& e) {
         std::fprintf(stderr, "lambda-local: error: %s\n", e.what());
         return runtime::k_exit_usage;

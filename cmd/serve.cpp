@@ -28,6 +28,7 @@ Runner add_serve(CLI::App& app) {
                     "Serve one custom runtime (provided.al2023): a directory holding an "
                     "executable 'bootstrap'")
         ->excludes(library);
+    add_layer_options(sub, &c.flags.function.layers, c.layer_options);
     sub->add_option("--function-name", c.flags.function.name,
                     "Function name (with -l; default: from the library's file name)");
     sub->add_option("--route", c.flags.routes,
@@ -72,12 +73,13 @@ Runner add_serve(CLI::App& app) {
     sub->add_flag("--inherit-env", c.serve.host_environment.inherit,
                   "Pass the whole host environment through (default: only AWS credentials)");
     sub->add_flag("-q,--quiet", c.serve.quiet, "No function output in the log");
+    add_logging_options(sub, c.logging);
     sub->add_flag("--list-routes", c.list_routes, "Print the route table and exit");
     library->excludes("--template");
     sub->get_option("--bootstrap")->excludes("--template");
 
     return [command, overrides, stage, region, api, payload, idle, no_schedules, no_watch,
-            no_sandbox, handler]() {
+            no_sandbox, handler]() -> int {
         auto& c = *command;
         if (c.flags.function.is_bootstrap() && handler->count() == 0) {
             c.flags.function.handler.clear(); // a custom runtime's _HANDLER is empty unless given
@@ -111,7 +113,11 @@ Runner add_serve(CLI::App& app) {
         c.serve.sandbox = no_sandbox->count() == 0;
         c.serve.host_environment =
             runtime::current_host_environment(c.serve.host_environment.inherit);
+#if LL_SERVES_HTTP
         return runtime::server::run_serve(c);
+#else
+        throw runtime::runtime_api::NeedsRuntimeApi(); // lambda-local-serve runs it
+#endif
     };
 }
 

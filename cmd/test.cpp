@@ -29,6 +29,8 @@ Runner add_test(CLI::App& app) {
             ->description(
                 "Run the handlers as plain processes: no namespaces, sandbox user or cgroup");
     add_network_option(sub, o.network);
+    add_layer_options(sub, nullptr, o.layer_options);
+    add_logging_options(sub, o.logging);
     auto* quiet =
         sub->add_flag("-q,--quiet")->description("Show only failing cases and the summary");
     auto* verbose = sub->add_flag("-v,--verbose")->description("Show every case's log");
@@ -45,6 +47,7 @@ Runner add_test(CLI::App& app) {
         o.detail = quiet->count() > 0     ? runtime::testing::Detail::Quiet
                    : verbose->count() > 0 ? runtime::testing::Detail::Verbose
                                           : runtime::testing::Detail::Normal;
+        o.runtime_api = runtime_api_host_factory();
         return runtime::testing::run_test_command(o, std::cout, std::cerr);
     };
 }

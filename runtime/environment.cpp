@@ -131,6 +131,13 @@ EnvVars build_lambda_environment(const FunctionSpec& spec, std::string_view log_
     set(vars, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
     set(vars, "AWS_LAMBDA_LOG_GROUP_NAME", spec.log_group_name());
     set(vars, "AWS_LAMBDA_LOG_STREAM_NAME", std::string(log_stream_name));
+    // As Lambda sets them from LoggingConfig: the format always, the application log level
+    // with the JSON format (the only one levels apply to).
+    set(vars, "AWS_LAMBDA_LOG_FORMAT", std::string(log_format_name(spec.logging.format)));
+    if (spec.logging.format == LogFormat::Json) {
+        set(vars, "AWS_LAMBDA_LOG_LEVEL",
+            std::string(log_level_name(spec.logging.application_level)));
+    }
     set(vars, "LAMBDA_TASK_ROOT", root);
     set(vars, "LAMBDA_RUNTIME_DIR", "/var/runtime");
     if (!runtime_api.empty()) {

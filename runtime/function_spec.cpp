@@ -80,17 +80,34 @@ std::string function_name_from_directory(std::string_view path) {
     return name.substr(0, 64);
 }
 
-std::string bootstrap_executable(std::string_view path) {
+std::string bootstrap_executable(std::string_view path, bool has_layers) {
     namespace fs = std::filesystem;
     fs::path given = fs::absolute(fs::path(path)).lexically_normal();
     std::error_code error;
     if (fs::is_regular_file(given, error)) {
         return given.string();
     }
-    if (given.has_filename()) {
-        return (given / "bootstrap").string();
+    std::string inside = given.has_filename()
+                             ? (given / "bootstrap").string()
+                             : given.string() + "bootstrap"; // "dir/" keeps a trailing separator
+    if (has_layers && fs::is_directory(given, error) && !fs::exists(inside, error)) {
+        return k_layer_bootstrap;
     }
-    return given.string() + "bootstrap"; // "dir/" normalizes to a trailing separator
+    return inside;
+}
+
+std::string bootstrap_code_dir(std::string_view path) {
+    namespace fs = std::filesystem;
+    fs::path given = fs::absolute(fs::path(path)).lexically_normal();
+    std::error_code error;
+    if (fs::is_regular_file(given, error)) {
+        return given.parent_path().string();
+    }
+    std::string dir = given.string();
+    if (dir.size() > 1 && dir.back() == '/') {
+        dir.pop_back();
+    }
+    return dir;
 }
 
 void validate(const FunctionSpec& spec) {
@@ -118,6 +135,10 @@ void validate(const FunctionSpec& spec) {
     if (spec.tmp_mb < k_min_tmp_mb || spec.tmp_mb > k_max_tmp_mb) {
         throw Error("ephemeral storage " + std::to_string(spec.tmp_mb) +
                     " MB is outside Lambda's range of 512 to 10240 MB");
+    }
+    if (spec.layers.size() > k_max_layers) {
+        throw Error("function '" + spec.name + "' has " + std::to_string(spec.layers.size()) +
+                    " layers: Lambda allows at most " + std::to_string(k_max_layers));
     }
     if (spec.handler.empty() && !spec.is_bootstrap()) {
         throw Error("the handler symbol is empty");

@@ -3,7 +3,10 @@
 
 #include "loaders/abi.hpp"
 #include "runtime/env_vars.hpp"
+#include "runtime/logging_config.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +22,10 @@ inline constexpr int k_max_memory_mb = 10240;
 inline constexpr int k_min_tmp_mb = 512;
 inline constexpr int k_max_tmp_mb = 10240;
 inline constexpr const char* k_account_id = "123456789012";
+// Lambda's limits on layers: how many a function may have, and the size of the function's code
+// and its layers together, unzipped (262,144,000 bytes).
+inline constexpr std::size_t k_max_layers = 5;
+inline constexpr std::uint64_t k_max_unzipped_code_bytes = 250ull * 1024 * 1024;
 
 // One function: what to load, the limits Lambda would enforce, and its environment.
 // A function is either a library (`library`) or a custom runtime (`bootstrap`).
@@ -34,6 +41,11 @@ struct FunctionSpec {
     int tmp_mb = 512;
     std::string region = "us-east-1";
     EnvVars environment; // the function's own variables
+    // Its layers, in order, laid into /opt: as configured, each a folder, a .zip or a layer
+    // version ARN (absolute paths); once prepared (runtime/layers/layers.hpp), each the folder
+    // whose files go into /opt.
+    std::vector<std::string> layers;
+    LoggingConfig logging; // LoggingConfig: the log's format and levels
 
     // "arn:aws:lambda:<region>:123456789012:function:<name>"
     std::string arn() const;
@@ -53,11 +65,20 @@ std::string function_name_from_library(std::string_view path);
 std::string function_name_from_directory(std::string_view path);
 
 // The absolute path of a custom runtime's executable, from `--bootstrap PATH`: PATH/bootstrap
-// when PATH is a directory or does not exist, PATH itself when it is a file.
-std::string bootstrap_executable(std::string_view path);
+// when PATH is a directory or does not exist, PATH itself when it is a file. With layers
+// (`has_layers`), a directory without a bootstrap runs /opt/bootstrap, as Lambda does.
+std::string bootstrap_executable(std::string_view path, bool has_layers = false);
 
-// Throws lambda_local::Error when a setting is outside Lambda's limits or the
-// name is not a valid function name, or when both a library and a bootstrap are given.
+// The code directory (task root) of `--bootstrap PATH`: PATH, or its directory when PATH is a
+// file. Absolute.
+std::string bootstrap_code_dir(std::string_view path);
+
+// Where a layer puts a custom runtime that the function's code lacks.
+inline constexpr const char* k_layer_bootstrap = "/opt/bootstrap";
+
+// Throws lambda_local::Error when a setting is outside Lambda's limits (more than 5 layers
+// included) or the name is not a valid function name, or when both a library and a bootstrap
+// are given.
 void validate(const FunctionSpec& spec);
 
 } // namespace lambda_local::runtime

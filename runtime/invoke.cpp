@@ -5,16 +5,21 @@
 #include "runtime/env_files.hpp"
 #include "runtime/environment.hpp"
 #include "runtime/execution_environment.hpp"
-#include "runtime/report.hpp"
+#include "runtime/log_result.hpp"
+#include "runtime/output_relay.hpp"
+#include "runtime/platform_log.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/ids.hpp"
 #include "runtime/util/interrupt.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 namespace lambda_local::runtime {
 namespace {
@@ -33,6 +38,19 @@ void write_all(int fd, const std::string& text) {
         data += n;
         left -= static_cast<std::size_t>(n);
     }
+}
+
+// What `aws lambda invoke --log-type Tail` prints, on one line: {"StatusCode":200,
+// ["FunctionError":"Unhandled",] "LogResult":"<base64>","ExecutedVersion":"$LATEST"}.
+std::string log_result_line(const InvocationResult& result, std::string_view log) {
+    nlohmann::ordered_json line = nlohmann::ordered_json::object();
+    line["StatusCode"] = 200;
+    if (!result.ok()) {
+        line["FunctionError"] = "Unhandled";
+    }
+    line["LogResult"] = log_result(log);
+    line["ExecutedVersion"] = "$LATEST";
+    return line.dump() + "\n";
 }
 
 void merge(EnvVars& into, const EnvVars& from) {
@@ -70,22 +88,25 @@ FunctionSpec flags_function(const InvokeOptions& options) {
                     "not to -l/--library");
     }
     FunctionSpec spec = options.function;
+    for (std::string& layer : spec.layers) {
+        if (!layers::is_layer_arn(layer)) {
+            layer = absolute_path(layer);
+        }
+    }
+    // The code's directory: the library's, or a custom runtime's (a layer may hold its
+    // bootstrap: /opt/bootstrap).
+    std::string code_dir;
     if (spec.is_bootstrap()) {
-        spec.bootstrap = bootstrap_executable(spec.bootstrap);
+        code_dir = bootstrap_code_dir(spec.bootstrap);
+        spec.bootstrap = bootstrap_executable(spec.bootstrap, !spec.layers.empty());
+    } else {
+        spec.library = absolute_path(spec.library);
+        code_dir = std::filesystem::path(spec.library).parent_path().string();
     }
-    // The code's file: the library, or a custom runtime's bootstrap.
-    std::filesystem::path library =
-        std::filesystem::absolute(spec.is_bootstrap() ? spec.bootstrap : spec.library)
-            .lexically_normal();
-    if (!spec.is_bootstrap()) {
-        spec.library = library.string();
-    }
-    spec.code_dir =
-        spec.code_dir.empty() ? library.parent_path().string() : absolute_path(spec.code_dir);
+    spec.code_dir = spec.code_dir.empty() ? code_dir : absolute_path(spec.code_dir);
     if (!options.function_name_given) {
-        spec.name = spec.is_bootstrap()
-                        ? function_name_from_directory(library.parent_path().string())
-                        : function_name_from_library(spec.library);
+        spec.name = spec.is_bootstrap() ? function_name_from_directory(code_dir)
+                                        : function_name_from_library(spec.library);
     }
     return spec;
 }
@@ -146,6 +167,58 @@ config::FunctionConfig project_function(const InvokeOptions& options) {
     return function;
 }
 
+// Runs one invocation in a fresh environment on `loop`: the log on stderr, the payload on
+// stdout; returns the exit status.
+int invoke_once(loop::EventLoop& loop, const FunctionSpec& spec,
+                EnvironmentOptions environment_options, std::string event,
+                const InvokeOptions& options) {
+    // The handler writes to stderr itself, unless its output has to be read: for the JSON
+    // format's level filter, or for the log LogResult carries.
+    std::unique_ptr<OutputRelay> relay;
+    if (spec.logging.format == LogFormat::Json || options.log_result) {
+        relay = std::make_unique<OutputRelay>(spec.logging, STDERR_FILENO);
+        environment_options.output_fd = relay->write_fd();
+    }
+    ExecutionEnvironment environment(loop, spec, std::move(environment_options));
+    const PlatformLog platform(spec);
+    auto platform_lines = [&](const std::string& own, const std::string& lines) {
+        if (relay) {
+            relay->own(own);
+            relay->platform(lines, !options.quiet);
+        } else if (!options.quiet) {
+            write_all(STDERR_FILENO, own + lines);
+        }
+    };
+
+    InvocationRequest request;
+    request.request_id = new_request_id();
+    request.event = std::move(event);
+    platform_lines({}, platform.start(request.request_id, !environment.warm()));
+    InvocationResult result = invoke_and_wait(loop, environment, request);
+    if (result.status == InvocationStatus::Cancelled) {
+        write_all(STDERR_FILENO, "lambda-local: interrupted\n");
+        return k_exit_interrupted;
+    }
+    std::string notes;
+    for (const auto& note : environment.sandbox_notes()) {
+        notes += "lambda-local: warning: sandbox: " + note + "\n";
+    }
+    if (options.quiet) {
+        notes.clear();
+    }
+    platform_lines(notes, platform.end(request.request_id, result));
+    std::string log = relay ? relay->log() : std::string();
+    write_all(STDOUT_FILENO, result.payload);
+    shutdown_and_wait(loop, environment);
+    if (relay) {
+        relay->finish();
+    }
+    if (options.log_result) {
+        write_all(STDERR_FILENO, log_result_line(result, log));
+    }
+    return result.ok() ? k_exit_success : k_exit_function_error;
+}
+
 } // namespace
 
 FunctionSpec resolve_function(const InvokeOptions& options) {
@@ -155,11 +228,16 @@ FunctionSpec resolve_function(const InvokeOptions& options) {
         spec = flags_function(options);
         env_vars_section = spec.name;
     } else {
+        if (!options.function.layers.empty()) {
+            throw Error("--layer applies to -l/--library and --bootstrap: a template's or "
+                        "serverless.yml's function names its own layers (Layers, layers)");
+        }
         config::FunctionConfig function = project_function(options);
         spec = std::move(function.spec);
         env_vars_section = function.logical_id;
     }
     validate(spec);
+    spec.logging = apply_overrides(spec.logging, options.logging);
     EnvVars variables = spec.environment;
     if (!options.env_file.empty()) {
         merge(variables, read_dotenv_file(options.env_file));
@@ -172,48 +250,30 @@ FunctionSpec resolve_function(const InvokeOptions& options) {
     }
     validate_function_variables(variables);
     spec.environment = std::move(variables);
+    layers::prepare_layers(spec, options.layer_options);
     return spec;
 }
 
 int run_invoke(const InvokeOptions& options) {
     FunctionSpec spec = resolve_function(options);
+    if (spec.is_bootstrap() && !options.runtime_api) {
+        throw runtime_api::NeedsRuntimeApi();
+    }
     std::string event = load_event(options.event, std::cin);
 
+    loop::EventLoop loop;
+    std::unique_ptr<runtime_api::Host> host;
+    if (spec.is_bootstrap()) {
+        host = options.runtime_api(loop);
+    }
     EnvironmentOptions environment_options;
     environment_options.worker_path = find_worker_executable();
     environment_options.sandbox = options.sandbox;
     environment_options.network = options.network;
     environment_options.host = current_host_environment(options.inherit_env);
     environment_options.cancel_fd = interrupt_fd();
-    ExecutionEnvironment environment(spec, std::move(environment_options));
-
-    InvocationRequest request;
-    request.request_id = new_request_id();
-    request.event = std::move(event);
-    if (!options.quiet) {
-        write_all(STDERR_FILENO, start_line(request.request_id));
-    }
-    InvocationResult result = environment.invoke(request);
-    if (result.status == InvocationStatus::Cancelled) {
-        write_all(STDERR_FILENO, "lambda-local: interrupted\n");
-        return k_exit_interrupted;
-    }
-    if (!options.quiet) {
-        std::string log;
-        for (const auto& note : environment.sandbox_notes()) {
-            log += "lambda-local: warning: sandbox: " + note + "\n";
-        }
-        for (const auto& line : result.log_lines) {
-            log += line + "\n";
-        }
-        log += end_line(request.request_id);
-        log +=
-            report_line(request.request_id, report_figures(result, spec.memory_mb, spec.timeout_s));
-        write_all(STDERR_FILENO, log);
-    }
-    write_all(STDOUT_FILENO, result.payload);
-    environment.shutdown();
-    return result.ok() ? k_exit_success : k_exit_function_error;
+    environment_options.runtime_api = host.get();
+    return invoke_once(loop, spec, std::move(environment_options), std::move(event), options);
 }
 
 } // namespace lambda_local::runtime

@@ -3,7 +3,9 @@
 
 #include "runtime/event.hpp"
 #include "runtime/function_spec.hpp"
+#include "runtime/layers/layers.hpp"
 #include "runtime/outbound_network.hpp"
+#include "runtime/runtime_api/server.hpp"
 
 #include <string>
 #include <vector>
@@ -43,16 +45,24 @@ struct InvokeOptions {
     std::vector<std::string> env;    // KEY=VALUE, in order
     bool inherit_env = false;
     EventSource event;
-    bool quiet = false; // only the handler's own output on stderr
+    layers::LayerOptions layer_options; // --layer-map; the cache
+    bool quiet = false;                 // only the handler's own output on stderr
+    LoggingOverrides logging;           // --log-format, --log-level, --system-log-level
+    // --log-result: stderr ends with what `aws lambda invoke --log-type Tail` prints.
+    bool log_result = false;
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host;
+    // Serves a custom runtime its Runtime API (empty: runtime_api::NeedsRuntimeApi is thrown).
+    runtime_api::HostFactory runtime_api;
 };
 
 // The function to run: from the library and flags, or from a project file (the one given, else
 // template.yaml, template.yml, serverless.yml or serverless.yaml in the working directory) with
 // the flags given on the command line overriding its settings. Absolute paths, a name, and its
 // variables: the project's, then the env file, the env-vars file (its section for the
-// function's logical id) and --env (later ones win). Throws lambda_local::Error.
+// function's logical id) and --env (later ones win). Its layers (--layer, or the project's)
+// are prepared: zips extracted, ARNs mapped, Lambda's limits checked (layers.hpp). Throws
+// lambda_local::Error.
 FunctionSpec resolve_function(const InvokeOptions& options);
 
 // Runs the invocation: START, the handler's output, END and REPORT on stderr, the

@@ -13,7 +13,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <sstream>
-#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -21,54 +20,22 @@ extern char** environ;
 namespace lambda_local::runtime {
 namespace {
 
-// Waits up to `bound` for `pid` (a child) to end; true when it was reaped.
-bool reap_within(pid_t pid, std::chrono::milliseconds bound) {
-    auto deadline = std::chrono::steady_clock::now() + bound;
-    for (;;) {
-        int status = 0;
-        pid_t done = ::waitpid(pid, &status, WNOHANG);
-        if (done == pid || (done < 0 && errno != EINTR)) {
-            return true;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-}
-
-// Reads what `fd` has until end of file, a line's end when `line` is set, or `deadline`;
-// false when the deadline came first.
-bool read_until(int fd, std::string& out, std::chrono::steady_clock::time_point deadline,
-                bool line) {
+// Reads what `fd` has now, without waiting (at most `cap` bytes kept); false at its end.
+bool read_now(int fd, std::string& out, std::size_t cap) {
     char buffer[512];
     for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now())
-                        .count();
-        if (left <= 0) {
-            return false;
-        }
-        pollfd ready{fd, POLLIN, 0};
-        int n = ::poll(&ready, 1, static_cast<int>(left));
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            continue;
-        }
         ssize_t got = ::read(fd, buffer, sizeof buffer);
         if (got < 0 && errno == EINTR) {
             continue;
         }
-        if (got <= 0) {
-            return true;
+        if (got < 0) {
+            return true; // EAGAIN: nothing more now
         }
-        if (out.size() < 4096) {
+        if (got == 0) {
+            return false;
+        }
+        if (out.size() < cap) {
             out.append(buffer, static_cast<std::size_t>(got));
-        }
-        if (line && out.find('\n') != std::string::npos) {
-            return true;
         }
     }
 }
@@ -116,7 +83,7 @@ OutboundNetwork::~OutboundNetwork() {
     stop();
 }
 
-std::string OutboundNetwork::connect(pid_t worker, std::chrono::milliseconds bound) {
+std::string OutboundNetwork::launch(pid_t worker) {
     std::string pasta = find_pasta();
     if (pasta.empty()) {
         return "pasta is not installed (Debian's passt package)";
@@ -212,15 +179,32 @@ std::string OutboundNetwork::connect(pid_t worker, std::chrono::milliseconds bou
     m_pid = pid;
     ready_write.reset();
     error_write.reset();
-    auto deadline = std::chrono::steady_clock::now() + bound;
-    std::string written;
-    bool in_time = read_until(ready_read.get(), written, deadline, true);
-    if (in_time && written.find('\n') != std::string::npos) {
-        return {};
+    ::fcntl(ready_read.get(), F_SETFL, O_NONBLOCK);
+    ::fcntl(error_read.get(), F_SETFL, O_NONBLOCK);
+    m_ready = std::move(ready_read);
+    m_errors = std::move(error_read);
+    m_written.clear();
+    return {};
+}
+
+std::optional<bool> OutboundNetwork::ready() {
+    bool open = read_now(m_ready.get(), m_written, 64);
+    if (m_written.find('\n') != std::string::npos) {
+        m_ready.reset();
+        m_errors.reset();
+        return true;
     }
+    if (!open) {
+        return false;
+    }
+    return std::nullopt;
+}
+
+std::string OutboundNetwork::failure(bool in_time) {
     std::string said;
-    read_until(error_read.get(), said,
-               std::chrono::steady_clock::now() + std::chrono::milliseconds(100), false);
+    if (m_errors) {
+        read_now(m_errors.get(), said, 4096);
+    }
     stop();
     // pasta's own lines, without its complaints that there is no syslog to write to.
     std::string lines;
@@ -230,23 +214,22 @@ std::string OutboundNetwork::connect(pid_t worker, std::chrono::milliseconds bou
             lines += (lines.empty() ? "" : "; ") + line;
         }
     }
-    said = lines;
     std::string why = in_time ? "pasta ended before it configured the namespace"
                               : "pasta did not configure the namespace in time";
-    return said.empty() ? why : why + ": " + said;
+    return lines.empty() ? why : why + ": " + lines;
 }
 
 void OutboundNetwork::stop() {
+    m_ready.reset();
+    m_errors.reset();
     if (m_pid <= 0) {
         return;
     }
-    // pasta is this process's child, not yet reaped: the pid is pasta's.
-    ::kill(m_pid, SIGTERM);
-    if (!reap_within(m_pid, std::chrono::milliseconds(1000))) {
-        ::kill(m_pid, SIGKILL);
-        int status = 0;
-        while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-        }
+    // pasta is this process's child, not yet reaped: the pid is pasta's. It keeps no state
+    // worth a graceful end.
+    ::kill(m_pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
     }
     m_pid = -1;
 }

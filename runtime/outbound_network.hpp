@@ -5,7 +5,7 @@
 
 #include <sys/types.h>
 
-#include <chrono>
+#include <optional>
 #include <string>
 
 namespace lambda_local::runtime {
@@ -34,15 +34,26 @@ class OutboundNetwork {
     OutboundNetwork& operator=(const OutboundNetwork&) = delete;
     ~OutboundNetwork();
 
-    // Connects the network namespace of `worker` (a child of this process, not yet reaped: its
-    // pid is its own) and returns once pasta has configured it, or the reason it could not,
-    // within `bound`. Returns "" on success.
-    std::string connect(pid_t worker, std::chrono::milliseconds bound);
+    // Starts connecting the network namespace of `worker` (a child of this process, not yet
+    // reaped: its pid is its own). Returns why it cannot, or "" once pasta runs: ready_fd()
+    // then becomes readable when pasta has configured the namespace, or has failed.
+    std::string launch(pid_t worker);
+    // The descriptor to wait on after launch().
+    int ready_fd() const { return m_ready.get(); }
+    // After ready_fd() became readable: true when pasta configured the namespace, false when
+    // it failed (then failure() says why), nothing when it has not said yet.
+    std::optional<bool> ready();
+    // Why pasta did not configure the namespace (its own words when it said any), and stops it.
+    // `in_time`: false when it was given up on.
+    std::string failure(bool in_time);
     // Ends pasta (it would outlive the namespace). Safe to call more than once.
     void stop();
 
   private:
     pid_t m_pid = -1;
+    Fd m_ready;  // pasta writes its pid here (-P) once the namespace is configured
+    Fd m_errors; // pasta's stderr
+    std::string m_written;
 };
 
 } // namespace lambda_local::runtime

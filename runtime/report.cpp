@@ -122,6 +122,10 @@ std::int64_t billed_duration_ms(const ReportFigures& figures) {
     return std::max<std::int64_t>(1, (total + 99) / 100);
 }
 
+double report_ms(double ms) {
+    return static_cast<double>(hundredths(ms)) / 100.0;
+}
+
 std::string report_line(std::string_view request_id, const ReportFigures& figures) {
     std::string line = "REPORT RequestId: " + std::string(request_id);
     line += "\tDuration: " + hundredths_text(hundredths(reported_duration_ms(figures))) + " ms";

@@ -40,6 +40,10 @@ double reported_duration_ms(const ReportFigures& figures);
 // the values as printed, to 2 decimals, so that a REPORT line's arithmetic checks exactly.
 std::int64_t billed_duration_ms(const ReportFigures& figures);
 
+// A duration in ms as a REPORT line prints it, to 2 decimals: 3071.2749 gives 3071.27 (what the
+// JSON records carry, so that they agree with the text).
+double report_ms(double ms);
+
 // "REPORT RequestId: <id>\tDuration: 3071.27 ms\tBilled Duration: 3072 ms\tMemory Size: 128 MB\t
 // Max Memory Used: 21 MB\t[Init Duration: 171.99 ms\t][Status: timeout | Status: error\t
 // Error Type: Runtime.ExitError]\n": a trailing tab unless a Status field ends the line.

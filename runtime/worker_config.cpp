@@ -12,6 +12,8 @@ nlohmann::json to_json(const WorkerConfig& config) {
         {"bootstrap", config.bootstrap},
         {"abi", loaders::to_string(config.abi)},
         {"task_root", config.task_root},
+        {"layers", config.layers},
+        {"layer_mount", config.layer_mount},
         {"tmp_mb", config.tmp_mb},
         {"sandbox",
          {{"isolate", config.sandbox.isolate},
@@ -40,6 +42,8 @@ WorkerConfig worker_config_from_json(const nlohmann::json& json) {
         }
         config.abi = *abi;
         config.task_root = json.at("task_root").get<std::string>();
+        config.layers = json.at("layers").get<std::vector<std::string>>();
+        config.layer_mount = json.at("layer_mount").get<std::string>();
         config.tmp_mb = json.at("tmp_mb").get<int>();
         const auto& sandbox = json.at("sandbox");
         config.sandbox.isolate = sandbox.at("isolate").get<bool>();

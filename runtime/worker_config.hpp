@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,11 @@ struct WorkerConfig {
     std::string bootstrap; // a custom runtime to exec instead of loading a library (absolute)
     loaders::Abi abi = loaders::Abi::Auto;
     std::string task_root; // working directory and LAMBDA_TASK_ROOT
+    // The function's layers, in order: host folders laid into /opt (runtime/worker/opt_layers.hpp).
+    std::vector<std::string> layers;
+    // How to lay them, for tests: "" (the best the kernel allows), or words of "bind-tree" (no
+    // overlay) and "new-root" (as on a host without /opt). From $LAMBDA_LOCAL_LAYER_MOUNT.
+    std::string layer_mount;
     int tmp_mb = 512;
     SandboxSettings sandbox;
     // The classic context keys that do not change between invocations.

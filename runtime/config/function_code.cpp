@@ -62,10 +62,14 @@ std::optional<HandlerRef> parse_handler(std::string_view text) {
 void resolve_function_code(const FunctionCode& code, FunctionSpec& spec) {
     std::optional<HandlerRef> ref = parse_handler(code.handler);
     if (!ref) {
-        if (code.runtime.starts_with("provided") && has_bootstrap(code.code_dir)) {
+        bool in_code = has_bootstrap(code.code_dir);
+        if (code.runtime.starts_with("provided") && (in_code || !spec.layers.empty())) {
             // A custom runtime: its bootstrap runs, served a Runtime API; _HANDLER as written.
-            spec.bootstrap =
-                (std::filesystem::path(code.code_dir) / "bootstrap").lexically_normal().string();
+            // Without one in the code, Lambda runs a layer's: /opt/bootstrap.
+            spec.bootstrap = in_code ? (std::filesystem::path(code.code_dir) / "bootstrap")
+                                           .lexically_normal()
+                                           .string()
+                                     : std::string(k_layer_bootstrap);
             spec.library.clear();
             spec.handler = code.handler;
             spec.code_dir = code.code_dir;

@@ -38,8 +38,10 @@ struct FunctionCode {
 // sets spec.library (absolute), spec.handler and spec.code_dir. A function of a `provided.*`
 // runtime whose code directory holds a `bootstrap` and whose handler names no .so is a custom
 // runtime: spec.bootstrap is <code_dir>/bootstrap, spec.handler the handler as written (its
-// _HANDLER), spec.library empty. Any other handler is an Error at its line:
-// "template.yaml:14: Handler 'handle' names no library (write 'libhandler.so:handle')".
+// _HANDLER), spec.library empty. So is one whose code has no `bootstrap` but which has layers
+// (spec.layers, set before): it runs /opt/bootstrap, as Lambda does. Any other handler is an Error
+// at its line: "template.yaml:14: Handler 'handle' names no library (write
+// 'libhandler.so:handle')".
 void resolve_function_code(const FunctionCode& code, FunctionSpec& spec);
 
 } // namespace lambda_local::runtime::config

@@ -4,6 +4,7 @@
 #include "runtime/config/api_builder.hpp"
 #include "runtime/config/function_code.hpp"
 #include "runtime/config/intrinsics.hpp"
+#include "runtime/config/sam_layers.hpp"
 #include "runtime/config/settings.hpp"
 #include "runtime/config/yaml_document.hpp"
 
@@ -80,6 +81,7 @@ class SamLoader {
     std::vector<std::string> binary_media_types(const std::optional<YAML::Node>& own) const;
 
     FunctionConfig load_function(const Entry& resource);
+    LoggingConfig load_logging(const YAML::Node& properties) const;
     void load_events(const YAML::Node& properties, FunctionConfig& function);
     void add_route(const Entry& event, const YAML::Node& properties, const FunctionConfig& function,
                    bool http);
@@ -394,6 +396,7 @@ FunctionConfig SamLoader::load_function(const Entry& resource) {
     code.handler_key = "Handler";
     code.handler_where = where(*handler);
     code.runtime = text(function_property(properties, "Runtime"), "Runtime").value_or("");
+    spec.layers = read_sam_layers(m_values, m_globals_function, properties, m_dir);
     resolve_function_code(code, spec);
 
     if (std::optional<YAML::Node> timeout = function_property(properties, "Timeout")) {
@@ -437,8 +440,32 @@ FunctionConfig SamLoader::load_function(const Entry& resource) {
         }
     }
     check_variables(spec.environment, environment_where);
+    spec.logging = load_logging(properties);
     load_events(properties, function);
     return function;
+}
+
+LoggingConfig SamLoader::load_logging(const YAML::Node& properties) const {
+    // Globals.Function's LoggingConfig, then the function's keys over it (SAM merges maps).
+    LoggingSettings settings;
+    for (const YAML::Node& source : {m_globals_function, properties}) {
+        std::optional<YAML::Node> logging = mapping(source, "LoggingConfig", "LoggingConfig");
+        if (!logging) {
+            continue;
+        }
+        if (std::optional<YAML::Node> node = property(*logging, "LogFormat")) {
+            settings.format(text(node, "LogFormat").value_or(""), "LogFormat", where(*node));
+        }
+        if (std::optional<YAML::Node> node = property(*logging, "ApplicationLogLevel")) {
+            settings.application_level(text(node, "ApplicationLogLevel").value_or(""),
+                                       "ApplicationLogLevel", where(*node));
+        }
+        if (std::optional<YAML::Node> node = property(*logging, "SystemLogLevel")) {
+            settings.system_level(text(node, "SystemLogLevel").value_or(""), "SystemLogLevel",
+                                  where(*node));
+        }
+    }
+    return settings.finish("LogFormat");
 }
 
 void SamLoader::load_events(const YAML::Node& properties, FunctionConfig& function) {

@@ -4,6 +4,7 @@
 
 #include "runtime/config/api_builder.hpp"
 #include "runtime/config/function_code.hpp"
+#include "runtime/config/serverless_layers.hpp"
 #include "runtime/config/serverless_variables.hpp"
 #include "runtime/config/settings.hpp"
 #include "runtime/config/yaml_document.hpp"
@@ -85,6 +86,7 @@ class ServerlessLoader {
     nlohmann::ordered_json to_json(const YAML::Node& node, int depth) const;
 
     FunctionConfig load_function(const Entry& entry);
+    LoggingConfig load_logging(const YAML::Node& body);
     void load_event(const YAML::Node& item, FunctionConfig& function);
     void add_http(const YAML::Node& event, const FunctionConfig& function);
     void add_http_api(const YAML::Node& event, const FunctionConfig& function);
@@ -98,6 +100,7 @@ class ServerlessLoader {
     fs::path m_dir;
     std::string m_service;
     YAML::Node m_provider;
+    std::optional<ServerlessLayers> m_layers;
     std::vector<ApiEntry> m_apis;
     Project m_project;
 };
@@ -192,6 +195,7 @@ Project ServerlessLoader::load() {
         throw m_doc.error(*get(m_provider, "name"),
                           "provider.name must be aws, not '" + *name + "'");
     }
+    m_layers.emplace(m_doc, m_vars, root, m_dir);
     std::optional<YAML::Node> functions = mapping(root, "functions", "functions");
     if (!functions) {
         throw Error(m_doc.path() + ": no functions");
@@ -238,6 +242,13 @@ FunctionConfig ServerlessLoader::load_function(const Entry& entry) {
     std::optional<YAML::Node> runtime = get(body, "runtime");
     code.runtime = text(runtime ? runtime : get(m_provider, "runtime"), "runtime").value_or("");
     code.code_dir = m_dir.string();
+    std::optional<YAML::Node> layers = get(body, "layers");
+    if (!layers) {
+        layers = get(m_provider, "layers");
+    }
+    if (layers) {
+        spec.layers = m_layers->resolve(*layers);
+    }
     resolve_function_code(code, spec);
 
     auto setting = [&](std::string_view setting_key) {
@@ -276,6 +287,7 @@ FunctionConfig ServerlessLoader::load_function(const Entry& entry) {
         }
     }
     check_variables(spec.environment, environment_where);
+    spec.logging = load_logging(body);
 
     if (std::optional<YAML::Node> events = get(body, "events")) {
         if (!events->IsSequence()) {
@@ -286,6 +298,32 @@ FunctionConfig ServerlessLoader::load_function(const Entry& entry) {
         }
     }
     return function;
+}
+
+LoggingConfig ServerlessLoader::load_logging(const YAML::Node& body) {
+    // provider.logs.lambda for every function, then the function's own logs: key by key.
+    std::optional<YAML::Node> provider_logs = mapping(m_provider, "logs", "provider.logs");
+    std::optional<YAML::Node> defaults =
+        provider_logs ? mapping(*provider_logs, "lambda", "provider.logs.lambda") : std::nullopt;
+    std::optional<YAML::Node> own = mapping(body, "logs", "logs");
+    LoggingSettings settings;
+    for (const std::optional<YAML::Node>& source : {defaults, own}) {
+        if (!source) {
+            continue;
+        }
+        if (std::optional<YAML::Node> node = get(*source, "logFormat")) {
+            settings.format(text(node, "logFormat").value_or(""), "logFormat", where(*node));
+        }
+        if (std::optional<YAML::Node> node = get(*source, "applicationLogLevel")) {
+            settings.application_level(text(node, "applicationLogLevel").value_or(""),
+                                       "applicationLogLevel", where(*node));
+        }
+        if (std::optional<YAML::Node> node = get(*source, "systemLogLevel")) {
+            settings.system_level(text(node, "systemLogLevel").value_or(""), "systemLogLevel",
+                                  where(*node));
+        }
+    }
+    return settings.finish("logFormat");
 }
 
 void ServerlessLoader::load_event(const YAML::Node& item, FunctionConfig& function) {

@@ -55,6 +55,47 @@ bool parse_flag(std::string_view text, std::string_view key, const std::string& 
     return *flag;
 }
 
+void LoggingSettings::format(std::string_view text, std::string_view key,
+                             const std::string& where) {
+    std::optional<LogFormat> format = parse_log_format(text);
+    if (!format) {
+        throw Error(where + ": " + std::string(key) + " must be Text or JSON, not " + quoted(text));
+    }
+    m_config.format = *format;
+}
+
+void LoggingSettings::application_level(std::string_view text, std::string_view key,
+                                        const std::string& where) {
+    std::optional<LogLevel> level = parse_application_log_level(text);
+    if (!level) {
+        throw Error(where + ": " + std::string(key) +
+                    " must be TRACE, DEBUG, INFO, WARN, ERROR or FATAL, not " + quoted(text));
+    }
+    m_config.application_level = *level;
+    m_level_key = key;
+    m_level_where = where;
+}
+
+void LoggingSettings::system_level(std::string_view text, std::string_view key,
+                                   const std::string& where) {
+    std::optional<LogLevel> level = parse_system_log_level(text);
+    if (!level) {
+        throw Error(where + ": " + std::string(key) + " must be DEBUG, INFO or WARN, not " +
+                    quoted(text));
+    }
+    m_config.system_level = *level;
+    m_level_key = key;
+    m_level_where = where;
+}
+
+LoggingConfig LoggingSettings::finish(std::string_view format_key) const {
+    if (!m_level_key.empty() && m_config.format != LogFormat::Json) {
+        throw Error(m_level_where + ": " + m_level_key + " needs " + std::string(format_key) +
+                    ": JSON (Lambda refuses log levels with the Text format)");
+    }
+    return m_config;
+}
+
 void set_variable(EnvVars& vars, const std::string& key, std::string value) {
     auto existing = std::find_if(vars.begin(), vars.end(),
                                  [&](const auto& entry) { return entry.first == key; });

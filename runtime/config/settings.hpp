@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/env_vars.hpp"
+#include "runtime/logging_config.hpp"
 
 #include <string>
 #include <string_view>
@@ -24,6 +25,26 @@ int parse_count(std::string_view text, std::string_view key, const std::string& 
 
 // true or false (any case); else Error "<where>: <key> must be true or false, not 'x'".
 bool parse_flag(std::string_view text, std::string_view key, const std::string& where);
+
+// A function's LoggingConfig as a file writes it, read key by key (a function's keys after its
+// defaults'): SAM's LogFormat, ApplicationLogLevel, SystemLogLevel; serverless's logFormat, ...
+class LoggingSettings {
+  public:
+    // Text or JSON; else Error "<where>: <key> must be Text or JSON, not 'x'".
+    void format(std::string_view text, std::string_view key, const std::string& where);
+    // TRACE, DEBUG, INFO, WARN, ERROR or FATAL; else Error "<where>: <key> must be ...".
+    void application_level(std::string_view text, std::string_view key, const std::string& where);
+    // DEBUG, INFO or WARN; else Error "<where>: <key> must be DEBUG, INFO or WARN, not 'x'".
+    void system_level(std::string_view text, std::string_view key, const std::string& where);
+    // The LoggingConfig read. Error "<where>: <level key> needs <format_key>: JSON ..." when a
+    // level was given and the format is Text, which Lambda refuses.
+    LoggingConfig finish(std::string_view format_key) const;
+
+  private:
+    LoggingConfig m_config;
+    std::string m_level_key;   // the last level given, for the error
+    std::string m_level_where; // and where
+};
 
 // Sets `key` in `vars`, in place when it is there already.
 void set_variable(EnvVars& vars, const std::string& key, std::string value);

@@ -121,6 +121,15 @@ void ZipWriter::add_file(std::string name, std::string data, std::uint32_t mode)
     m_entries.push_back({std::move(name), std::move(data), S_IFREG | (mode & 07777), crc});
 }
 
+void ZipWriter::add_symlink(std::string name, std::string target) {
+    check_name(name);
+    if (name.back() == '/' || target.empty() || target.find('\0') != std::string::npos) {
+        throw Error("zip: invalid symbolic link '" + name + "' -> '" + target + "'");
+    }
+    std::uint32_t crc = crc32(target);
+    m_entries.push_back({std::move(name), std::move(target), S_IFLNK | 0777, crc});
+}
+
 std::string ZipWriter::finish() const {
     if (m_entries.size() > 0xffff) {
         throw Error("zip: more than 65535 entries need ZIP64");

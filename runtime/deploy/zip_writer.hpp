@@ -1,4 +1,5 @@
-// Writing a ZIP archive with Unix permissions: stored entries (no compression), CRC-32.
+// Writing a ZIP archive with Unix permissions: stored entries (no compression), CRC-32,
+// symbolic links.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,9 @@ class ZipWriter {
     // A regular file. Throws lambda_local::Error for an unsafe name (absolute, "..",
     // empty), a duplicate, or a size past the classic format's 4 GiB.
     void add_file(std::string name, std::string data, std::uint32_t mode);
+    // A symbolic link to `target` (stored as its data, mode 0777 with the link type, as
+    // Info-ZIP writes one). Throws lambda_local::Error as add_file().
+    void add_symlink(std::string name, std::string target);
     // The archive's bytes. Throws lambda_local::Error past 65535 entries or 4 GiB.
     std::string finish() const;
 
@@ -29,7 +33,7 @@ class ZipWriter {
     struct Entry {
         std::string name;
         std::string data;
-        std::uint32_t mode = 0; // with the file type bits (S_IFREG or S_IFDIR)
+        std::uint32_t mode = 0; // with the file type bits (S_IFREG, S_IFDIR or S_IFLNK)
         std::uint32_t crc = 0;
     };
     void check_name(const std::string& name) const;

@@ -229,6 +229,7 @@ Request take_request(Connection& c, h2o_req_t* req) {
         request.body.assign(req->entity.base, req->entity.len);
     }
     request.remote_ip = c.remote_ip;
+    request.listener = c.listener;
     return request;
 }
 
@@ -346,10 +347,11 @@ void drop_connection(Connection& c) {
     }
 }
 
-void accept_connection(LoopServer::Core& core, uv_stream_t* listener) {
+void accept_connection(LoopServer::Core& core, uv_stream_t* listener, int listener_id) {
     auto owned = std::make_unique<Connection>();
     Connection& c = *owned;
     c.core = &core;
+    c.listener = listener_id;
     c.tcp.owner = &c;
     c.timer.owner = &c;
     c.generator.owner = &c;

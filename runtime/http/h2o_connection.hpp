@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -88,6 +89,7 @@ struct Connection {
     h2o_linklist_t link{}; // in Core::connections while open
     bool closed = false;   // h2o closed its socket
     std::string remote_ip;
+    int listener = 0; // the id of the listener it was accepted from
 
     h2o_socket_cb h2o_read = nullptr; // h2o's callbacks, called from ours
     h2o_socket_cb h2o_write = nullptr;
@@ -125,8 +127,8 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
     ~Exchange();
 };
 
-// Accepts one connection from `listener` and hands it to h2o.
-void accept_connection(LoopServer::Core& core, uv_stream_t* listener);
+// Accepts one connection from `listener` (whose id is `listener_id`) and hands it to h2o.
+void accept_connection(LoopServer::Core& core, uv_stream_t* listener, int listener_id = 0);
 // h2o's request callback: the request goes to the handler.
 int on_request(h2o_handler_t* handler, h2o_req_t* req);
 // Closes a connection whatever it is doing (through h2o, as the header comment says).
@@ -170,6 +172,9 @@ struct LoopServer::Core {
     uv_tcp_t listener{};
     bool listener_open = false;
     int port = 0;
+    // Listeners added with add_listener(), by id; each frees itself once libuv has closed it.
+    std::map<int, struct ExtraListener*> extra_listeners;
+    int next_listener_id = 1;
 
     h2o_timeout_t idle{};
     h2o_timeout_t head{};

@@ -46,6 +46,29 @@ void on_connection(uv_stream_t* listener, int status) {
     }
 }
 
+} // namespace
+
+// A listener of add_listener(): its handle, and whose it is.
+struct ExtraListener {
+    uv_tcp_t tcp{};
+    LoopServer::Core* core = nullptr;
+    int id = 0;
+};
+
+namespace {
+
+void on_extra_connection(uv_stream_t* stream, int status) {
+    auto* listener = static_cast<ExtraListener*>(stream->data);
+    if (status == 0) {
+        detail::accept_connection(*listener->core, stream, listener->id);
+    }
+}
+
+void close_extra(ExtraListener* listener) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp),
+             [](uv_handle_t* handle) { delete static_cast<ExtraListener*>(handle->data); });
+}
+
 void on_handle_closed(uv_handle_t* handle) {
     --static_cast<LoopServer::Core*>(handle->data)->open_handles;
 }
@@ -81,6 +104,10 @@ void begin_stop(LoopServer::Core& core) {
         core.listener_open = false;
         uv_close(reinterpret_cast<uv_handle_t*>(&core.listener), on_handle_closed);
     }
+    for (auto& [id, listener] : core.extra_listeners) {
+        close_extra(listener);
+    }
+    core.extra_listeners.clear();
     // What h2o_context_request_shutdown() does for HTTP/1 (it also arms HTTP/2's GOAWAY timer,
     // which this server does not speak): answers carry `Connection: close` from now on.
     core.context.shutdown_requested = 1;
@@ -302,6 +329,46 @@ void LoopServer::stop(std::function<void()> stopped) {
     core.stopping = true;
     core.stopped = std::move(stopped);
     uv_timer_start(&core.soon_timer, on_soon, 0, 0);
+}
+
+int LoopServer::add_listener(Fd listener) {
+    Core& core = *m_core;
+    if (core.stopping) {
+        throw Error("the server is stopped");
+    }
+    struct sigaction pipe_action {};
+    if (::sigaction(SIGPIPE, nullptr, &pipe_action) == 0 && pipe_action.sa_handler == SIG_DFL) {
+        ::signal(SIGPIPE, SIG_IGN);
+    }
+    auto* extra = new ExtraListener;
+    extra->core = &core;
+    extra->id = core.next_listener_id++;
+    int r = uv_tcp_init(core.loop, &extra->tcp);
+    if (r != 0) {
+        delete extra;
+        throw Error("cannot listen: " + os_error("uv_tcp_init", -r));
+    }
+    extra->tcp.data = extra;
+    r = uv_tcp_open(&extra->tcp, listener.get());
+    if (r == 0) {
+        listener.release(); // libuv closes it
+        r = uv_listen(reinterpret_cast<uv_stream_t*>(&extra->tcp), 128, on_extra_connection);
+    }
+    if (r != 0) {
+        close_extra(extra);
+        throw Error("cannot listen: " + os_error("listen", -r));
+    }
+    core.extra_listeners[extra->id] = extra;
+    return extra->id;
+}
+
+void LoopServer::remove_listener(int id) {
+    Core& core = *m_core;
+    auto found = core.extra_listeners.find(id);
+    if (found != core.extra_listeners.end()) {
+        close_extra(found->second);
+        core.extra_listeners.erase(found);
+    }
 }
 
 LoopServerStats LoopServer::stats() const {

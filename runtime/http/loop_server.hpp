@@ -75,6 +75,13 @@ class LoopServer {
     // The port listened on, once listening.
     int port() const;
 
+    // Also accepts connections on `listener` (a socket that listens already), until
+    // remove_listener(); the requests that come through it carry its id in Request::listener
+    // (those of listen()'s socket carry 0). Throws lambda_local::Error when it cannot.
+    int add_listener(Fd listener);
+    // Stops accepting on a listener of add_listener(); its connections stay until they end.
+    void remove_listener(int id);
+
     // Stops gracefully: stops accepting, closes idle connections, answers the requests in
     // flight (`Connection: close`), then closes every connection still open when
     // options.stop_timeout has passed, whatever its client does (a request still unanswered

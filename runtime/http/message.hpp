@@ -20,6 +20,7 @@ struct Request {
     HeaderList headers;
     std::string body; // de-chunked
     std::string remote_ip;
+    int listener = 0; // which of a server's listeners it came through (LoopServer::add_listener)
 
     // The first value of the header `name` (case-insensitive), or nullptr.
     const std::string* header(std::string_view name) const;

@@ -1,49 +1,58 @@
-// The Runtime API of one execution environment, served over HTTP on 127.0.0.1.
+// The Runtime API as the supervisor serves it: one endpoint per execution environment.
 #pragma once
 
 #include "runtime/http/message.hpp"
-#include "runtime/http/server.hpp"
+#include "runtime/loop/event_loop.hpp"
 #include "runtime/runtime_api/state.hpp"
 #include "runtime/util/fd.hpp"
 
+#include <functional>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace lambda_local::runtime::runtime_api {
 
-// Answers one request of the runtime from `state`: GET /runtime/invocation/next, POST
-// /runtime/invocation/{id}/response and /error, POST /runtime/init/error; 404 for any other
-// path, 405 for another method on one of these.
-http::Response handle_request(State& state, const http::Request& request);
+// Answers one request of the runtime from `state`: GET /runtime/invocation/next (held until an
+// invocation is posted), POST /runtime/invocation/{id}/response and /error, POST
+// /runtime/init/error; 404 for any other path, 405 for another method on one of these. `reply`
+// is called once, now or later, on the loop's thread.
+void handle_request(State& state, const http::Request& request,
+                    std::function<void(http::Response)> reply);
 
-// A Runtime API on an ephemeral port of 127.0.0.1, for the life of one execution
-// environment's runtime. The supervisor waits on notify_fd() next to the worker's socket.
-class Server {
+// The Runtime API of one execution environment while its runtime lives: an address of its
+// own, and the state the runtime's requests drive. Destroying it stops listening and ends a
+// waiting /next.
+class Endpoint {
   public:
-    // Listens and starts serving. Throws lambda_local::Error when it cannot listen.
-    Server();
-    // Serves on a socket that already listens: under --network isolated, one the worker made
-    // on 127.0.0.1:9001 inside the environment's network namespace.
-    explicit Server(Fd listener);
-    Server(const Server&) = delete;
-    Server& operator=(const Server&) = delete;
-    ~Server();
+    virtual ~Endpoint() = default;
+    // "127.0.0.1:<port>": the value of AWS_LAMBDA_RUNTIME_API.
+    virtual std::string address() const = 0;
+    virtual State& state() = 0;
+};
 
-    // "127.0.0.1:<port>": the value of AWS_LAMBDA_RUNTIME_API (on the host; inside its own
-    // namespace the listener's port is the same).
-    std::string address() const;
-    // Readable (an eventfd) while Notices may be waiting in state().
-    int notify_fd() const { return m_notify.get(); }
-    // Resets notify_fd() before the Notices are taken.
-    void clear_notify() const;
-    State& state() { return m_state; }
-    // Ends every waiting /next, lets requests in progress finish, and stops listening.
-    // Safe to call more than once.
-    void stop();
+// What serves the Runtime API of every environment of one event loop (an HTTP server on that
+// loop, runtime/runtime_api/http_host.hpp). The executable that runs only library handlers has
+// none: it has no HTTP stack to load at each cold start.
+class Host {
+  public:
+    virtual ~Host() = default;
+    // An endpoint listening on an ephemeral port of 127.0.0.1, or on `listener` when given (a
+    // socket made inside the environment's own network namespace). `notify` is called on the
+    // loop's thread whenever the state queues a Notice. Throws lambda_local::Error when it
+    // cannot listen.
+    virtual std::unique_ptr<Endpoint> open(Fd listener, std::function<void()> notify) = 0;
+};
 
-  private:
-    Fd m_notify;
-    State m_state;
-    http::Server m_http;
+// Makes the Host of a loop. Empty in the executable without an HTTP stack (lambda-local), which
+// hands custom runtimes over to the one with it (lambda-local-serve): see NeedsRuntimeApi.
+using HostFactory = std::function<std::unique_ptr<Host>(loop::EventLoop& loop)>;
+
+// Thrown where a custom runtime would need a Runtime API and no HostFactory was given: the
+// command line is then run again by lambda-local-serve (cmd/main.cpp).
+class NeedsRuntimeApi : public std::runtime_error {
+  public:
+    NeedsRuntimeApi() : std::runtime_error("a custom runtime needs lambda-local-serve") {}
 };
 
 } // namespace lambda_local::runtime::runtime_api

@@ -75,28 +75,35 @@ void State::queue(Notice notice) {
     m_notices.push_back(std::move(notice));
 }
 
-Reply State::next() {
-    std::unique_lock lock(m_mutex);
-    if (m_closed) {
-        return internal_server_error();
-    }
-    if (m_phase == Phase::InitError) {
-        return forbidden("Ready");
-    }
-    bool init_done = m_phase == Phase::Started;
-    m_phase = Phase::Ready;
-    ++m_waiters;
-    queue({init_done ? Notice::Kind::Ready : Notice::Kind::Next, {}, {}, {}, {}});
-    lock.unlock();
+void State::notify() const {
     if (m_notify) {
         m_notify();
     }
-    lock.lock();
-    m_invoked.wait(lock, [this] { return m_closed || m_pending.has_value(); });
-    --m_waiters;
+}
+
+void State::next(std::function<void(Reply)> reply) {
     if (m_closed) {
-        return internal_server_error();
+        reply(internal_server_error());
+        return;
     }
+    if (m_phase == Phase::InitError) {
+        reply(forbidden("Ready"));
+        return;
+    }
+    bool init_done = m_phase == Phase::Started;
+    m_phase = Phase::Ready;
+    m_waiters.push_back(std::move(reply));
+    queue({init_done ? Notice::Kind::Ready : Notice::Kind::Next, {}, {}, {}, {}});
+    notify();
+    hand_over();
+}
+
+void State::hand_over() {
+    if (m_closed || !m_pending || m_waiters.empty()) {
+        return;
+    }
+    std::function<void(Reply)> waiter = std::move(m_waiters.front());
+    m_waiters.pop_front();
     Invocation invocation = std::move(*m_pending);
     m_pending.reset();
     m_in_flight = invocation.request_id;
@@ -115,35 +122,30 @@ Reply State::next() {
     if (!invocation.cognito_identity.empty()) {
         reply.headers.emplace_back("Lambda-Runtime-Cognito-Identity", invocation.cognito_identity);
     }
-    return reply;
+    waiter(std::move(reply));
 }
 
 Reply State::answer(std::string_view request_id, std::string_view to, Notice notice,
                     bool oversized) {
+    if (m_phase != Phase::Ready) {
+        return forbidden(to);
+    }
+    if (m_in_flight.empty() || request_id != m_in_flight) {
+        return invalid_request_id();
+    }
+    m_phase = Phase::ResponseSent;
+    m_in_flight.clear();
+    notice.request_id = std::string(request_id);
     Reply reply;
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_phase != Phase::Ready) {
-            return forbidden(to);
-        }
-        if (m_in_flight.empty() || request_id != m_in_flight) {
-            return invalid_request_id();
-        }
-        m_phase = Phase::ResponseSent;
-        m_in_flight.clear();
-        notice.request_id = std::string(request_id);
-        if (oversized) {
-            notice.kind = Notice::Kind::ResponseTooLarge;
-            notice.body.clear();
-            reply = too_large();
-        } else {
-            reply = accepted();
-        }
-        queue(std::move(notice));
+    if (oversized) {
+        notice.kind = Notice::Kind::ResponseTooLarge;
+        notice.body.clear();
+        reply = too_large();
+    } else {
+        reply = accepted();
     }
-    if (m_notify) {
-        m_notify();
-    }
+    queue(std::move(notice));
+    notify();
     return reply;
 }
 
@@ -159,52 +161,42 @@ Reply State::error(std::string_view request_id, std::string_view error_type, Pos
 }
 
 Reply State::init_error(std::string_view error_type, Posted body) {
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_phase != Phase::Started) {
-            return forbidden("InitError");
-        }
-        if (body.too_large) {
-            return too_large();
-        }
-        m_phase = Phase::InitError;
-        queue({Notice::Kind::InitError, {}, std::string(error_type), std::move(body.bytes), {}});
+    if (m_phase != Phase::Started) {
+        return forbidden("InitError");
     }
-    if (m_notify) {
-        m_notify();
+    if (body.too_large) {
+        return too_large();
     }
+    m_phase = Phase::InitError;
+    queue({Notice::Kind::InitError, {}, std::string(error_type), std::move(body.bytes), {}});
+    notify();
     return accepted();
 }
 
 void State::invoke(Invocation invocation) {
-    {
-        std::lock_guard lock(m_mutex);
-        m_pending = std::move(invocation);
-    }
-    m_invoked.notify_all();
+    m_pending = std::move(invocation);
+    hand_over();
 }
 
 std::vector<Notice> State::take_notices() {
-    std::lock_guard lock(m_mutex);
     return std::exchange(m_notices, {});
 }
 
 bool State::has_notices() const {
-    std::lock_guard lock(m_mutex);
     return !m_notices.empty();
 }
 
 bool State::waiting() const {
-    std::lock_guard lock(m_mutex);
-    return m_waiters > 0 && !m_pending;
+    return !m_waiters.empty() && !m_pending;
 }
 
 void State::close() {
-    {
-        std::lock_guard lock(m_mutex);
-        m_closed = true;
+    m_closed = true;
+    std::deque<std::function<void(Reply)>> waiters = std::move(m_waiters);
+    m_waiters.clear();
+    for (auto& waiter : waiters) {
+        waiter(internal_server_error());
     }
-    m_invoked.notify_all();
 }
 
 } // namespace lambda_local::runtime::runtime_api

@@ -11,11 +11,10 @@
 
 #include "runtime/util/clock.hpp"
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,19 +73,20 @@ struct Notice {
 std::string posted_error_type(std::string_view header, std::string_view body,
                               std::string_view fallback);
 
-// The Runtime API of one execution environment. Thread-safe: the runtime's requests arrive
-// on server threads, the supervisor calls from its own.
+// The Runtime API of one execution environment, on the supervisor's loop: the runtime's
+// requests and the supervisor's calls all come from the loop's thread.
 class State {
   public:
-    // `notify` is called (under no lock) whenever a Notice is queued.
+    // `notify` is called whenever a Notice is queued (from inside the call that queued it).
     explicit State(std::function<void()> notify = {});
     State(const State&) = delete;
     State& operator=(const State&) = delete;
 
     // --- the runtime's side ---
-    // GET /runtime/invocation/next: blocks until an invocation is posted (no time limit, as
-    // in Lambda) or the API is closed (then 500 InternalServerError).
-    Reply next();
+    // GET /runtime/invocation/next: `reply` is called once an invocation is posted (no time
+    // limit, as in Lambda: a held request, not a blocked thread) or the API is closed (then 500
+    // InternalServerError); at once when one is waiting already.
+    void next(std::function<void(Reply)> reply);
     // POST /runtime/invocation/{id}/response.
     Reply response(std::string_view request_id, Posted body);
     // POST /runtime/invocation/{id}/error with its Lambda-Runtime-Function-Error-Type header.
@@ -111,19 +111,21 @@ class State {
     enum class Phase { Started, InitError, Ready, ResponseSent };
     static const char* name(Phase phase);
     Reply forbidden(std::string_view to) const;
-    // Records a Notice; the caller calls m_notify after unlocking.
+    // Records a Notice; the caller calls notify() once its state is consistent.
     void queue(Notice notice);
     // The shared part of /response and /error; `to` names the target state in a 403.
     Reply answer(std::string_view request_id, std::string_view to, Notice notice, bool too_large);
 
+    // Hands the pending invocation to the oldest waiting /next, if both exist.
+    void hand_over();
+    void notify() const;
+
     std::function<void()> m_notify;
-    mutable std::mutex m_mutex;
-    std::condition_variable m_invoked;
     Phase m_phase = Phase::Started;
     std::optional<Invocation> m_pending; // posted, not yet handed to a /next
     std::string m_in_flight;             // the request id handed out and not yet answered
     std::vector<Notice> m_notices;
-    int m_waiters = 0; // /next calls waiting for an invocation
+    std::deque<std::function<void(Reply)>> m_waiters; // /next calls waiting for an invocation
     bool m_closed = false;
 };
 

@@ -1,458 +1,409 @@
-// The execution environments of one function while serving.
+// The execution environments of one function while serving, on the serve loop.
 #include "runtime/server/function_pool.hpp"
 
+#include "runtime/platform_log.hpp"
 #include "runtime/report.hpp"
 #include "runtime/util/error.hpp"
 
-#include <sys/timerfd.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <exception>
-#include <future>
+#include <utility>
 
 namespace lambda_local::runtime::server {
 
 namespace {
 
-// How long to wait for the log pump to have read an invocation's REPORT line.
+// How long the Invoke API's Tail waits for the log to have read an invocation's REPORT line.
 constexpr auto k_log_capture_wait = std::chrono::seconds(2);
 
-void arm(int timer, std::chrono::milliseconds after) {
-    itimerspec spec{};
-    spec.it_value.tv_sec = after.count() / 1000;
-    spec.it_value.tv_nsec = (after.count() % 1000) * 1000000;
-    if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) {
-        spec.it_value.tv_nsec = 1;
-    }
-    ::timerfd_settime(timer, 0, &spec, nullptr);
-}
-
-void disarm(int timer) {
-    itimerspec spec{};
-    ::timerfd_settime(timer, 0, &spec, nullptr);
+// The result of an invocation whose worker could not be started at all (a missing executable,
+// no descriptors left).
+InvocationResult not_started(const std::string& why) {
+    InvocationResult result;
+    result.status = InvocationStatus::Crashed;
+    result.error_type = "Runtime.Unknown";
+    result.payload = error_payload(result.error_type, why, false);
+    return result;
 }
 
 } // namespace
 
-FunctionPool::FunctionPool(FunctionSpec spec, PoolSettings settings, EnvironmentOptions options,
-                           LogPump& logs)
-    : m_spec(std::move(spec)), m_settings(settings), m_options(std::move(options)), m_logs(logs) {
+// One invocation in progress: the job, and its outcome as it comes together (the result, and
+// for the Invoke API's Tail the log as read back).
+struct FunctionPool::Running {
+    Job job;
+    PoolInvocation outcome;
+    bool result_ready = false;
+    bool log_ready = false;
+    bool delivered = false;
+    std::unique_ptr<loop::Timer> log_wait;
+};
+
+FunctionPool::FunctionPool(loop::EventLoop& loop, FunctionSpec spec, PoolSettings settings,
+                           EnvironmentOptions options, ServeLog& log)
+    : m_loop(loop), m_spec(std::move(spec)), m_settings(settings), m_options(std::move(options)),
+      m_log(log), m_grace(loop) {
     if (m_settings.max_concurrency < 1) {
         m_settings.max_concurrency = 1;
     }
 }
 
 FunctionPool::~FunctionPool() {
-    shutdown();
+    *m_alive = false;
+    m_slots.clear(); // each environment ends at once, its log with it
 }
 
-std::unique_ptr<FunctionPool::Slot> FunctionPool::new_slot() {
-    auto slot = std::make_unique<Slot>();
-    slot->log = m_logs.add_source("[" + m_spec.name + "]");
-    slot->give_up_timer = Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-    if (!slot->give_up_timer) {
-        throw Error(os_error("timerfd_create"));
-    }
+FunctionPool::Slot& FunctionPool::new_slot() {
+    Slot& slot = m_slots.emplace_back();
+    slot.log = m_log.open_source("[" + m_spec.name + "]", m_spec.logging);
     EnvironmentOptions options = m_options;
-    options.output_fd = slot->log.write.get();
-    options.cancel_fd = slot->give_up_timer.get();
-    slot->environment = std::make_unique<ExecutionEnvironment>(m_spec, std::move(options));
-    slot->generation = m_generation;
+    options.output_fd = slot.log->write_fd();
+    slot.environment = std::make_unique<ExecutionEnvironment>(m_loop, m_spec, std::move(options));
+    slot.give_up = std::make_unique<loop::Timer>(m_loop);
+    slot.generation = m_generation;
+    slot.idle_since = MonotonicClock::now();
     return slot;
 }
 
-void FunctionPool::write_log(Slot& slot, const std::string& text) {
-    std::string_view left = text;
-    while (!left.empty()) {
-        ssize_t n = ::write(slot.log.write.get(), left.data(), left.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return;
-        }
-        left.remove_prefix(static_cast<std::size_t>(n));
+int FunctionPool::live_slots() const {
+    int live = 0;
+    for (const Slot& slot : m_slots) {
+        live += slot.ending ? 0 : 1;
     }
+    return live;
 }
 
 void FunctionPool::note_sandbox(const ExecutionEnvironment& environment) {
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_noted_sandbox || environment.sandbox_notes().empty()) {
-            return;
-        }
-        m_noted_sandbox = true;
+    if (m_noted_sandbox || environment.sandbox_notes().empty()) {
+        return;
     }
+    m_noted_sandbox = true;
     for (const auto& note : environment.sandbox_notes()) {
-        m_logs.write_line("lambda-local: warning: sandbox: " + note);
-    }
-}
-
-FunctionPool::Runner& FunctionPool::add_runner(bool warm_only) {
-    Runner& runner = m_runners.emplace_back();
-    runner.warm_only = warm_only;
-    runner.thread = std::thread([this, &runner] { run(runner); });
-    return runner;
-}
-
-void FunctionPool::join_finished() {
-    for (auto it = m_runners.begin(); it != m_runners.end();) {
-        if (it->finished) {
-            it->thread.join(); // it has left the pool's data: only its return is left
-            it = m_runners.erase(it);
-        } else {
-            ++it;
-        }
+        m_log.write_line("lambda-local: warning: sandbox: " + note);
     }
 }
 
 void FunctionPool::submit(InvocationRequest request, InvocationControls controls,
                           InvocationDone done) {
-    {
-        std::lock_guard lock(m_mutex);
-        if (!m_stopping) {
-            join_finished();
-            int places = active_runners();
-            // Each idle runner takes one queued job; beyond them, a new place when there is room,
-            // else a wait in the queue while it has room.
-            bool runner_free = static_cast<int>(m_queue.size()) < m_idle;
-            bool room = places < m_settings.max_concurrency;
-            if (runner_free || room ||
-                static_cast<int>(m_queue.size()) - m_idle < m_settings.max_queued) {
-                m_queue.push_back({std::move(request), std::move(controls), std::move(done)});
-                if (runner_free) {
-                    m_work.notify_one();
-                } else if (room) {
-                    add_runner(false);
-                }
+    if (m_stopping) {
+        done(Throttled{});
+        return;
+    }
+    Job job{std::move(request), std::move(controls), std::move(done)};
+    // A warm idle environment first, then any idle one, then a new one while there is room.
+    Slot* idle = nullptr;
+    for (Slot& slot : m_slots) {
+        if (!slot.busy && !slot.ending) {
+            if (slot.environment->warm()) {
+                idle = &slot;
+                break;
+            }
+            idle = idle != nullptr ? idle : &slot;
+        }
+    }
+    if (idle != nullptr) {
+        run(*idle, std::move(job));
+        return;
+    }
+    if (live_slots() < m_settings.max_concurrency) {
+        run(new_slot(), std::move(job));
+        return;
+    }
+    if (static_cast<int>(m_queue.size()) < m_settings.max_queued) {
+        m_queue.push_back(std::move(job));
+        return;
+    }
+    job.done(Throttled{});
+}
+
+void FunctionPool::run(Slot& chosen, Job job) {
+    Slot* slot = &chosen;
+    // An environment on old code, or whose worker has died while idle, is replaced.
+    if (slot->generation != m_generation ||
+        (slot->environment->warm() && !slot->environment->idle_worker_alive())) {
+        retire(*slot);
+        slot = &new_slot();
+    }
+    slot->busy = true;
+    auto running = std::make_shared<Running>();
+    running->job = std::move(job);
+    const InvocationRequest& request = running->job.request;
+    std::weak_ptr<bool> alive = m_alive;
+    if (running->job.controls.capture_log) {
+        slot->log->capture([this, alive, running](std::string log) {
+            if (alive.expired()) {
                 return;
             }
-        }
-    }
-    done(Throttled{});
-}
-
-std::variant<PoolInvocation, Throttled> FunctionPool::invoke(const InvocationRequest& request,
-                                                             const InvocationControls& controls) {
-    std::promise<std::variant<PoolInvocation, Throttled>> promise;
-    auto outcome = promise.get_future();
-    submit(request, controls, [&promise](std::variant<PoolInvocation, Throttled> result) {
-        promise.set_value(std::move(result));
-    });
-    return outcome.get();
-}
-
-void FunctionPool::run(Runner& runner) {
-    if (runner.warm_only) {
-        warm_up(runner);
-    }
-    std::unique_lock lock(m_mutex);
-    auto become_idle = [&] {
-        runner.idle = true;
-        runner.idle_since = MonotonicClock::now();
-        ++m_idle;
-        m_changed.notify_all();
-    };
-    for (;;) {
-        if (!m_queue.empty() && !runner.retire) {
-            if (runner.idle) {
-                runner.idle = false;
-                --m_idle;
+            running->outcome.log = std::move(log);
+            running->log_ready = true;
+            if (running->result_ready) {
+                deliver(running);
             }
-            Job job = std::move(m_queue.front());
-            m_queue.pop_front();
-            runner.busy = true;
-            lock.unlock();
-            PoolInvocation done;
-            try {
-                done = run_job(runner, job);
-            } catch (const std::exception& e) {
-                // The worker could not be started at all (a missing executable, no descriptors).
-                done.result.status = InvocationStatus::Crashed;
-                done.result.error_type = "Runtime.Unknown";
-                done.result.payload = error_payload(done.result.error_type, e.what(), false);
-                m_logs.write_line("lambda-local: " + m_spec.name + ": " + e.what());
+        });
+    }
+    const auto& give_up = running->job.controls.give_up_after;
+    if (give_up && give_up->count() < static_cast<long>(m_spec.timeout_s * 1000.0)) {
+        ExecutionEnvironment* environment = slot->environment.get();
+        slot->give_up->start(*give_up, [environment] { environment->cancel(); });
+    }
+    slot->log->write_platform(
+        PlatformLog(m_spec).start(request.request_id, !slot->environment->warm()));
+    try {
+        slot->environment->invoke(request, [this, alive, slot, running](InvocationResult result) {
+            if (!alive.expired()) {
+                job_done(*slot, running, std::move(result));
             }
-            lock.lock();
-            runner.busy = false;
-            // Idle before the caller hears of it, as seen from stats() and reap_idle().
-            become_idle();
-            lock.unlock();
-            try {
-                job.done(std::move(done));
-            } catch (const std::exception& e) {
-                m_logs.write_line(std::string("lambda-local: internal error: ") + e.what());
-            }
-            job = {}; // the caller's captures go before the lock is taken again
-            lock.lock();
-            continue;
-        }
-        if (m_stopping || runner.retire) {
-            break;
-        }
-        // Warm and idle, or (after a crash) without an environment until the next job.
-        if (!runner.idle) {
-            become_idle();
-        }
-        m_work.wait(lock);
+        });
+    } catch (const Error& e) {
+        m_log.write_line("lambda-local: " + m_spec.name + ": " + e.what());
+        job_done(*slot, running, not_started(e.what()));
     }
-    if (runner.idle) {
-        runner.idle = false;
-        --m_idle;
-    }
-    std::unique_ptr<Slot> slot = std::move(runner.slot);
-    lock.unlock();
-    if (slot) {
-        end(std::move(slot));
-    }
-    lock.lock();
-    runner.finished = true;
-    // A job queued for this runner as it retired gets a runner of its own.
-    if (!m_stopping && !m_queue.empty() && active_runners() < m_settings.max_concurrency) {
-        add_runner(false);
-    }
-    m_changed.notify_all();
 }
 
-int FunctionPool::active_runners() const {
-    int active = 0;
-    for (const Runner& runner : m_runners) {
-        active += runner.retire || runner.finished ? 0 : 1;
-    }
-    return active;
-}
-
-void FunctionPool::warm_up(Runner& runner) {
-    std::unique_ptr<Slot> slot;
-    {
-        std::lock_guard lock(m_mutex);
-        slot = new_slot();
-    }
-    InvocationResult failure;
-    bool started = slot->environment->start_now(failure);
-    note_sandbox(*slot->environment);
-    if (!started) {
-        for (const auto& line : failure.log_lines) {
-            write_log(*slot, line + "\n");
-        }
-        write_log(*slot,
-                  "lambda-local: --warm: the environment did not start: " + failure.payload + "\n");
-        end(std::move(slot));
-    }
-    std::lock_guard lock(m_mutex);
-    if (started) {
-        ++m_cold_starts;
-        runner.slot = std::move(slot);
-    }
-    runner.warm_started = started;
-    m_changed.notify_all();
-}
-
-PoolInvocation FunctionPool::run_job(Runner& runner, Job& job) {
-    const InvocationRequest& request = job.request;
-    const InvocationControls& controls = job.controls;
-    std::unique_ptr<Slot> stale;
-    int memory_mb = 0;
-    double timeout_s = 0;
-    {
-        std::lock_guard lock(m_mutex);
-        // An environment on old code, or whose worker has died while idle, is replaced.
-        Slot* slot = runner.slot.get();
-        if (slot != nullptr &&
-            (slot->generation != m_generation || !slot->environment->idle_worker_alive())) {
-            stale = std::move(runner.slot);
-        }
-        if (!runner.slot) {
-            runner.slot = new_slot();
-        }
-        memory_mb = m_spec.memory_mb;
-        timeout_s = m_spec.timeout_s;
-    }
-    if (stale) {
-        end(std::move(stale));
-    }
-    Slot& slot = *runner.slot;
-
-    PoolInvocation done;
-    std::future<std::string> captured;
-    if (controls.capture_log) {
-        captured = m_logs.capture(slot.log.id, request.request_id);
-    }
-    bool armed = controls.give_up_after &&
-                 controls.give_up_after->count() < static_cast<long>(timeout_s * 1000.0);
-    if (armed) {
-        arm(slot.give_up_timer.get(), *controls.give_up_after);
-    }
-    write_log(slot, start_line(request.request_id));
-    done.result = slot.environment->invoke(request);
-    if (armed) {
-        disarm(slot.give_up_timer.get());
-        std::uint64_t expirations = 0;
-        [[maybe_unused]] ssize_t ignored =
-            ::read(slot.give_up_timer.get(), &expirations, sizeof expirations);
-    }
-    if (done.result.init_duration_ms) {
-        std::lock_guard lock(m_mutex);
+void FunctionPool::job_done(Slot& slot, const std::shared_ptr<Running>& running,
+                            InvocationResult result) {
+    slot.give_up->stop();
+    if (result.init_duration_ms) {
         ++m_cold_starts;
     }
     note_sandbox(*slot.environment);
-
+    const InvocationRequest& request = running->job.request;
     std::string log;
-    for (const auto& line : done.result.log_lines) {
-        log += line + "\n";
-    }
-    if (done.result.status == InvocationStatus::Cancelled) {
+    if (result.status == InvocationStatus::Cancelled) {
         // lambda-local's own line (shown under -q too), in order with the function's.
         log += k_unattributed_line;
         log += "lambda-local: the integration timed out; the invocation was stopped\n";
     }
-    std::string after = controls.after ? controls.after(done.result) : std::string();
-    log += end_line(request.request_id);
-    log += report_line(request.request_id, report_figures(done.result, memory_mb, timeout_s));
+    const InvocationControls& controls = running->job.controls;
+    std::string after = controls.after ? controls.after(result) : std::string();
+    log += PlatformLog(m_spec).end(request.request_id, result);
     if (!after.empty()) {
         log += k_unattributed_line + after + "\n";
     }
-    write_log(slot, log);
-    if (captured.valid() && captured.wait_for(k_log_capture_wait) == std::future_status::ready) {
-        try {
-            done.log = captured.get();
-        } catch (const std::future_error&) {
-            done.log.clear();
-        }
+    slot.log->write_platform(std::move(log), true);
+    running->outcome.result = std::move(result);
+    running->result_ready = true;
+    // The slot is free before its caller hears of it (as stats() and reap_idle() see it).
+    next(slot);
+    if (!controls.capture_log || running->log_ready) {
+        deliver(running);
+        return;
     }
-    // A timeout, crash or out-of-memory ended the environment: the next job starts a fresh one.
-    if (!slot.environment->warm()) {
-        std::unique_ptr<Slot> ended;
-        {
-            std::lock_guard lock(m_mutex);
-            ended = std::move(runner.slot);
-        }
-        end(std::move(ended));
-    }
-    return done;
-}
-
-void FunctionPool::end(std::unique_ptr<Slot> slot) {
-    slot->environment->shutdown();
-    slot.reset();
-}
-
-int FunctionPool::start_warm(int count) {
-    std::vector<Runner*> started;
-    std::unique_lock lock(m_mutex);
-    join_finished();
-    for (int i = 0; i < count && !m_stopping && active_runners() < m_settings.max_concurrency;
-         ++i) {
-        started.push_back(&add_runner(true));
-    }
-    int warm = 0;
-    for (Runner* runner : started) {
-        m_changed.wait(lock, [runner] { return runner->warm_started.has_value(); });
-        warm += *runner->warm_started ? 1 : 0;
-    }
-    return warm;
-}
-
-void FunctionPool::end_retired(std::unique_lock<std::mutex>& lock) {
-    m_work.notify_all();
-    m_changed.wait(lock, [this] {
-        for (const Runner& runner : m_runners) {
-            if (runner.retire && !runner.finished) {
-                return false;
+    running->log_wait = std::make_unique<loop::Timer>(m_loop);
+    std::weak_ptr<bool> alive = m_alive;
+    running->log_wait->start(
+        std::chrono::duration_cast<std::chrono::milliseconds>(k_log_capture_wait),
+        [this, alive, running] {
+            if (!alive.expired()) {
+                deliver(running);
             }
+        });
+}
+
+void FunctionPool::deliver(const std::shared_ptr<Running>& running) {
+    if (running->delivered) {
+        return;
+    }
+    running->delivered = true;
+    if (running->log_wait) {
+        running->log_wait->stop();
+    }
+    InvocationDone done = std::move(running->job.done);
+    try {
+        done(std::move(running->outcome));
+    } catch (const std::exception& e) {
+        m_log.write_line(std::string("lambda-local: internal error: ") + e.what());
+    }
+}
+
+void FunctionPool::next(Slot& slot) {
+    slot.busy = false;
+    slot.idle_since = MonotonicClock::now();
+    if (m_stopping || slot.generation != m_generation) {
+        retire(slot);
+        if (!m_stopping && !m_queue.empty() && live_slots() < m_settings.max_concurrency) {
+            Job job = std::move(m_queue.front());
+            m_queue.pop_front();
+            run(new_slot(), std::move(job));
         }
-        return true;
+        return;
+    }
+    if (!m_queue.empty()) {
+        Job job = std::move(m_queue.front());
+        m_queue.pop_front();
+        run(slot, std::move(job));
+    }
+}
+
+void FunctionPool::retire(Slot& slot) {
+    if (slot.ending) {
+        return;
+    }
+    slot.ending = true;
+    slot.give_up->stop();
+    std::weak_ptr<bool> alive = m_alive;
+    Slot* ended = &slot;
+    slot.environment->shutdown([this, alive, ended] {
+        if (alive.expired()) {
+            return;
+        }
+        // Not from inside the environment's own callback: on the loop's next turn.
+        m_loop.post([this, alive, ended] {
+            if (alive.expired()) {
+                return;
+            }
+            for (auto it = m_slots.begin(); it != m_slots.end(); ++it) {
+                if (&*it == ended) {
+                    m_slots.erase(it);
+                    break;
+                }
+            }
+            removed();
+        });
     });
-    join_finished();
+}
+
+void FunctionPool::removed() {
+    if (m_stopping && m_slots.empty() && m_stopped) {
+        m_grace.stop();
+        std::function<void()> stopped = std::exchange(m_stopped, nullptr);
+        stopped();
+    }
+}
+
+void FunctionPool::start_warm(int count, std::function<void(int warm)> done) {
+    struct Warming {
+        int waiting = 0;
+        int warm = 0;
+        std::function<void(int)> done;
+    };
+    auto warming = std::make_shared<Warming>();
+    warming->done = std::move(done);
+    std::vector<Slot*> started;
+    for (int i = 0; i < count && !m_stopping && live_slots() < m_settings.max_concurrency; ++i) {
+        started.push_back(&new_slot());
+    }
+    warming->waiting = static_cast<int>(started.size());
+    if (started.empty()) {
+        warming->done(0);
+        return;
+    }
+    std::weak_ptr<bool> alive = m_alive;
+    for (Slot* slot : started) {
+        slot->busy = true;
+        slot->log->write_platform(PlatformLog(m_spec).init_start());
+        auto reported = [this, alive, slot, warming](InvocationResult result) {
+            if (alive.expired()) {
+                return;
+            }
+            note_sandbox(*slot->environment);
+            bool ok = result.ok();
+            if (ok) {
+                ++m_cold_starts;
+                ++warming->warm;
+            } else {
+                slot->log->write_platform(
+                    PlatformLog(m_spec).faults(result.log_lines) + k_unattributed_line +
+                    "lambda-local: --warm: the environment did not start: " + result.payload +
+                    "\n");
+            }
+            if (ok) {
+                next(*slot);
+            } else {
+                slot->busy = false;
+                retire(*slot);
+            }
+            if (--warming->waiting == 0) {
+                warming->done(warming->warm);
+            }
+        };
+        try {
+            slot->environment->start_now(reported);
+        } catch (const Error& e) {
+            reported(not_started(e.what()));
+        }
+    }
 }
 
 int FunctionPool::reap_idle(MonotonicClock::time_point now) {
-    std::unique_lock lock(m_mutex);
     int ended = 0;
-    for (Runner& runner : m_runners) {
-        if (runner.idle && !runner.retire && runner.slot &&
-            now - runner.idle_since >= m_settings.idle_timeout) {
-            runner.retire = true;
+    std::vector<Slot*> idle;
+    for (Slot& slot : m_slots) {
+        if (slot.busy || slot.ending) {
+            continue;
+        }
+        if (!slot.environment->warm()) {
+            idle.push_back(&slot); // nothing running (after a crash): nothing to keep
+        } else if (now - slot.idle_since >= m_settings.idle_timeout) {
+            idle.push_back(&slot);
             ++ended;
         }
     }
-    // Runners idle without an environment (after a crash) end too: they hold no process.
-    for (Runner& runner : m_runners) {
-        if (runner.idle && !runner.retire && !runner.slot) {
-            runner.retire = true;
-        }
+    for (Slot* slot : idle) {
+        retire(*slot);
     }
-    end_retired(lock);
     return ended;
 }
 
 void FunctionPool::replace_code(FunctionSpec spec) {
-    std::unique_lock lock(m_mutex);
     m_spec = std::move(spec);
     ++m_generation;
-    // Idle environments end now; busy ones are replaced before their next invocation.
-    for (Runner& runner : m_runners) {
-        if (runner.idle && !runner.retire) {
-            runner.retire = true;
+    // Idle environments end now; busy ones are replaced after their invocation.
+    std::vector<Slot*> idle;
+    for (Slot& slot : m_slots) {
+        if (!slot.busy && !slot.ending) {
+            idle.push_back(&slot);
         }
     }
-    end_retired(lock);
+    for (Slot* slot : idle) {
+        retire(*slot);
+    }
 }
 
-void FunctionPool::shutdown(std::chrono::milliseconds grace) {
-    std::deque<Job> refused;
-    std::unique_lock lock(m_mutex);
+void FunctionPool::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
     m_stopping = true;
-    refused = std::move(m_queue);
+    m_stopped = std::move(done);
+    std::deque<Job> refused = std::move(m_queue);
     m_queue.clear();
-    m_work.notify_all();
-    lock.unlock();
     for (Job& job : refused) {
         job.done(Throttled{});
     }
-    lock.lock();
-    auto none_busy = [this] {
-        for (const Runner& runner : m_runners) {
-            if (runner.busy) {
-                return false;
-            }
+    std::vector<Slot*> idle;
+    bool busy = false;
+    for (Slot& slot : m_slots) {
+        if (!slot.busy && !slot.ending) {
+            idle.push_back(&slot);
         }
-        return true;
-    };
-    if (!m_changed.wait_for(lock, grace, none_busy)) {
-        // Past the grace period: the cancel timer of each busy environment ends it now.
-        for (Runner& runner : m_runners) {
-            if (runner.busy && runner.slot) {
-                arm(runner.slot->give_up_timer.get(), std::chrono::milliseconds(0));
-            }
-        }
+        busy = busy || slot.busy;
     }
-    m_changed.wait(lock, [this] {
-        for (const Runner& runner : m_runners) {
-            if (!runner.finished) {
-                return false;
+    for (Slot* slot : idle) {
+        retire(*slot);
+    }
+    if (busy) {
+        // Past the grace period, what is still running ends now (Cancelled).
+        std::weak_ptr<bool> alive = m_alive;
+        m_grace.start(grace, [this, alive] {
+            if (alive.expired()) {
+                return;
             }
-        }
-        return true;
-    });
-    join_finished();
-}
-
-FunctionSpec FunctionPool::spec() const {
-    std::lock_guard lock(m_mutex);
-    return m_spec;
+            for (Slot& slot : m_slots) {
+                if (slot.busy) {
+                    slot.environment->cancel();
+                }
+            }
+        });
+    }
+    if (m_slots.empty()) {
+        removed();
+    }
 }
 
 PoolStats FunctionPool::stats() const {
-    std::lock_guard lock(m_mutex);
     PoolStats stats;
-    for (const Runner& runner : m_runners) {
-        if (runner.finished || runner.retire) {
+    for (const Slot& slot : m_slots) {
+        if (slot.ending) {
             continue;
         }
-        stats.environments += runner.slot || runner.busy ? 1 : 0;
-        stats.busy += runner.busy ? 1 : 0;
+        stats.environments += slot.busy || slot.environment->warm() ? 1 : 0;
+        stats.busy += slot.busy ? 1 : 0;
     }
     stats.queued = static_cast<int>(m_queue.size());
     stats.cold_starts = m_cold_starts;

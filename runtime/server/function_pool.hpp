@@ -5,19 +5,17 @@
 #include "runtime/execution_environment.hpp"
 #include "runtime/function_spec.hpp"
 #include "runtime/invocation.hpp"
-#include "runtime/server/log_pump.hpp"
+#include "runtime/loop/event_loop.hpp"
+#include "runtime/server/serve_log.hpp"
 #include "runtime/util/clock.hpp"
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <variant>
 #include <vector>
 
@@ -58,98 +56,86 @@ struct PoolStats {
     int cold_starts = 0; // since the pool began
 };
 
-// Called once with the outcome of a submitted invocation, on the thread of the environment
-// that ran it (or on the submitting thread, when it is refused at once).
+// Called once with the outcome of a submitted invocation, on the loop's thread.
 using InvocationDone = std::function<void(std::variant<PoolInvocation, Throttled>)>;
 
-// The environments of one function. Each environment has a thread of its own, which starts
-// it, runs its invocations one after another and ends it (a worker ends with the thread that
-// started it, so the pool owns those threads). Invocations come from any thread into one
-// first-come-first-served queue; under load an environment's thread takes the next queued
-// invocation as soon as it is done with one, without waking anyone.
+// The environments of one function, all on the serve loop: invocations go to one
+// first-come-first-served queue; an idle warm environment takes the next at once, a new one
+// is started while fewer than max_concurrency exist, and beyond the queue's room an
+// invocation is throttled. Every member is called on the loop's thread.
 class FunctionPool {
   public:
-    FunctionPool(FunctionSpec spec, PoolSettings settings, EnvironmentOptions options,
-                 LogPump& logs);
+    FunctionPool(loop::EventLoop& loop, FunctionSpec spec, PoolSettings settings,
+                 EnvironmentOptions options, ServeLog& log);
     FunctionPool(const FunctionPool&) = delete;
     FunctionPool& operator=(const FunctionPool&) = delete;
+    // Ends what is left at once (blocking briefly): shutdown() first.
     ~FunctionPool();
 
-    // Queues one invocation for an idle warm environment, or a new one while fewer than
-    // max_concurrency run; `done` gets the outcome. Throttled (at once) when every environment
-    // is busy and max_queued invocations wait already, or when the pool is stopping.
+    // Runs one invocation, now or when an environment is free; `done` gets the outcome (at
+    // once, Throttled, when the queue is full or the pool is stopping).
     void submit(InvocationRequest request, InvocationControls controls, InvocationDone done);
-    // submit(), waiting for the outcome.
-    std::variant<PoolInvocation, Throttled> invoke(const InvocationRequest& request,
-                                                   const InvocationControls& controls = {});
-    // Starts up to `count` environments now and runs their init (`serve --warm N`); returns
-    // how many are warm.
-    int start_warm(int count);
-    // Ends environments idle since before now − idle_timeout; returns how many ended.
+    // Starts up to `count` environments now and runs their init (`serve --warm N`); `done`
+    // gets how many are warm.
+    void start_warm(int count, std::function<void(int warm)> done);
+    // Ends environments idle since before now − idle_timeout; returns how many.
     int reap_idle(MonotonicClock::time_point now = MonotonicClock::now());
     // New code (a rebuilt .so): idle environments end now, busy ones after their invocation.
     void replace_code(FunctionSpec spec);
-    // Ends every environment; later invocations are refused (Throttled), and so are queued ones.
-    // Invocations in progress may finish within `grace`; after it they are stopped (Cancelled).
-    void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(10));
+    // Refuses new and queued invocations (Throttled), lets those in progress finish within
+    // `grace`, then ends them (Cancelled); `done` once every environment has ended.
+    void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
 
-    FunctionSpec spec() const;
+    const FunctionSpec& spec() const { return m_spec; }
     PoolStats stats() const;
 
   private:
-    struct Slot {
-        std::unique_ptr<ExecutionEnvironment> environment;
-        LogSource log;
-        Fd give_up_timer; // a timerfd: the environment's cancel descriptor
-        int generation = 0;
-    };
     struct Job {
         InvocationRequest request;
         InvocationControls controls;
         InvocationDone done;
     };
-    // One place of the concurrency limit: a thread and the environment it runs (none yet, or
-    // none after a crash, until its next invocation).
-    struct Runner {
-        std::thread thread;
-        std::unique_ptr<Slot> slot;
+    // One place of the concurrency limit: an environment and its log.
+    struct Slot {
+        std::unique_ptr<ExecutionEnvironment> environment;
+        std::unique_ptr<LogSource> log;
+        std::unique_ptr<loop::Timer> give_up; // the integration timeout
+        int generation = 0;
         bool busy = false;
-        bool idle = false; // waiting for a job
+        bool ending = false; // shutting down; removed once it has ended
         MonotonicClock::time_point idle_since;
-        bool retire = false;    // end the environment and the thread (reaped, stopping)
-        bool finished = false;  // the thread has ended its environment and is returning
-        bool warm_only = false; // start_warm: start, report, then wait for jobs
-        std::optional<bool> warm_started;
     };
 
-    std::unique_ptr<Slot> new_slot(); // m_mutex held
-    void run(Runner& runner);
-    // Runs one job in the runner's environment, starting (or replacing) it first when needed.
-    PoolInvocation run_job(Runner& runner, Job& job);
-    void warm_up(Runner& runner);
-    Runner& add_runner(bool warm_only); // m_mutex held
-    void join_finished();               // m_mutex held
-    // Wakes the runners marked to retire and waits, with `lock` on m_mutex, until they are gone.
-    void end_retired(std::unique_lock<std::mutex>& lock);
-    int active_runners() const; // not retiring; m_mutex held
-    void write_log(Slot& slot, const std::string& text);
-    void end(std::unique_ptr<Slot> slot);
+    struct Running;
+    Slot& new_slot();
+    // Runs `job` in `slot`, which is idle.
+    void run(Slot& slot, Job job);
+    // Logs the end of an invocation, frees its slot, and delivers its outcome (once its log
+    // was read back, for the Invoke API's Tail).
+    void job_done(Slot& slot, const std::shared_ptr<Running>& running, InvocationResult result);
+    void deliver(const std::shared_ptr<Running>& running);
+    // `slot` is free: the next queued job, or idle.
+    void next(Slot& slot);
+    // Ends the environment of `slot` and removes the slot once it has ended.
+    void retire(Slot& slot);
+    void removed();
     void note_sandbox(const ExecutionEnvironment& environment);
+    int live_slots() const; // not ending
 
-    mutable std::mutex m_mutex;
-    std::condition_variable m_work;    // runners wait here for jobs
-    std::condition_variable m_changed; // a runner went idle, started, or finished
-    std::deque<Job> m_queue;           // first come, first served
-    std::list<Runner> m_runners;       // at most max_concurrency
-    int m_idle = 0;                    // runners waiting for a job
+    loop::EventLoop& m_loop;
     FunctionSpec m_spec;
     PoolSettings m_settings;
     EnvironmentOptions m_options;
-    LogPump& m_logs;
+    ServeLog& m_log;
+    std::list<Slot> m_slots;
+    std::deque<Job> m_queue;
     int m_cold_starts = 0;
     int m_generation = 0;
     bool m_stopping = false;
     bool m_noted_sandbox = false;
+    std::function<void()> m_stopped; // shutdown()'s callback, once no slot is left
+    loop::Timer m_grace;
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
 } // namespace lambda_local::runtime::server

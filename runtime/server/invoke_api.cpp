@@ -395,30 +395,10 @@ HttpResponse invoke_response(const InvokeApiRequest& request, const InvocationRe
     }
     response.headers.emplace_back("X-Amz-Executed-Version", std::string(k_latest));
     if (request.log_tail) {
-        response.headers.emplace_back("X-Amz-Log-Result", base64_encode(tail_of_log(log_text)));
+        response.headers.emplace_back("X-Amz-Log-Result", log_result(log_text));
     }
     response.body = result.payload;
     return response;
-}
-
-std::string tail_of_log(std::string_view log_text) {
-    if (log_text.size() <= k_max_log_result_bytes) {
-        return std::string(log_text);
-    }
-    std::size_t start = log_text.size() - k_max_log_result_bytes;
-    if (log_text[start - 1] != '\n') {
-        std::size_t line_break = log_text.find('\n', start);
-        if (line_break != std::string_view::npos && line_break + 1 < log_text.size()) {
-            start = line_break + 1;
-        } else {
-            // One line longer than the window: start at a character, not inside one.
-            while (start < log_text.size() &&
-                   (static_cast<unsigned char>(log_text[start]) & 0xC0) == 0x80) {
-                ++start;
-            }
-        }
-    }
-    return std::string(log_text.substr(start));
 }
 
 } // namespace lambda_local::runtime::server

@@ -4,6 +4,7 @@
 
 #include "runtime/gateway/http.hpp"
 #include "runtime/invocation.hpp"
+#include "runtime/log_result.hpp"
 
 #include <cstddef>
 #include <string>
@@ -18,8 +19,6 @@ inline constexpr std::size_t k_max_sync_payload_bytes = 6291456;
 inline constexpr std::size_t k_max_async_payload_bytes = 1048576;
 // The largest X-Amz-Client-Context header, base64 as sent.
 inline constexpr std::size_t k_max_client_context_bytes = 3583;
-// How much of the end of an invocation's log X-Amz-Log-Result carries, before base64.
-inline constexpr std::size_t k_max_log_result_bytes = 4096;
 
 // X-Amz-Invocation-Type.
 enum class InvocationType {
@@ -102,15 +101,11 @@ gateway::HttpResponse too_many_requests(
 // RequestResponse: 200, the payload, Content-Type: application/json, x-amzn-RequestId,
 //   X-Amz-Function-Error: Unhandled when the result is not ok (the payload is then already
 //   Lambda's error JSON), X-Amz-Executed-Version: $LATEST, and with log_tail
-//   X-Amz-Log-Result: base64 of tail_of_log(log_text).
+//   X-Amz-Log-Result: log_result(log_text) (log_result.hpp).
 // Event: 202, empty. DryRun: 204, empty. Both with x-amzn-RequestId; `result` and `log_text`
 // are not read.
 gateway::HttpResponse invoke_response(const InvokeApiRequest& request,
                                       const InvocationResult& result, std::string_view request_id,
                                       std::string_view log_text);
-
-// The end of an invocation's log that X-Amz-Log-Result carries: at most the last 4096 bytes,
-// starting at a line when the window holds a line break, else at a UTF-8 character.
-std::string tail_of_log(std::string_view log_text);
 
 } // namespace lambda_local::runtime::server

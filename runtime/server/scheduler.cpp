@@ -3,6 +3,7 @@
 
 #include "runtime/util/error.hpp"
 
+#include <algorithm>
 #include <optional>
 
 namespace lambda_local::runtime::server {
@@ -28,66 +29,52 @@ std::vector<ScheduledRule> scheduled_rules(const config::Project& project) {
     return rules;
 }
 
-Scheduler::Scheduler(std::vector<ScheduledRule> rules, Fire fire)
-    : m_rules(std::move(rules)), m_fire(std::move(fire)) {}
-
-Scheduler::~Scheduler() {
-    stop();
-}
+Scheduler::Scheduler(loop::EventLoop& loop, std::vector<ScheduledRule> rules, Fire fire)
+    : m_rules(std::move(rules)), m_fire(std::move(fire)), m_timer(loop) {}
 
 void Scheduler::start() {
-    if (!m_rules.empty()) {
-        m_thread = std::thread([this] { run(); });
+    WallClock::time_point started = WallClock::now();
+    m_due.clear();
+    for (const auto& rule : m_rules) {
+        m_due.push_back(rule.schedule.next_after(started));
     }
+    arm();
 }
 
 void Scheduler::stop() {
-    {
-        std::lock_guard lock(m_mutex);
-        m_stopping = true;
-    }
-    m_wake.notify_all();
-    if (m_thread.joinable()) {
-        m_thread.join();
-    }
+    m_timer.stop();
+    m_due.clear();
 }
 
-void Scheduler::run() {
-    WallClock::time_point started = WallClock::now();
-    std::vector<std::optional<WallClock::time_point>> due;
-    for (const auto& rule : m_rules) {
-        due.push_back(rule.schedule.next_after(started));
-    }
-    std::unique_lock lock(m_mutex);
-    for (;;) {
-        std::optional<WallClock::time_point> earliest;
-        for (const auto& time : due) {
-            if (time && (!earliest || *time < *earliest)) {
-                earliest = time;
-            }
-        }
-        if (!earliest) {
-            m_wake.wait(lock, [this] { return m_stopping; });
-            return;
-        }
-        if (m_wake.wait_until(lock, *earliest, [this] { return m_stopping; })) {
-            return;
-        }
-        WallClock::time_point now = WallClock::now();
-        for (std::size_t i = 0; i < m_rules.size(); ++i) {
-            if (!due[i] || *due[i] > now) {
-                continue;
-            }
-            const ScheduledRule& rule = m_rules[i];
-            std::string event = rule.config.input
-                                    ? *rule.config.input
-                                    : scheduled_event_json(rule.config.name, rule.region, *due[i]);
-            lock.unlock();
-            m_fire(rule, event);
-            lock.lock();
-            due[i] = next_due(rule.schedule, *due[i], WallClock::now());
+void Scheduler::arm() {
+    std::optional<WallClock::time_point> earliest;
+    for (const auto& time : m_due) {
+        if (time && (!earliest || *time < *earliest)) {
+            earliest = time;
         }
     }
+    if (!earliest) {
+        return;
+    }
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(*earliest - WallClock::now());
+    wait = std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(60000));
+    m_timer.start(wait, [this] { fire_due(); });
+}
+
+void Scheduler::fire_due() {
+    WallClock::time_point now = WallClock::now();
+    for (std::size_t i = 0; i < m_rules.size() && i < m_due.size(); ++i) {
+        if (!m_due[i] || *m_due[i] > now) {
+            continue;
+        }
+        const ScheduledRule& rule = m_rules[i];
+        std::string event = rule.config.input
+                                ? *rule.config.input
+                                : scheduled_event_json(rule.config.name, rule.region, *m_due[i]);
+        m_due[i] = next_due(rule.schedule, *m_due[i], WallClock::now());
+        m_fire(rule, event);
+    }
+    arm();
 }
 
 } // namespace lambda_local::runtime::server

@@ -2,13 +2,12 @@
 #pragma once
 
 #include "runtime/config/project.hpp"
+#include "runtime/loop/event_loop.hpp"
 #include "runtime/server/schedule.hpp"
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace lambda_local::runtime::server {
@@ -25,27 +24,28 @@ struct ScheduledRule {
 // when an expression is invalid.
 std::vector<ScheduledRule> scheduled_rules(const config::Project& project);
 
-// Fires rules on one thread: `fire(rule, event)` is called at each due time (it should only
-// queue the invocation).
+// Fires rules from a timer of the serve loop: `fire(rule, event)` is called at each due time
+// (it should only queue the invocation).
 class Scheduler {
   public:
     using Fire = std::function<void(const ScheduledRule& rule, const std::string& event)>;
-    Scheduler(std::vector<ScheduledRule> rules, Fire fire);
+    Scheduler(loop::EventLoop& loop, std::vector<ScheduledRule> rules, Fire fire);
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
-    ~Scheduler();
 
     void start();
     void stop(); // idempotent
 
   private:
-    void run();
+    // Sets the timer for the earliest due rule (at most a minute away: the wall clock is looked
+    // at again then, should it have jumped).
+    void arm();
+    void fire_due();
+
     std::vector<ScheduledRule> m_rules;
     Fire m_fire;
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    bool m_stopping = false;
-    std::thread m_thread;
+    std::vector<std::optional<WallClock::time_point>> m_due;
+    loop::Timer m_timer;
 };
 
 } // namespace lambda_local::runtime::server

@@ -2,12 +2,14 @@
 #include "runtime/server/serve.hpp"
 
 #include "runtime/util/error.hpp"
-#include "runtime/util/interrupt.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 namespace lambda_local::runtime::server {
 
@@ -44,10 +46,17 @@ config::Project project_from_flags(const FlagsFunction& flags) {
     config::Project project;
     config::FunctionConfig function;
     function.spec = flags.function;
+    for (std::string& layer : function.spec.layers) {
+        if (!layers::is_layer_arn(layer)) {
+            layer = std::filesystem::absolute(layer).lexically_normal().string();
+        }
+    }
     std::filesystem::path code;
     if (function.spec.is_bootstrap()) {
-        function.spec.bootstrap = bootstrap_executable(function.spec.bootstrap);
-        code = std::filesystem::path(function.spec.bootstrap);
+        // `code` is a file in the code directory (a layer may hold the bootstrap itself).
+        code = std::filesystem::path(bootstrap_code_dir(function.spec.bootstrap)) / "bootstrap";
+        function.spec.bootstrap =
+            bootstrap_executable(function.spec.bootstrap, !function.spec.layers.empty());
     } else {
         code = std::filesystem::absolute(flags.function.library).lexically_normal();
         if (!std::filesystem::is_regular_file(code)) {
@@ -94,19 +103,33 @@ config::Project project_from_flags(const FlagsFunction& flags) {
 }
 
 config::Project resolve_serve_project(const ServeCommand& command) {
+    bool flags = !command.flags.function.library.empty() || command.flags.function.is_bootstrap();
+    if (!command.flags.function.layers.empty() && !flags) {
+        throw Error("--layer applies to -l/--library and --bootstrap: a template's or "
+                    "serverless.yml's functions name their own layers (Layers, layers)");
+    }
+    config::Project project;
     if (!command.project_file.empty()) {
-        return config::load_project(command.project_file, command.project_options);
+        project = config::load_project(command.project_file, command.project_options);
+    } else if (flags) {
+        project = project_from_flags(command.flags);
+    } else {
+        std::string found = config::find_project_file(".");
+        if (found.empty()) {
+            throw Error("nothing to serve: name a library (-l libhandler.so) or a template "
+                        "(--template template.yaml), or run where a template.yaml or "
+                        "serverless.yml is");
+        }
+        project = config::load_project(found, command.project_options);
     }
-    if (!command.flags.function.library.empty() || command.flags.function.is_bootstrap()) {
-        return project_from_flags(command.flags);
+    for (config::FunctionConfig& function : project.functions) {
+        try {
+            function.spec.logging = apply_overrides(function.spec.logging, command.logging);
+        } catch (const Error& e) {
+            throw Error(function.spec.name + ": " + e.what());
+        }
     }
-    std::string found = config::find_project_file(".");
-    if (found.empty()) {
-        throw Error("nothing to serve: name a library (-l libhandler.so) or a template "
-                    "(--template template.yaml), or run where a template.yaml or "
-                    "serverless.yml is");
-    }
-    return config::load_project(found, command.project_options);
+    return project;
 }
 
 int run_serve(ServeCommand command) {
@@ -116,22 +139,56 @@ int run_serve(ServeCommand command) {
         std::fputs(routes.c_str(), stdout);
         return 0;
     }
-    int stop_fd = interrupt_fd();
-    Server server(project, command.serve, STDERR_FILENO);
-    server.start();
-    std::string host = command.serve.host.find(':') != std::string::npos
-                           ? "[" + command.serve.host + "]"
-                           : command.serve.host;
-    std::string banner = "lambda-local: serving " + std::to_string(project.functions.size()) +
-                         " function(s) on http://" + host + ":" + std::to_string(server.port()) +
-                         (project.source.empty() ? "" : " from " + project.source) + "\n" + routes +
-                         "lambda-local: Lambda Invoke API at http://" + host + ":" +
-                         std::to_string(server.port()) +
-                         "/2015-03-31/functions/{FunctionName}/invocations\n";
-    std::fputs(banner.c_str(), stderr);
-    server.run_until(stop_fd);
+    // Connections are descriptors: as many as the hard limit allows (idle browsers and proxies
+    // keep many open).
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    for (config::FunctionConfig& function : project.functions) {
+        layers::prepare_layers(function.spec, command.layer_options);
+    }
+    loop::EventLoop loop;
+    int status = 0;
+    {
+        Server server(loop, project, command.serve, STDERR_FILENO);
+        std::string host = command.serve.host.find(':') != std::string::npos
+                               ? "[" + command.serve.host + "]"
+                               : command.serve.host;
+        std::function<void()> ready = [&] {
+            std::string url = "http://" + host + ":" + std::to_string(server.port());
+            std::string banner = "lambda-local: serving " +
+                                 std::to_string(project.functions.size()) + " function(s) on " +
+                                 url + (project.source.empty() ? "" : " from " + project.source) +
+                                 "\n" + routes + "lambda-local: Lambda Invoke API at " + url +
+                                 "/2015-03-31/functions/{FunctionName}/invocations\n";
+            std::fputs(banner.c_str(), stderr);
+        };
+        server.start(ready);
+        // The first SIGINT or SIGTERM stops gracefully (within the grace period and a second);
+        // a second one ends every environment at once.
+        loop::SignalWatch interrupt(loop);
+        loop::SignalWatch terminate(loop);
+        int signals = 0;
+        auto on_signal = [&] {
+            if (++signals == 1) {
+                std::fputs("lambda-local: stopping: finishing the invocations in progress\n",
+                           stderr);
+                server.stop([&] { loop.stop(); });
+                return;
+            }
+            std::fputs("lambda-local: stopping now\n", stderr);
+            loop.stop();
+        };
+        interrupt.start(SIGINT, on_signal);
+        terminate.start(SIGTERM, on_signal);
+        loop.run();
+        interrupt.stop();
+        terminate.stop();
+    }
     std::fputs("lambda-local: stopped\n", stderr);
-    return 0;
+    return status;
 }
 
 } // namespace lambda_local::runtime::server

@@ -4,6 +4,7 @@
 
 #include "runtime/config/project.hpp"
 #include "runtime/gateway/http.hpp"
+#include "runtime/layers/layers.hpp"
 #include "runtime/server/server.hpp"
 
 #include <optional>
@@ -26,6 +27,8 @@ struct ServeCommand {
     std::string project_file; // --template; "" finds one in the working directory
     config::ProjectOptions project_options;
     FlagsFunction flags;
+    layers::LayerOptions layer_options; // --layer-map; the cache
+    LoggingOverrides logging; // --log-format, --log-level, --system-log-level: every function's
     ServeOptions serve;
     bool list_routes = false;
 };
@@ -39,11 +42,13 @@ inline constexpr const char* k_flags_api_id = "locallocal";
 config::Project project_from_flags(const FlagsFunction& flags);
 
 // The project `serve` serves: from --template, else from -l, else the template.yaml or
-// serverless.yml of the working directory. Throws lambda_local::Error when there is none.
+// serverless.yml of the working directory, with the command's log settings over each function's.
+// Throws lambda_local::Error when there is none, for --layer with a file (its functions name
+// their own layers), or for log levels with the Text format.
 config::Project resolve_serve_project(const ServeCommand& command);
 
-// Runs `serve`: prints the routes (and exits with --list-routes), or serves until SIGINT or
-// SIGTERM and returns the exit status.
+// Runs `serve`: prints the routes (and exits with --list-routes), or prepares the functions'
+// layers (layers.hpp) and serves until SIGINT or SIGTERM, and returns the exit status.
 int run_serve(ServeCommand command);
 
 } // namespace lambda_local::runtime::server

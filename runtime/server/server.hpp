@@ -1,33 +1,26 @@
 // `lambda-local serve`: API Gateway and the Lambda Invoke API on one local HTTP server, in
-// front of a pool of execution environments per function.
+// front of a pool of execution environments per function, all on one event loop.
 #pragma once
 
 #include "runtime/config/project.hpp"
 #include "runtime/environment.hpp"
-#include "runtime/gateway/proxy_event.hpp"
+#include "runtime/gateway/integration.hpp"
+#include "runtime/http/loop_server.hpp"
+#include "runtime/loop/event_loop.hpp"
+#include "runtime/runtime_api/http_host.hpp"
 #include "runtime/server/function_pool.hpp"
+#include "runtime/server/scheduler.hpp"
+#include "runtime/server/serve_log.hpp"
 
 #include <chrono>
-#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-namespace lambda_local::runtime::http {
-class Responder;
-class Server;
-struct Request;
-struct Response;
-} // namespace lambda_local::runtime::http
-
 namespace lambda_local::runtime::server {
-
-class AsyncInvoker;
-class LogPump;
-class Scheduler;
 
 // Everything `serve` is told besides the project.
 struct ServeOptions {
@@ -41,61 +34,61 @@ struct ServeOptions {
     bool schedules = true; // fire the project's scheduled rules
     bool watch = true;     // pick up rebuilt libraries
     bool quiet = false;    // no function output in the log (access lines stay)
-    int threads = 0;       // connection threads; 0: enough for every environment, at least 64
+    // On SIGINT/SIGTERM, invocations in progress may finish within this; then they are ended
+    // and every connection is closed within a second more.
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
-    std::chrono::milliseconds watch_interval{std::chrono::milliseconds(500)};
+    // A rebuilt library is picked up once its file has not changed for this long.
+    std::chrono::milliseconds watch_settle{std::chrono::milliseconds(300)};
 };
 
-// The server: built from a project, started, stopped. Thread-safe where it says so.
+// The server: built from a project, started, stopped, all on `loop`'s thread.
 class Server {
   public:
-    Server(config::Project project, ServeOptions options, int log_fd);
+    Server(loop::EventLoop& loop, config::Project project, ServeOptions options, int log_fd);
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
+    // Destroy it once the loop has stopped running.
     ~Server();
 
-    // Listens, starts the --warm environments, the watcher and the scheduler. Throws
-    // lambda_local::Error (a port in use, a worker that cannot be found).
-    void start();
+    // Listens, then starts the --warm environments, the watcher, the idle reaper and the
+    // scheduler (`ready` once the warm environments are up). Throws lambda_local::Error (a port
+    // in use, a worker that cannot be found).
+    void start(std::function<void()> ready);
     // The port listened on.
     int port() const;
-    // Blocks until `stop_fd` is readable (SIGINT/SIGTERM), then stops.
-    void run_until(int stop_fd);
-    // Stops accepting, lets invocations in progress finish (within shutdown_grace), and ends
-    // every environment. Idempotent.
-    void stop();
+    // Stops accepting, lets invocations in progress finish (within shutdown_grace; then they
+    // end Cancelled), ends every environment, answers what is left and closes every
+    // connection; `stopped` once all that is done. Later calls do nothing.
+    void stop(std::function<void()> stopped);
 
   private:
-    void handle(const http::Request& request, const http::Responder& respond);
-    // Answers through `respond`, from the function's environment thread once invoked.
-    void handle_gateway(const http::Request& request, const http::Responder& respond);
-    http::Response handle_invoke_api(const http::Request& request);
-    // The gateway's answer to a function's result (§3): the proxy response, or its own error.
-    gateway::HttpResponse function_response(gateway::ApiType api_type,
-                                            const gateway::ProxyIntegration& integration,
-                                            const InvocationResult& result,
-                                            const std::string& function_name);
-    // Adds the API's CORS headers to an answer.
-    static void add_cors(const config::ApiConfig& api, const gateway::HttpRequest& request,
-                         gateway::HttpResponse& response);
-    void maintain(); // the watcher and reaper thread
+    void handle(const http::Request& request, http::Responder responder);
+    void handle_gateway(const http::Request& request, http::Responder responder);
+    void handle_invoke_api(const http::Request& request, http::Responder responder);
     FunctionPool* pool(const std::string& function_name);
+    // Picks up rebuilt code: a directory watch per code directory, a settle timer.
+    void start_watching();
+    void check_code();
+    void stopped_part();
 
+    loop::EventLoop& m_loop;
     config::Project m_project;
     ServeOptions m_options;
     std::string m_region; // of the Invoke API and the scheduled events: the first function's
-    std::unique_ptr<LogPump> m_logs;
-    gateway::RouteTable m_routes;
-    std::map<std::string, const config::ApiConfig*> m_apis;       // by api id
+    ServeLog m_log;
+    gateway::Gateway m_gateway;
+    runtime_api::HttpHost m_runtime_api;
+    http::LoopServer m_http;
     std::map<std::string, std::unique_ptr<FunctionPool>> m_pools; // by function name
-    std::unique_ptr<http::Server> m_http;
-    std::unique_ptr<AsyncInvoker> m_async;
     std::unique_ptr<Scheduler> m_scheduler;
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
+    std::vector<std::unique_ptr<loop::DirectoryWatch>> m_watches;
+    std::map<std::string, std::string> m_seen; // function → its code file's version
+    loop::Timer m_settle;
+    loop::Timer m_reaper;
+    int m_async = 0; // asynchronous invocations queued or running, across functions
     bool m_stopping = false;
-    bool m_stopped = false;
-    std::thread m_maintainer;
+    int m_stop_parts = 0; // the HTTP server and each pool, until they have stopped
+    std::function<void()> m_stopped;
 };
 
 } // namespace lambda_local::runtime::server

@@ -32,7 +32,13 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
     std::size_t broken = 0;
     for (const std::string& path : paths) {
         try {
-            files.push_back(load_test_file(path));
+            TestFile file = load_test_file(path);
+            try {
+                layers::prepare_layers(file.function, options.layer_options);
+            } catch (const Error& e) {
+                throw Error(path + ": " + e.what());
+            }
+            files.push_back(std::move(file));
         } catch (const Error& e) {
             err << "lambda-local: error: " << e.what() << "\n";
             ++broken;
@@ -41,6 +47,15 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
     if (broken > 0) {
         err.flush();
         return k_exit_broken;
+    }
+    for (TestFile& file : files) {
+        if (!file.own_logging) {
+            try {
+                file.function.logging = apply_overrides(file.function.logging, options.logging);
+            } catch (const Error& e) {
+                throw Error(file.path + ": " + e.what());
+            }
+        }
     }
     std::size_t selected = 0;
     for (const TestFile& file : files) {
@@ -52,6 +67,14 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
         throw Error("no case matches --filter '" + options.filter + "'");
     }
 
+    // Files of custom runtimes need the Runtime API: the executable without an HTTP stack hands
+    // the whole command over to the one with it (before anything ran).
+    for (const TestFile& file : files) {
+        if (file.function.is_bootstrap() && !options.runtime_api) {
+            throw runtime_api::NeedsRuntimeApi();
+        }
+    }
+    run_options.runtime_api = options.runtime_api;
     run_options.environment.worker_path = find_worker_executable();
     run_options.environment.sandbox = options.sandbox;
     run_options.environment.network = options.network;

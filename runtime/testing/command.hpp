@@ -1,7 +1,10 @@
 // `lambda-local test`: find test files, load them, run their cases, report, and say how it went.
 #pragma once
 
+#include "runtime/layers/layers.hpp"
+#include "runtime/logging_config.hpp"
 #include "runtime/outbound_network.hpp"
+#include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/console_reporter.hpp"
 
 #include <cstddef>
@@ -26,6 +29,9 @@ struct TestCommandOptions {
     std::string filter;     // an ECMAScript pattern searched in case names; "" runs all
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host; // a file's `network:` wins
+    runtime_api::HostFactory runtime_api;    // for custom runtimes (see NeedsRuntimeApi)
+    layers::LayerOptions layer_options;      // --layer-map; the cache
+    LoggingOverrides logging; // --log-format, ...: for the files that set none of their own
     Detail detail = Detail::Normal;
 };
 

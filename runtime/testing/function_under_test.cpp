@@ -2,6 +2,7 @@
 #include "runtime/testing/function_under_test.hpp"
 
 #include "runtime/environment.hpp"
+#include "runtime/layers/layers.hpp"
 #include "runtime/util/error.hpp"
 
 #include <filesystem>
@@ -84,6 +85,70 @@ void read_settings(const YamlReader& reader, const YamlEntries& entries, Functio
     }
 }
 
+// `layers:`: a folder, a .zip or a layer ARN, or a list of them (paths relative to the file).
+std::vector<std::string> read_layers(const YamlReader& reader, const YamlEntry& entry,
+                                     const std::string& dir) {
+    std::vector<std::string> layers;
+    for (std::string text : reader.strings(entry)) {
+        try {
+            text = expand_variables(text);
+        } catch (const Error& e) {
+            reader.fail(entry, "layers: " + std::string(e.what()));
+        }
+        if (text.empty()) {
+            reader.fail(entry, "layers: an empty item");
+        }
+        if (!layers::is_layer_arn(text)) {
+            fs::path path(text);
+            text = fs::absolute(path.is_relative() ? fs::path(dir) / path : path)
+                       .lexically_normal()
+                       .string();
+        }
+        layers.push_back(std::move(text));
+    }
+    if (layers.size() > k_max_layers) {
+        reader.fail(entry, "layers: " + std::to_string(layers.size()) +
+                               " layers, and Lambda allows at most " +
+                               std::to_string(k_max_layers));
+    }
+    return layers;
+}
+
+// log_format, log_level and system_log_level over the function's LoggingConfig; whether any
+// was given.
+bool read_logging(const YamlReader& reader, const YamlEntries& entries, LoggingConfig& config) {
+    const YamlEntry* format = find_entry(entries, "log_format");
+    const YamlEntry* level = find_entry(entries, "log_level");
+    const YamlEntry* system_level = find_entry(entries, "system_log_level");
+    if (format != nullptr) {
+        std::optional<LogFormat> value = parse_log_format(reader.string(*format));
+        if (!value) {
+            reader.fail(*format, "log_format must be Text or JSON");
+        }
+        config.format = *value;
+    }
+    if (level != nullptr) {
+        std::optional<LogLevel> value = parse_application_log_level(reader.string(*level));
+        if (!value) {
+            reader.fail(*level, "log_level must be TRACE, DEBUG, INFO, WARN, ERROR or FATAL");
+        }
+        config.application_level = *value;
+    }
+    if (system_level != nullptr) {
+        std::optional<LogLevel> value = parse_system_log_level(reader.string(*system_level));
+        if (!value) {
+            reader.fail(*system_level, "system_log_level must be DEBUG, INFO or WARN");
+        }
+        config.system_level = *value;
+    }
+    const YamlEntry* a_level = level != nullptr ? level : system_level;
+    if (a_level != nullptr && config.format != LogFormat::Json) {
+        reader.fail(*a_level, a_level->name + " needs log_format: JSON (Lambda refuses log levels "
+                                              "with the Text format)");
+    }
+    return format != nullptr || a_level != nullptr;
+}
+
 FunctionSpec library_function(const YamlReader& reader, const YamlEntry& function,
                               const YamlEntries& entries, const std::string& dir) {
     const YamlEntry* library = find_entry(entries, "library");
@@ -97,14 +162,18 @@ FunctionSpec library_function(const YamlReader& reader, const YamlEntry& functio
         reader.fail(*bootstrap, "bootstrap cannot be combined with library");
     }
     FunctionSpec spec;
+    if (const YamlEntry* e = find_entry(entries, "layers")) {
+        spec.layers = read_layers(reader, *e, dir);
+    }
     if (bootstrap != nullptr) {
         try {
-            spec.bootstrap = bootstrap_executable(resolve_path(reader, *bootstrap, dir));
+            const std::string path = resolve_path(reader, *bootstrap, dir);
+            spec.bootstrap = bootstrap_executable(path, !spec.layers.empty());
+            spec.code_dir = bootstrap_code_dir(path);
         } catch (const Error& error) {
             reader.fail(*bootstrap, error.what());
         }
         spec.handler.clear(); // _HANDLER: empty unless given
-        spec.code_dir = fs::path(spec.bootstrap).parent_path().string();
         spec.name = function_name_from_directory(spec.code_dir);
     } else {
         spec.library = resolve_path(reader, *library, dir);
@@ -163,7 +232,7 @@ std::optional<HttpSetup> template_http(const config::Project& project,
 
 FunctionUnderTest template_function(const YamlReader& reader, const YamlEntry& function,
                                     const YamlEntries& entries, const std::string& dir) {
-    for (const char* flag : {"library", "bootstrap", "handler", "abi", "code_dir"}) {
+    for (const char* flag : {"library", "bootstrap", "handler", "abi", "code_dir", "layers"}) {
         if (const YamlEntry* e = find_entry(entries, flag)) {
             reader.fail(*e, std::string(flag) + " cannot be combined with template (the "
                                                 "template names the function's code)");
@@ -248,13 +317,11 @@ HttpSetup declared_http(const YamlReader& reader, const YamlEntry& api_entry,
     api.api.stages = {setup.stage};
     api.api.routes.push_back(std::move(route));
     setup.apis.push_back(std::move(api));
-    auto table = std::make_shared<gateway::RouteTable>();
     try {
-        table->add(setup.apis.front().api);
+        setup.gateway = std::make_shared<gateway::Gateway>(setup.apis);
     } catch (const Error& e) {
         reader.fail(*where, e.what());
     }
-    setup.routes = std::move(table);
     return setup;
 }
 
@@ -269,13 +336,15 @@ FunctionUnderTest read_function_under_test(const YamlReader& reader, const YamlE
     }
     const YamlEntries entries =
         reader.mapping(*function, {"library", "bootstrap", "handler", "abi", "name", "code_dir",
-                                   "timeout", "memory", "tmp_size", "region", "env", "template"});
+                                   "layers", "timeout", "memory", "tmp_size", "region", "env",
+                                   "template", "log_format", "log_level", "system_log_level"});
     FunctionUnderTest result;
     if (find_entry(entries, "template") != nullptr) {
         result = template_function(reader, *function, entries, dir);
     } else {
         result.spec = library_function(reader, *function, entries, dir);
     }
+    result.own_logging = read_logging(reader, entries, result.spec.logging);
     try {
         validate(result.spec);
     } catch (const Error& e) {
@@ -294,15 +363,11 @@ FunctionUnderTest read_function_under_test(const YamlReader& reader, const YamlE
             }
         }
         if (result.http) {
-            auto table = std::make_shared<gateway::RouteTable>();
             try {
-                for (const config::ApiConfig& config : result.http->apis) {
-                    table->add(config.api);
-                }
+                result.http->gateway = std::make_shared<gateway::Gateway>(result.http->apis);
             } catch (const Error& e) {
                 reader.fail(*function, "template: " + std::string(e.what()));
             }
-            result.http->routes = std::move(table);
         }
     }
     return result;

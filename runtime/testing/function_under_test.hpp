@@ -20,6 +20,7 @@ inline constexpr const char* k_default_rest_stage = "Prod";
 struct FunctionUnderTest {
     FunctionSpec spec;
     std::optional<HttpSetup> http; // none when the file declares no API and the template has none
+    bool own_logging = false;      // log_format, log_level or system_log_level was given
 };
 
 // Reads `function:` and the HTTP keys from a test file's top-level entries; `dir` is the test

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "runtime/gateway/http.hpp"
+#include "runtime/gateway/integration.hpp"
 #include "runtime/gateway/routes.hpp"
 #include "runtime/invocation.hpp"
 #include "runtime/testing/test_file.hpp"
@@ -15,22 +16,20 @@ namespace lambda_local::runtime::testing {
 
 // A request made ready for the function, or answered by the gateway itself.
 struct PreparedRequest {
-    std::optional<gateway::HttpResponse> answer; // set: no route, or the event is too large
-    std::string problem; // set: the request reached another function of the template
-    std::string event;   // the proxy event, when the function is to be invoked
-    gateway::ApiType api_type = gateway::ApiType::Rest;
-    gateway::PayloadFormat format = gateway::PayloadFormat::V1;
-    std::vector<std::string> binary_media_types;
+    gateway::Integration integration; // its `answer` set: no route, or the event is too large
+    std::string problem;              // set: the request reached another function of the template
+    std::optional<gateway::HttpResponse> answer() const { return integration.answer; }
 };
 
-// Routes `request` (its path without the stage) through `setup` and builds the event for the
-// route's API type and payload format. Host and X-Forwarded-* headers are added as API Gateway
-// adds them, unless the request sets them.
+// Routes `request` (its path without the stage) through `setup`'s gateway (the one `serve`
+// uses) and builds the event, as the function's API on AWS would (https, port 443, the API's
+// own domain name).
 PreparedRequest prepare_request(const HttpSetup& setup, const FunctionSpec& function,
                                 const gateway::HttpRequest& request);
 
 // The client's answer for the function's result: the proxy response, or the gateway's own
 // answer to a function error, timeout or crash.
-gateway::HttpResponse http_answer(const PreparedRequest& prepared, const InvocationResult& result);
+gateway::HttpResponse http_answer(const HttpSetup& setup, const PreparedRequest& prepared,
+                                  const InvocationResult& result);
 
 } // namespace lambda_local::runtime::testing

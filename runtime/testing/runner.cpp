@@ -1,7 +1,9 @@
 // Running the cases of test files in execution environments, on one or more threads.
 #include "runtime/testing/runner.hpp"
 
-#include "runtime/report.hpp"
+#include "runtime/application_log.hpp"
+#include "runtime/platform_log.hpp"
+#include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/expectations.hpp"
 #include "runtime/testing/http_case.hpp"
 #include "runtime/testing/log_capture.hpp"
@@ -35,7 +37,7 @@ struct SharedState {
 };
 
 // Runs one case in `environment`; the handler's output is read from `capture`.
-CaseOutcome execute_case(const TestFile& file, const TestCase& test,
+CaseOutcome execute_case(loop::EventLoop& loop, const TestFile& file, const TestCase& test,
                          ExecutionEnvironment& environment, LogCapture& capture) {
     CaseOutcome outcome;
     InvocationRequest request;
@@ -47,36 +49,39 @@ CaseOutcome execute_case(const TestFile& file, const TestCase& test,
             outcome.problem = prepared.problem;
             return outcome;
         }
-        if (prepared.answer) {
+        if (prepared.integration.answer) {
             outcome.invoked = false;
-            outcome.http = prepared.answer;
+            outcome.http = prepared.integration.answer;
             return outcome;
         }
-        request.event = prepared.event;
+        request.event = prepared.integration.event;
     } else {
         request.event = test.event;
     }
     capture.take(); // output that arrived between cases belongs to none
+    const PlatformLog platform(file.function);
+    const bool cold = !environment.warm();
+    const WallClock::time_point started = WallClock::now();
     try {
-        outcome.invocation = environment.invoke(request);
+        outcome.invocation = invoke_and_wait(loop, environment, request);
     } catch (const Error& e) {
         outcome.problem = std::string("cannot start the execution environment: ") + e.what();
         return outcome;
     }
     const InvocationResult& result = outcome.invocation;
-    std::string log = start_line(request.request_id) + capture.take();
-    if (!log.empty() && log.back() != '\n') {
+    std::vector<std::string> lines;
+    ApplicationLogReader output(file.function.logging);
+    output.feed(capture.take(), lines);
+    output.flush(lines);
+    std::string log = platform.start(request.request_id, cold, started);
+    for (const std::string& line : lines) {
+        log += line;
         log += '\n';
     }
-    for (const std::string& line : result.log_lines) {
-        log += line + "\n";
-    }
-    log += end_line(request.request_id);
-    log += report_line(request.request_id,
-                       report_figures(result, file.function.memory_mb, file.function.timeout_s));
+    log += platform.end(request.request_id, result);
     outcome.log = std::move(log);
     if (test.request) {
-        outcome.http = http_answer(prepared, result);
+        outcome.http = http_answer(*file.http, prepared, result);
     }
     return outcome;
 }
@@ -90,8 +95,8 @@ void report_notes(SharedState& state, const ExecutionEnvironment& environment) {
     }
 }
 
-CaseResult run_case(SharedState& state, const TestFile& file, const TestCase& test,
-                    ExecutionEnvironment& environment, LogCapture& capture,
+CaseResult run_case(SharedState& state, loop::EventLoop& loop, const TestFile& file,
+                    const TestCase& test, ExecutionEnvironment& environment, LogCapture& capture,
                     std::vector<std::pair<std::string, nlohmann::json>>& recorded) {
     CaseResult result;
     result.name = test.name;
@@ -101,9 +106,9 @@ CaseResult run_case(SharedState& state, const TestFile& file, const TestCase& te
         return result;
     }
     if (test.cold) {
-        environment.shutdown();
+        shutdown_and_wait(loop, environment);
     }
-    const CaseOutcome outcome = execute_case(file, test, environment, capture);
+    const CaseOutcome outcome = execute_case(loop, file, test, environment, capture);
     if (outcome.invocation.status == InvocationStatus::Cancelled || received_interrupt() != 0) {
         state.stop = true;
         result.verdict = Verdict::Skip;
@@ -135,17 +140,29 @@ FileResult run_file(SharedState& state, std::size_t index) {
     FileResult result;
     result.path = file.path;
 
+    // The file's own loop: its environment's channels and timers, and (for a custom runtime)
+    // the Runtime API's server. Declared first, so that it goes last.
+    loop::EventLoop loop;
+    std::unique_ptr<runtime_api::Host> host;
     std::unique_ptr<LogCapture> capture;
     std::unique_ptr<ExecutionEnvironment> environment;
     std::string problem;
     try {
         capture = std::make_unique<LogCapture>();
+        if (file.function.is_bootstrap()) {
+            if (!state.options.runtime_api) {
+                throw runtime_api::NeedsRuntimeApi(); // checked before the run: not reached
+            }
+            host = state.options.runtime_api(loop);
+        }
         EnvironmentOptions options = state.options.environment;
         options.output_fd = capture->fd();
         if (file.network) {
             options.network = *file.network;
         }
-        environment = std::make_unique<ExecutionEnvironment>(file.function, std::move(options));
+        options.runtime_api = host.get();
+        environment =
+            std::make_unique<ExecutionEnvironment>(loop, file.function, std::move(options));
     } catch (const Error& e) {
         problem = e.what();
     }
@@ -169,7 +186,7 @@ FileResult run_file(SharedState& state, std::size_t index) {
             }
         } else {
             try {
-                case_result = run_case(state, file, test, *environment, *capture, recorded);
+                case_result = run_case(state, loop, file, test, *environment, *capture, recorded);
             } catch (const std::exception& e) {
                 // A bug of lambda-local's own fails the case, not the whole run.
                 case_result = CaseResult{};
@@ -185,7 +202,8 @@ FileResult run_file(SharedState& state, std::size_t index) {
         result.cases.push_back(std::move(case_result));
     }
     if (environment) {
-        environment->shutdown();
+        shutdown_and_wait(loop, *environment);
+        environment.reset();
     }
 
     if (state.options.update_snapshots && !recorded.empty() && !state.stop) {

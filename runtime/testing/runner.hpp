@@ -3,6 +3,7 @@
 #pragma once
 
 #include "runtime/execution_environment.hpp"
+#include "runtime/runtime_api/server.hpp"
 #include "runtime/testing/test_file.hpp"
 
 #include <cstddef>
@@ -62,6 +63,7 @@ struct RunOptions {
     bool update_snapshots = false;    // --update: record answers instead of comparing
     std::optional<std::regex> filter; // runs only the cases whose name it finds
     EnvironmentOptions environment;   // worker, sandbox, host, cancel_fd (output_fd is set here)
+    runtime_api::HostFactory runtime_api; // for custom runtimes' files (required by them)
 };
 
 // Whether `options` runs `test` (its name matches the filter, or there is none).

@@ -375,6 +375,7 @@ TestFile load_test_file(const std::string& path) {
     FunctionUnderTest function = read_function_under_test(reader, top, dir);
     file.function = std::move(function.spec);
     file.http = std::move(function.http);
+    file.own_logging = function.own_logging;
     if (const YamlEntry* network = find_entry(top, "network")) {
         NetworkMode mode = NetworkMode::Host;
         if (!parse_network_mode(reader.string(*network), mode)) {

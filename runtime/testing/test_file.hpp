@@ -4,6 +4,7 @@
 #include "runtime/config/project.hpp"
 #include "runtime/function_spec.hpp"
 #include "runtime/gateway/http.hpp"
+#include "runtime/gateway/integration.hpp"
 #include "runtime/gateway/routes.hpp"
 #include "runtime/outbound_network.hpp"
 
@@ -61,7 +62,7 @@ struct TestCase {
 // How HTTP cases reach the function: the APIs with routes to it, and their route table.
 struct HttpSetup {
     std::vector<config::ApiConfig> apis;
-    std::shared_ptr<const gateway::RouteTable> routes; // built from `apis`
+    std::shared_ptr<const gateway::Gateway> gateway; // built from `apis`, as serve builds it
     std::string stage; // the stage the requests are sent to ("$default": no prefix)
 };
 
@@ -71,6 +72,9 @@ struct TestFile {
     FunctionSpec function; // resolved: absolute library path, limits, variables
     std::optional<HttpSetup> http;
     std::optional<NetworkMode> network; // `network:`, over the command's --network
+    // The function's log_format, log_level or system_log_level were given: the command's
+    // --log-format, --log-level and --system-log-level leave its LoggingConfig alone.
+    bool own_logging = false;
     std::vector<TestCase> cases;
     std::string snapshot_path; // <name>.snap.json beside the file
     // The snapshot file's entries (case name → recorded answer); empty when there is none.

@@ -11,6 +11,7 @@
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fd.hpp"
+#include "runtime/worker/opt_layers.hpp"
 #include "runtime/worker/syscall_filter.hpp"
 
 #include <fcntl.h>
@@ -448,6 +449,10 @@ SandboxState enter_namespaces(const WorkerConfig& config) {
     if (root) {
         options +=
             ",uid=" + std::to_string(k_sandbox_uid) + ",gid=" + std::to_string(k_sandbox_gid);
+    }
+    if (!config.layers.empty()) {
+        state.layers_error = lay_layers_into_opt(config);
+        state.opt_layers = state.layers_error.empty();
     }
     // A function kept under the host's /tmp (a mktemp -d build) stays visible.
     std::vector<std::pair<std::string, Fd>> kept;

@@ -15,6 +15,8 @@ struct SandboxState {
     bool pid_namespace = false;
     bool read_only_root = false;
     bool private_tmp = false;
+    bool opt_layers = false;  // the function's layers are at /opt
+    std::string layers_error; // why they are not, when it has layers
     bool private_proc = false;
     bool sandbox_user = false;
     bool resource_limits = false;
@@ -27,7 +29,8 @@ struct SandboxState {
 
 // In the worker, before the environment's first process is forked: new mount and
 // pid namespaces (and a user namespace mapping the caller to uid 993 when not root),
-// the file system read-only, and a private size-limited tmpfs on /tmp. Without
+// the file system read-only, the function's layers at /opt (opt_layers.hpp), and a private
+// size-limited tmpfs on /tmp. Without
 // namespaces (no root and no user namespaces) nothing of this, and one note says so;
 // the worker then ends the environment's processes as their child subreaper.
 SandboxState enter_namespaces(const WorkerConfig& config);

@@ -148,6 +148,17 @@ void report_sandbox(int fd, const SandboxState& state) {
     // Nothing but the handler channel and the standard streams reaches handler code.
     close_descriptors_from(std::max(channels.invoke, channels.results) + 1);
     report_sandbox(fd, state);
+    if (!config.layers.empty() && !state.opt_layers) {
+        std::string why = !state.layers_error.empty()
+                              ? state.layers_error
+                              : "the environment has no mount namespace of its own (see the "
+                                "sandbox warnings)";
+        send(fd, wire::MessageType::InitError,
+             {{"errorType", "Runtime.Unknown"},
+              {"errorMessage", "lambda-local: the layers cannot be laid into /opt: " + why}});
+        wait_for_close(channels.invoke);
+        std::_Exit(0);
+    }
     if (!refused.empty() && !config.bootstrap.empty()) {
         if (refused.find("Permission denied") != std::string::npos) {
             refused += unreadable_hint(state, "the bootstrap");

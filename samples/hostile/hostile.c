@@ -361,3 +361,22 @@ int connect_to(const lambda_local_api* api, lambda_local_invocation* inv) {
              error ? strerrorname_np(error) : "");
     return respond_text(api, inv, out);
 }
+
+/* A proxy response with a body of the event's "mb" megabytes (4 by default), for clients that
+ * ask for it and never read it. */
+int big_body(const lambda_local_api* api, lambda_local_invocation* inv) {
+    long mb = event_number(api, inv, "mb", 4);
+    size_t size = (size_t)(mb > 0 && mb < 6 ? mb : 4) * 1024 * 1024 - 64;
+    const char* head = "{\"statusCode\":200,\"body\":\"";
+    const char* tail = "\"}";
+    char* out = malloc(strlen(head) + size + strlen(tail));
+    if (out == NULL) {
+        return api->fail(inv, "NoMemory", "malloc"), 1;
+    }
+    memcpy(out, head, strlen(head));
+    memset(out + strlen(head), 'x', size);
+    memcpy(out + strlen(head) + size, tail, strlen(tail));
+    int rc = api->respond(inv, out, strlen(head) + size + strlen(tail));
+    free(out);
+    return rc;
+}

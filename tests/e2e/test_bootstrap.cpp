@@ -1,18 +1,19 @@
 // End-to-end tests of the lambda-local-bootstrap executable on its own, against a small fake
 // Runtime API served by this test process (127.0.0.1, an ephemeral port): what it posts,
 // and how it ends when the API answers 500, cannot be reached, or is not configured.
-#include "runtime/http/server.hpp"
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/support.hpp"
 
 #include <doctest/doctest.h>
+#include <httplib.h>
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace lambda_local::e2e {
 
 using nlohmann::json;
-namespace http = runtime::http;
 
 namespace {
 
@@ -20,13 +21,28 @@ namespace {
 // with 500 so that the runtime exits.
 class FakeApi {
   public:
-    explicit FakeApi(std::vector<std::string> events)
-        : m_events(std::move(events)),
-          m_server(http::ServerOptions{}, [this](const http::Request& r) { return answer(r); }) {
-        m_server.start();
+    explicit FakeApi(std::vector<std::string> events) : m_events(std::move(events)) {
+        auto handler = [this](const httplib::Request& request, httplib::Response& response) {
+            answer(request, response);
+        };
+        m_server.Get(".*", handler);
+        m_server.Post(".*", handler);
+        m_port = m_server.bind_to_any_port("127.0.0.1");
+        REQUIRE(m_port > 0);
+        m_thread = std::thread([this] { m_server.listen_after_bind(); });
+        // stop() is only heard by a server that is running.
+        for (int i = 0; i < 5000 && !m_server.is_running(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+    FakeApi(const FakeApi&) = delete;
+    FakeApi& operator=(const FakeApi&) = delete;
+    ~FakeApi() {
+        m_server.stop();
+        m_thread.join();
     }
 
-    std::string endpoint() const { return "127.0.0.1:" + std::to_string(m_server.port()); }
+    std::string endpoint() const { return "127.0.0.1:" + std::to_string(m_port); }
 
     // "METHOD path" of each request, and the bodies and error-type headers of the posts.
     std::vector<std::string> requests() {
@@ -39,27 +55,25 @@ class FakeApi {
     }
 
   private:
-    http::Response answer(const http::Request& request) {
+    void answer(const httplib::Request& request, httplib::Response& response) {
         std::lock_guard lock(m_mutex);
         m_requests.push_back(request.method + " " + request.path);
-        http::Response response;
         if (request.method == "POST") {
-            const std::string* type = request.header("lambda-runtime-function-error-type");
-            m_posts.emplace_back(request.body, type != nullptr ? *type : "");
+            std::string type = request.get_header_value("lambda-runtime-function-error-type");
+            m_posts.emplace_back(request.body, type);
             response.status = 202;
-            response.body = R"({"status":"OK"})";
-            return response;
+            response.set_content(R"({"status":"OK"})", "application/json");
+            return;
         }
         if (m_next >= m_events.size()) {
             response.status = 500;
-            response.body = R"({"errorMessage":"bye","errorType":"InternalServerError"})";
-            return response;
+            response.set_content(R"({"errorMessage":"bye","errorType":"InternalServerError"})",
+                                 "application/json");
+            return;
         }
-        response.headers = {{"Lambda-Runtime-Aws-Request-Id", "req-" + std::to_string(m_next + 1)},
-                            {"Lambda-Runtime-Deadline-Ms", std::to_string(epoch_ms_now() + 3000)},
-                            {"Content-Type", "application/json"}};
-        response.body = m_events[m_next++];
-        return response;
+        response.set_header("Lambda-Runtime-Aws-Request-Id", "req-" + std::to_string(m_next + 1));
+        response.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(epoch_ms_now() + 3000));
+        response.set_content(m_events[m_next++], "application/json");
     }
 
     std::vector<std::string> m_events;
@@ -67,7 +81,9 @@ class FakeApi {
     std::mutex m_mutex;
     std::vector<std::string> m_requests;
     std::vector<std::pair<std::string, std::string>> m_posts;
-    http::Server m_server;
+    httplib::Server m_server;
+    int m_port = 0;
+    std::thread m_thread;
 };
 
 std::string bootstrap_path() {

@@ -55,6 +55,7 @@ const std::set<std::string> k_lambda_keys = {
     "AWS_LAMBDA_INITIALIZATION_TYPE",
     "AWS_LAMBDA_LOG_GROUP_NAME",
     "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_LOG_FORMAT",
     "LAMBDA_TASK_ROOT",
     "LAMBDA_RUNTIME_DIR",
     "LANG",

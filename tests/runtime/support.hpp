@@ -3,6 +3,8 @@
 #pragma once
 
 #include "runtime/execution_environment.hpp"
+#include "runtime/loop/event_loop.hpp"
+#include "runtime/runtime_api/http_host.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,6 +12,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -58,5 +62,46 @@ inline runtime::EnvironmentOptions environment_options(int output_fd = STDERR_FI
     options.output_fd = output_fd;
     return options;
 }
+
+// An execution environment on a loop of its own, each call run until it is done, as the
+// `invoke` and `test` commands drive theirs. Custom runtimes get a Runtime API host.
+class LoopEnvironment {
+  public:
+    LoopEnvironment(runtime::FunctionSpec spec, runtime::EnvironmentOptions options)
+        : m_host(std::make_unique<runtime::runtime_api::HttpHost>(m_loop)) {
+        options.runtime_api = m_host.get();
+        m_environment =
+            std::make_unique<runtime::ExecutionEnvironment>(m_loop, std::move(spec), options);
+    }
+    LoopEnvironment(const LoopEnvironment&) = delete;
+    LoopEnvironment& operator=(const LoopEnvironment&) = delete;
+    ~LoopEnvironment() {
+        runtime::shutdown_and_wait(m_loop, *m_environment);
+        m_environment.reset();
+    }
+
+    runtime::InvocationResult invoke(runtime::InvocationRequest request) {
+        return runtime::invoke_and_wait(m_loop, *m_environment, std::move(request));
+    }
+    // start_now(), run until it is done: true when the environment started.
+    bool start_now(runtime::InvocationResult& failure) {
+        std::optional<runtime::InvocationResult> result;
+        m_environment->start_now([&result](runtime::InvocationResult done) { result = done; });
+        m_loop.run_until([&result] { return result.has_value(); });
+        REQUIRE(result.has_value());
+        failure = *result;
+        return result->ok();
+    }
+    void shutdown() { runtime::shutdown_and_wait(m_loop, *m_environment); }
+    bool warm() const { return m_environment->warm(); }
+    bool idle_worker_alive() const { return m_environment->idle_worker_alive(); }
+    const std::vector<std::string>& sandbox_notes() const { return m_environment->sandbox_notes(); }
+    runtime::loop::EventLoop& loop() { return m_loop; }
+
+  private:
+    runtime::loop::EventLoop m_loop; // first: it goes last
+    std::unique_ptr<runtime::runtime_api::HttpHost> m_host;
+    std::unique_ptr<runtime::ExecutionEnvironment> m_environment;
+};
 
 } // namespace lambda_local::tests

@@ -77,6 +77,7 @@ const EnvVars k_expected = {
     {"AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"},
     {"AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/hello_c"},
     {"AWS_LAMBDA_LOG_STREAM_NAME", k_stream},
+    {"AWS_LAMBDA_LOG_FORMAT", "Text"},
     {"LAMBDA_TASK_ROOT", "/srv/code"},
     {"LAMBDA_RUNTIME_DIR", "/var/runtime"},
     {"LANG", "en_US.UTF-8"},
@@ -115,6 +116,20 @@ TEST_CASE("the environment is Lambda's reserved and unreserved set, with Lambda'
     // Not defined on OS-only runtimes; the trace id is set per invocation.
     CHECK_FALSE(value_of(vars, "AWS_EXECUTION_ENV").has_value());
     CHECK_FALSE(value_of(vars, "_X_AMZN_TRACE_ID").has_value());
+}
+
+TEST_CASE("the JSON log format sets the format and the application log level, as Lambda does") {
+    FunctionSpec spec = sample_spec();
+    CHECK_FALSE(
+        value_of(build_lambda_environment(spec, k_stream, {}), "AWS_LAMBDA_LOG_LEVEL").has_value());
+    spec.logging.format = LogFormat::Json;
+    EnvVars vars = build_lambda_environment(spec, k_stream, {});
+    CHECK(value_of(vars, "AWS_LAMBDA_LOG_FORMAT") == "JSON");
+    CHECK(value_of(vars, "AWS_LAMBDA_LOG_LEVEL") == "INFO");
+    spec.logging.application_level = LogLevel::Trace;
+    spec.logging.system_level = LogLevel::Warn;
+    vars = build_lambda_environment(spec, k_stream, {});
+    CHECK(value_of(vars, "AWS_LAMBDA_LOG_LEVEL") == "TRACE");
 }
 
 TEST_CASE("the library path holds the task root and its lib directory") {

@@ -29,6 +29,7 @@ namespace {
 
 using lambda_local::tests::k_samples;
 using lambda_local::tests::k_worker;
+using lambda_local::tests::LoopEnvironment;
 
 FunctionSpec spec_for(const std::string& library_file, const std::string& handler) {
     FunctionSpec spec;
@@ -77,7 +78,7 @@ TEST_SUITE_BEGIN("runtime::ExecutionEnvironment");
 
 TEST_CASE("the first invocation is a cold start and the next one reuses the environment") {
     HandlerOutput output;
-    ExecutionEnvironment environment(spec_for("libecho_cpp.so", "tmp_use"), options_for(output));
+    LoopEnvironment environment(spec_for("libecho_cpp.so", "tmp_use"), options_for(output));
     CHECK_FALSE(environment.warm());
 
     InvocationResult cold = environment.invoke(request_with());
@@ -106,7 +107,7 @@ TEST_CASE("the first invocation is a cold start and the next one reuses the envi
         CHECK(occurrences(output.text(), "init: cold start\n") == 2);
     }
     SUBCASE("a second environment of the same function has its own /tmp") {
-        ExecutionEnvironment other(spec_for("libecho_cpp.so", "tmp_use"), options_for(output));
+        LoopEnvironment other(spec_for("libecho_cpp.so", "tmp_use"), options_for(output));
         InvocationResult first = other.invoke(request_with());
         REQUIRE_MESSAGE(first.ok(), first.payload);
         CHECK(first.init_duration_ms.has_value());
@@ -119,7 +120,7 @@ TEST_CASE("the first invocation is a cold start and the next one reuses the envi
 
 TEST_CASE("a successful invocation returns the handler's payload") {
     HandlerOutput output;
-    ExecutionEnvironment environment(spec_for("libecho_cpp.so", "handle"), options_for(output));
+    LoopEnvironment environment(spec_for("libecho_cpp.so", "handle"), options_for(output));
     InvocationRequest request = request_with(R"({"name":"world"})");
     InvocationResult result = environment.invoke(request);
     REQUIRE_MESSAGE(result.ok(), result.payload);
@@ -136,7 +137,7 @@ TEST_CASE("a handler running past its timeout is killed and its environment disc
     HandlerOutput output;
     FunctionSpec spec = spec_for("libmisbehaving.so", "sleep_forever");
     spec.timeout_s = 1;
-    ExecutionEnvironment environment(spec, options_for(output));
+    LoopEnvironment environment(spec, options_for(output));
     InvocationRequest request = request_with();
     InvocationResult result = environment.invoke(request);
 
@@ -156,7 +157,7 @@ TEST_CASE("a handler running past its timeout is killed and its environment disc
         CHECK(occurrences(output.text(), "sleeping\n") == 2);
     }
     SUBCASE("another function of the same library still works") {
-        ExecutionEnvironment fine(spec_for("libmisbehaving.so", "handle"), options_for(output));
+        LoopEnvironment fine(spec_for("libmisbehaving.so", "handle"), options_for(output));
         InvocationResult next = fine.invoke(request_with());
         CHECK(next.status == InvocationStatus::Success);
         CHECK(next.payload == "0");
@@ -166,8 +167,7 @@ TEST_CASE("a handler running past its timeout is killed and its environment disc
 
 TEST_CASE("a handler that crashes ends its environment with Runtime.ExitError") {
     HandlerOutput output;
-    ExecutionEnvironment environment(spec_for("libmisbehaving.so", "segfault"),
-                                     options_for(output));
+    LoopEnvironment environment(spec_for("libmisbehaving.so", "segfault"), options_for(output));
     InvocationRequest request = request_with();
     InvocationResult result = environment.invoke(request);
 
@@ -187,8 +187,7 @@ TEST_CASE("a handler that writes over the frame pipe ends its environment, not t
     for (const char* handler : {"corrupt_frame", "corrupt_result"}) {
         CAPTURE(handler);
         HandlerOutput output;
-        ExecutionEnvironment environment(spec_for("libmisbehaving.so", handler),
-                                         options_for(output));
+        LoopEnvironment environment(spec_for("libmisbehaving.so", handler), options_for(output));
         InvocationRequest request = request_with();
         InvocationResult result = environment.invoke(request);
 
@@ -220,8 +219,7 @@ TEST_CASE("frames forged on every descriptor end the environment and touch no ho
         ::_exit(0);
     }
     HandlerOutput output;
-    ExecutionEnvironment environment(spec_for("libhostile.so", "forge_frames"),
-                                     options_for(output));
+    LoopEnvironment environment(spec_for("libhostile.so", "forge_frames"), options_for(output));
     InvocationRequest request = request_with(R"({"pid": )" + std::to_string(victim) + "}");
     InvocationResult result = environment.invoke(request);
     environment.shutdown();
@@ -238,8 +236,7 @@ TEST_CASE("frames forged on every descriptor end the environment and touch no ho
 
 TEST_CASE("a Result frame the handler writes itself is its own answer, and nothing more") {
     HandlerOutput output;
-    ExecutionEnvironment environment(spec_for("libhostile.so", "forge_result"),
-                                     options_for(output));
+    LoopEnvironment environment(spec_for("libhostile.so", "forge_result"), options_for(output));
     InvocationResult first = environment.invoke(request_with());
     CHECK(first.ok());
     CHECK(first.payload == R"({"forged":true})");
@@ -255,8 +252,7 @@ TEST_CASE("the handler inherits no descriptor of the caller's, only its channel"
     int leaked = ::open("/dev/null", O_WRONLY);
     REQUIRE(leaked >= 0);
     HandlerOutput output;
-    ExecutionEnvironment environment(spec_for("libhostile.so", "inherited_fds"),
-                                     options_for(output));
+    LoopEnvironment environment(spec_for("libhostile.so", "inherited_fds"), options_for(output));
     InvocationResult result = environment.invoke(request_with());
     environment.shutdown();
     ::close(leaked);
@@ -278,8 +274,7 @@ TEST_CASE("the handler inherits no descriptor of the caller's, only its channel"
 
 TEST_CASE("a function error leaves the environment warm") {
     HandlerOutput output;
-    ExecutionEnvironment environment(spec_for("libmisbehaving.so", "return_7"),
-                                     options_for(output));
+    LoopEnvironment environment(spec_for("libmisbehaving.so", "return_7"), options_for(output));
     InvocationResult result = environment.invoke(request_with());
 
     CHECK(result.status == InvocationStatus::FunctionError);
@@ -297,7 +292,7 @@ TEST_CASE("a function error leaves the environment warm") {
 TEST_CASE("a response larger than 6291556 bytes is Function.ResponseSizeTooLarge") {
     // libecho_cpp.so's handle echoes its event: an event of 6.5 MB gives a larger response.
     HandlerOutput output;
-    ExecutionEnvironment environment(spec_for("libecho_cpp.so", "handle"), options_for(output));
+    LoopEnvironment environment(spec_for("libecho_cpp.so", "handle"), options_for(output));
     std::string event = "\"" + std::string(6500000, 'x') + "\"";
     REQUIRE(event.size() > k_max_response_payload);
     InvocationResult result = environment.invoke(request_with(event));
@@ -313,7 +308,7 @@ TEST_CASE("a response larger than 6291556 bytes is Function.ResponseSizeTooLarge
 
 TEST_CASE("a failed init is an InitError with the init's error type") {
     HandlerOutput output;
-    ExecutionEnvironment environment(spec_for("libinit_fails.so", "handle"), options_for(output));
+    LoopEnvironment environment(spec_for("libinit_fails.so", "handle"), options_for(output));
     InvocationResult result = environment.invoke(request_with());
 
     CHECK(result.status == InvocationStatus::InitError);

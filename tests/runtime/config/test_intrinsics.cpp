@@ -199,7 +199,7 @@ TEST_CASE("properties lambda-local does not read may hold any intrinsic") {
     Project project = load(dir, one_function(R"(      Role: !GetAtt Role.Arn
       Policies:
         - !ImportValue shared-policy
-      Layers: [!GetAZs '']
+      Architectures: [!GetAZs '']
 )"));
     CHECK(project.functions.size() == 1);
 }

@@ -516,6 +516,53 @@ TEST_CASE(
     CHECK(spec.code_dir == dir.path() + "/app");
 }
 
+TEST_CASE("LoggingConfig comes from the function and Globals, key by key") {
+    ConfigDir dir;
+    Project project = load(dir, R"(Globals:
+  Function:
+    LoggingConfig:
+      LogFormat: JSON
+      SystemLogLevel: WARN
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libfn.so:handle
+      LoggingConfig:
+        ApplicationLogLevel: debug
+        LogGroup: /custom/group
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libfn.so:handle
+)");
+    const LoggingConfig& fn = function_named(project, "Fn").spec.logging;
+    CHECK(fn.format == LogFormat::Json);
+    CHECK(fn.application_level == LogLevel::Debug);
+    CHECK(fn.system_level == LogLevel::Warn);
+    const LoggingConfig& plain = function_named(project, "Plain").spec.logging;
+    CHECK(plain.format == LogFormat::Json);
+    CHECK(plain.application_level == LogLevel::Info);
+
+    Project defaults = load(dir, one_function(""));
+    CHECK(defaults.functions[0].spec.logging == LoggingConfig{});
+}
+
+TEST_CASE("a LoggingConfig Lambda would refuse is an error at its line") {
+    CHECK(load_error(one_function("      LoggingConfig:\n        LogFormat: XML\n")) ==
+          "template.yaml:7: LogFormat must be Text or JSON, not 'XML'");
+    CHECK(load_error(one_function("      LoggingConfig:\n        LogFormat: JSON\n"
+                                  "        ApplicationLogLevel: VERBOSE\n")) ==
+          "template.yaml:8: ApplicationLogLevel must be TRACE, DEBUG, INFO, WARN, ERROR or FATAL, "
+          "not 'VERBOSE'");
+    CHECK(load_error(one_function("      LoggingConfig:\n        LogFormat: JSON\n"
+                                  "        SystemLogLevel: ERROR\n")) ==
+          "template.yaml:8: SystemLogLevel must be DEBUG, INFO or WARN, not 'ERROR'");
+    CHECK(load_error(one_function("      LoggingConfig:\n        ApplicationLogLevel: DEBUG\n")) ==
+          "template.yaml:7: ApplicationLogLevel needs LogFormat: JSON (Lambda refuses log levels "
+          "with the Text format)");
+}
+
 TEST_SUITE_END();
 
 } // namespace lambda_local::runtime::config

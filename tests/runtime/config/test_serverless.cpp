@@ -393,6 +393,44 @@ TEST_CASE("errors name the file, the line and what is wrong") {
     }
 }
 
+TEST_CASE("logs: LoggingConfig from provider.logs.lambda, the function's logs over it") {
+    ConfigDir dir;
+    Project project = load(dir, R"(service: shop
+provider:
+  name: aws
+  logs:
+    restApi: true
+    lambda:
+      logFormat: JSON
+      applicationLogLevel: WARN
+functions:
+  quiet:
+    handler: libfn.so:handle
+  chatty:
+    handler: libfn.so:handle
+    logs:
+      applicationLogLevel: TRACE
+      systemLogLevel: DEBUG
+)");
+    const LoggingConfig& quiet = project.find_function("quiet")->spec.logging;
+    CHECK(quiet.format == LogFormat::Json);
+    CHECK(quiet.application_level == LogLevel::Warn);
+    CHECK(quiet.system_level == LogLevel::Info);
+    const LoggingConfig& chatty = project.find_function("chatty")->spec.logging;
+    CHECK(chatty.format == LogFormat::Json);
+    CHECK(chatty.application_level == LogLevel::Trace);
+    CHECK(chatty.system_level == LogLevel::Debug);
+    CHECK(load(dir, one_function("")).functions[0].spec.logging == LoggingConfig{});
+}
+
+TEST_CASE("logs: values Lambda refuses are errors at their line") {
+    CHECK(load_error(one_function("    logs:\n      logFormat: yaml\n")) ==
+          "serverless.yml:8: logFormat must be Text or JSON, not 'yaml'");
+    CHECK(load_error(one_function("    logs:\n      systemLogLevel: WARN\n")) ==
+          "serverless.yml:8: systemLogLevel needs logFormat: JSON (Lambda refuses log levels "
+          "with the Text format)");
+}
+
 TEST_SUITE_END();
 
 } // namespace lambda_local::runtime::config

@@ -122,7 +122,7 @@ TEST_SUITE("runtime::http::LoopServer limits") {
             clients.push_back(connect_to(server.port(), 4096));
             REQUIRE(send_all(clients.back().get(), get("/big")));
         }
-        REQUIRE(eventually([&] { return server.stats().requests >= k_clients; }, seconds(20)));
+        REQUIRE(eventually([&] { return server.stats().requests >= k_clients; }, seconds(60)));
         CHECK(time_get(server.port()) < seconds(1));
         std::this_thread::sleep_for(milliseconds(200));
         long peak = memory_kib("VmHWM");

@@ -25,6 +25,7 @@ namespace {
 
 using lambda_local::tests::k_samples;
 using lambda_local::tests::k_worker;
+using lambda_local::tests::LoopEnvironment;
 
 FunctionSpec bootstrap_spec(const std::string& sample_dir) {
     FunctionSpec spec;
@@ -61,7 +62,7 @@ TEST_SUITE_BEGIN("runtime::runtime_api::BootstrapEnvironment");
 
 TEST_CASE("a custom runtime is started once and reused while warm") {
     RuntimeOutput output;
-    ExecutionEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
+    LoopEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
     InvocationResult cold = environment.invoke(request_with());
     REQUIRE_MESSAGE(cold.ok(), cold.payload);
     CHECK(cold.init_duration_ms.has_value());
@@ -85,7 +86,7 @@ TEST_CASE("a timed-out runtime is ended and the next invocation is a cold start"
     RuntimeOutput output;
     FunctionSpec spec = bootstrap_spec("bootstrap-misbehaving");
     spec.timeout_s = 1;
-    ExecutionEnvironment environment(spec, options_for(output));
+    LoopEnvironment environment(spec, options_for(output));
     REQUIRE(environment.invoke(request_with()).ok());
     InvocationResult timed_out = environment.invoke(request_with({{"do", "sleep"}}));
     CHECK(timed_out.status == InvocationStatus::Timeout);
@@ -102,7 +103,7 @@ TEST_CASE("a timed-out runtime is ended and the next invocation is a cold start"
 
 TEST_CASE("a runtime that ends after answering keeps its answer, the next invocation is cold") {
     RuntimeOutput output;
-    ExecutionEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
+    LoopEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
     InvocationResult last = environment.invoke(request_with({{"do", "respond_and_exit"}}));
     REQUIRE_MESSAGE(last.ok(), last.payload);
     CHECK(payload_of(last)["answer"] == "last");
@@ -115,7 +116,7 @@ TEST_CASE("a runtime that ends after answering keeps its answer, the next invoca
 
 TEST_CASE("a runtime that exits during an invocation is Runtime.ExitError, the next one is cold") {
     RuntimeOutput output;
-    ExecutionEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
+    LoopEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
     REQUIRE(environment.invoke(request_with()).ok());
     InvocationResult crashed = environment.invoke(request_with({{"do", "exit"}, {"status", 7}}));
     CHECK(crashed.status == InvocationStatus::Crashed);
@@ -130,7 +131,7 @@ TEST_CASE("a runtime that exits during an invocation is Runtime.ExitError, the n
 
 TEST_CASE("what a runtime does after its answer, until its next /next, is part of the invocation") {
     RuntimeOutput output;
-    ExecutionEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
+    LoopEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
     InvocationResult result = environment.invoke(request_with({{"do", "twice"}}));
     REQUIRE_MESSAGE(result.ok(), result.payload);
     CHECK(payload_of(result)["answer"] == "first");
@@ -144,7 +145,7 @@ TEST_CASE("what a runtime does after its answer, until its next /next, is part o
 
 TEST_CASE("the caller's client context and identity reach /next as headers") {
     RuntimeOutput output;
-    ExecutionEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
+    LoopEnvironment environment(bootstrap_spec("bootstrap-misbehaving"), options_for(output));
     InvocationRequest request = request_with();
     request.client_context = R"({"client":{"app_title":"t"},"custom":{"k":"v"}})";
     request.cognito_identity = R"({"cognitoIdentityId":"id","cognitoIdentityPoolId":"pool"})";

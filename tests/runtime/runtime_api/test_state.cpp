@@ -3,11 +3,9 @@
 
 #include <doctest/doctest.h>
 
-#include <atomic>
-#include <chrono>
-#include <future>
+#include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -46,11 +44,26 @@ bool has_header(const Reply& reply, const std::string& name) {
     return false;
 }
 
-// Calls /next on another thread and hands an invocation to it.
+// A /next call, held until the state answers it.
+class PendingNext {
+  public:
+    explicit PendingNext(State& state) {
+        state.next([reply = m_reply](Reply answer) { *reply = std::move(answer); });
+    }
+    bool answered() const { return m_reply->has_value(); }
+    Reply get() const {
+        REQUIRE(m_reply->has_value());
+        return **m_reply;
+    }
+
+  private:
+    std::shared_ptr<std::optional<Reply>> m_reply = std::make_shared<std::optional<Reply>>();
+};
+
+// Calls /next and hands an invocation to it.
 Reply next_with(State& state, Invocation invocation) {
-    auto waiting = std::async(std::launch::async, [&state] { return state.next(); });
+    PendingNext waiting(state);
     state.invoke(std::move(invocation));
-    REQUIRE(waiting.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
     return waiting.get();
 }
 
@@ -66,19 +79,16 @@ void start_invocation(State& state, Invocation invocation = sample_invocation())
 TEST_SUITE_BEGIN("runtime::runtime_api::State");
 
 TEST_CASE("the first /next ends init and waits for an invocation") {
-    std::atomic<int> notified{0};
+    int notified = 0;
     State state([&notified] { ++notified; });
-    auto waiting = std::async(std::launch::async, [&state] { return state.next(); });
-    for (int i = 0; i < 1000 && !state.has_notices(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    PendingNext waiting(state);
     auto notices = state.take_notices();
     REQUIRE(notices.size() == 1);
     CHECK(notices[0].kind == Notice::Kind::Ready);
     CHECK(notified == 1);
-    CHECK(waiting.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout);
+    CHECK_FALSE(waiting.answered());
     state.invoke(sample_invocation());
-    REQUIRE(waiting.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    REQUIRE(waiting.answered());
     CHECK(waiting.get().status == 200);
 }
 
@@ -110,7 +120,7 @@ TEST_CASE("/next carries the event and every header Lambda sets") {
 }
 
 TEST_CASE("a response for the invocation in flight is accepted and noticed") {
-    std::atomic<int> notified{0};
+    int notified = 0;
     State state([&notified] { ++notified; });
     start_invocation(state);
     int before = notified;
@@ -220,7 +230,7 @@ TEST_CASE("/init/error during init is accepted, later, or twice, it is 403") {
         CHECK(notices[0].error_type == "Runtime.Custom");
         CHECK(notices[0].body == R"({"errorMessage":"no"})");
         CHECK(state.init_error("Runtime.Custom", {"{}", false}).status == 403);
-        Reply next = state.next();
+        Reply next = PendingNext(state).get();
         CHECK(next.status == 403);
         CHECK(json::parse(next.body)["errorMessage"] ==
               "State transition from InitError to Ready failed for runtime. Error: State "
@@ -241,14 +251,11 @@ TEST_CASE("after an answer the next /next says the runtime is done and waits for
     CHECK_FALSE(state.waiting());
     REQUIRE(state.response("first", {"1", false}).status == 202);
     CHECK_FALSE(state.waiting());
-    auto waiting = std::async(std::launch::async, [&state] { return state.next(); });
-    for (int i = 0; i < 1000 && !state.waiting(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    PendingNext waiting(state);
     CHECK(state.waiting());
     state.invoke(sample_invocation("second"));
     CHECK_FALSE(state.waiting());
-    REQUIRE(waiting.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    REQUIRE(waiting.answered());
     CHECK(header(waiting.get(), "Lambda-Runtime-Aws-Request-Id") == "second");
     CHECK(state.response("first", {"1", false}).status == 400);
     CHECK(state.response("second", {"2", false}).status == 202);
@@ -264,16 +271,13 @@ TEST_CASE("after an answer the next /next says the runtime is done and waits for
 
 TEST_CASE("closing the API ends a waiting /next with 500") {
     State state;
-    auto waiting = std::async(std::launch::async, [&state] { return state.next(); });
-    for (int i = 0; i < 1000 && !state.has_notices(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    PendingNext waiting(state);
     state.close();
-    REQUIRE(waiting.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    REQUIRE(waiting.answered());
     Reply reply = waiting.get();
     CHECK(reply.status == 500);
     CHECK(json::parse(reply.body)["errorType"] == "InternalServerError");
-    CHECK(state.next().status == 500);
+    CHECK(PendingNext(state).get().status == 500);
 }
 
 TEST_CASE("a posted error's type comes from its body, else its header, else the fallback") {

@@ -27,9 +27,7 @@ HttpSetup setup_for(gateway::ApiType type, const std::string& stage, const std::
     HttpSetup setup;
     setup.stage = stage;
     setup.apis.push_back(api);
-    auto table = std::make_shared<gateway::RouteTable>();
-    table->add(api.api);
-    setup.routes = std::move(table);
+    setup.gateway = std::make_shared<gateway::Gateway>(setup.apis);
     return setup;
 }
 
@@ -58,10 +56,10 @@ TEST_SUITE("runtime::testing::HttpCase") {
         gateway::HttpRequest r = request("GET", "/orders/42", "x=1");
         r.headers = {{"Accept", "text/plain"}};
         const PreparedRequest prepared = prepare_request(setup, orders(), r);
-        REQUIRE_FALSE(prepared.answer.has_value());
+        REQUIRE_FALSE(prepared.answer().has_value());
         CHECK(prepared.problem.empty());
-        CHECK(prepared.format == gateway::PayloadFormat::V2);
-        const json event = json::parse(prepared.event);
+        CHECK(prepared.integration.proxy.format == gateway::PayloadFormat::V2);
+        const json event = json::parse(prepared.integration.event);
         CHECK(event["version"] == "2.0");
         CHECK(event["routeKey"] == "GET /orders/{id}");
         CHECK(event["rawPath"] == "/orders/42");
@@ -76,8 +74,8 @@ TEST_SUITE("runtime::testing::HttpCase") {
     TEST_CASE("a REST request is sent under its stage and becomes a payload 1.0 event") {
         const HttpSetup setup = setup_for(gateway::ApiType::Rest, "Prod", "ANY", "/{proxy+}");
         const PreparedRequest prepared = prepare_request(setup, orders(), request("POST", "/a/b"));
-        REQUIRE_FALSE(prepared.answer.has_value());
-        const json event = json::parse(prepared.event);
+        REQUIRE_FALSE(prepared.answer().has_value());
+        const json event = json::parse(prepared.integration.event);
         CHECK(event["resource"] == "/{proxy+}");
         CHECK(event["path"] == "/a/b");
         CHECK(event["httpMethod"] == "POST");
@@ -89,14 +87,14 @@ TEST_SUITE("runtime::testing::HttpCase") {
     TEST_CASE("a request no route takes is answered by the gateway without the function") {
         const HttpSetup http = setup_for(gateway::ApiType::Http, "$default", "GET", "/orders");
         const PreparedRequest missed = prepare_request(http, orders(), request("GET", "/other"));
-        REQUIRE(missed.answer.has_value());
-        CHECK(missed.answer->status == 404);
-        CHECK(missed.answer->body == R"({"message":"Not Found"})");
+        REQUIRE(missed.answer().has_value());
+        CHECK(missed.answer()->status == 404);
+        CHECK(missed.answer()->body == R"({"message":"Not Found"})");
 
         const HttpSetup rest = setup_for(gateway::ApiType::Rest, "Prod", "GET", "/orders");
         const PreparedRequest forbidden = prepare_request(rest, orders(), request("GET", "/other"));
-        REQUIRE(forbidden.answer.has_value());
-        CHECK(forbidden.answer->status == 403);
+        REQUIRE(forbidden.answer().has_value());
+        CHECK(forbidden.answer()->status == 403);
     }
 
     TEST_CASE("a request that reaches another function of the API is a problem of the case") {
@@ -109,29 +107,46 @@ TEST_SUITE("runtime::testing::HttpCase") {
     }
 
     TEST_CASE("the client gets the proxy response, or the gateway's answer to a failure") {
-        PreparedRequest http;
-        http.api_type = gateway::ApiType::Http;
-        http.format = gateway::PayloadFormat::V2;
+        const HttpSetup http_setup =
+            setup_for(gateway::ApiType::Http, "$default", "POST", "/orders");
+        const PreparedRequest http =
+            prepare_request(http_setup, orders(), request("POST", "/orders"));
+        REQUIRE_FALSE(http.answer().has_value());
         InvocationResult ok;
         ok.payload = R"({"statusCode":201,"headers":{"X-Id":"7"},"body":"made"})";
-        const gateway::HttpResponse made = http_answer(http, ok);
+        const gateway::HttpResponse made = http_answer(http_setup, http, ok);
         CHECK(made.status == 201);
         CHECK(made.body == "made");
 
         InvocationResult inferred;
         inferred.payload = R"({"a":1})";
-        CHECK(http_answer(http, inferred).status == 200);
-        CHECK(http_answer(http, inferred).body == R"({"a":1})");
+        CHECK(http_answer(http_setup, http, inferred).status == 200);
+        CHECK(http_answer(http_setup, http, inferred).body == R"({"a":1})");
 
         InvocationResult crashed;
         crashed.status = InvocationStatus::Crashed;
         crashed.payload = error_payload("Runtime.ExitError", "boom", false);
-        CHECK(http_answer(http, crashed).status == 500);
-        PreparedRequest rest = http;
-        rest.api_type = gateway::ApiType::Rest;
-        rest.format = gateway::PayloadFormat::V1;
-        CHECK(http_answer(rest, crashed).status == 502);
-        CHECK(http_answer(rest, inferred).status == 502); // REST needs statusCode
+        CHECK(http_answer(http_setup, http, crashed).status == 500);
+        const HttpSetup rest_setup = setup_for(gateway::ApiType::Rest, "Prod", "POST", "/orders");
+        const PreparedRequest rest =
+            prepare_request(rest_setup, orders(), request("POST", "/orders"));
+        REQUIRE_FALSE(rest.answer().has_value());
+        CHECK(http_answer(rest_setup, rest, crashed).status == 502);
+        CHECK(http_answer(rest_setup, rest, inferred).status == 502); // REST needs statusCode
+    }
+
+    TEST_CASE("API Gateway's headers are added: a client's X-Forwarded-For is appended to") {
+        const HttpSetup setup = setup_for(gateway::ApiType::Http, "$default", "GET", "/orders");
+        gateway::HttpRequest r = request("GET", "/orders");
+        r.source_ip = "198.51.100.7";
+        r.headers = {{"X-Forwarded-For", "203.0.113.1"}};
+        const PreparedRequest prepared = prepare_request(setup, orders(), r);
+        const json event = json::parse(prepared.integration.event);
+        CHECK(event["headers"]["x-forwarded-for"] == "203.0.113.1, 198.51.100.7");
+        CHECK(event["headers"]["x-forwarded-port"] == "443");
+        std::string trace = event["headers"]["x-amzn-trace-id"].get<std::string>();
+        CHECK(trace.rfind("Root=1-", 0) == 0);
+        CHECK(trace.size() == std::string("Root=1-").size() + 8 + 1 + 24);
     }
 
 } // TEST_SUITE

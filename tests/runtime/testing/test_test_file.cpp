@@ -155,6 +155,47 @@ cases:
         CHECK(load_error(unset) == unset + ":2: library: ${LL_TEST_NOT_SET} is not set");
     }
 
+    TEST_CASE("a function's layers are paths relative to the test file, or layer ARNs") {
+        Scratch dir;
+        const std::string path =
+            dir.write("t/layers.test.yaml", "function:\n  library: " + sample("libhello_c.so") + R"(
+  layers:
+    - ../layers/base
+    - arn:aws:lambda:us-east-1:123456789012:layer:sdk:2
+cases:
+  - name: one
+)");
+        CHECK(load_test_file(path).function.layers ==
+              std::vector<std::string>{dir.path() + "/layers/base",
+                                       "arn:aws:lambda:us-east-1:123456789012:layer:sdk:2"});
+
+        const std::string with_template = dir.write("t/template.test.yaml", R"(function:
+  template: ../template.yaml
+  name: Fn
+  layers: [a]
+cases:
+  - name: one
+)");
+        CHECK(load_error(with_template) ==
+              with_template + ":4: layers cannot be combined with template (the template names "
+                              "the function's code)");
+    }
+
+    TEST_CASE("a bootstrap directory without a bootstrap runs a layer's /opt/bootstrap") {
+        Scratch dir;
+        dir.write("code/README", "no bootstrap here");
+        const std::string path = dir.write("runtime.test.yaml", R"(function:
+  bootstrap: code
+  layers: runtime-layer
+cases:
+  - name: one
+)");
+        const FunctionSpec spec = load_test_file(path).function;
+        CHECK(spec.bootstrap == "/opt/bootstrap");
+        CHECK(spec.code_dir == dir.path() + "/code");
+        CHECK(spec.layers == std::vector<std::string>{dir.path() + "/runtime-layer"});
+    }
+
     TEST_CASE("variables expand from the environment, with a default after :-") {
         ::setenv("LL_TEST_VALUE", "abc", 1);
         ::unsetenv("LL_TEST_UNSET");
@@ -199,7 +240,7 @@ cases:
         CHECK(api.routes[0].method == "GET");
         CHECK(api.routes[0].path == "/items/{id}");
         CHECK(api.routes[0].function_name == "echo_cpp");
-        REQUIRE(file.http->routes != nullptr);
+        REQUIRE(file.http->gateway != nullptr);
 
         const TestCase& get = file.cases[0];
         REQUIRE(get.request.has_value());
@@ -251,8 +292,8 @@ cases:
                                       "or template and name)"},
             {"function:\n  librry: x.so\ncases: []\n",
              "2: unknown key 'librry' in function (expected one of library, bootstrap, handler, "
-             "abi, "
-             "name, code_dir, timeout, memory, tmp_size, region, env, template)"},
+             "abi, name, code_dir, layers, timeout, memory, tmp_size, region, env, template, "
+             "log_format, log_level, system_log_level)"},
             {with_echo("cases:\n  - name: a\n    expect:\n      respons: 1\n"),
              "7: unknown key 'respons' in expect (expected one of response, response_subset, "
              "json_body, ignore, error, logs_contain, max_duration_ms, max_memory_mb, snapshot, "
@@ -376,6 +417,32 @@ cases:
 )");
         CHECK(load_error(wrong) == wrong + ":3: no function 'Nope' in " + dir.path() +
                                        "/app/template.yaml (functions: OrdersFunction)");
+    }
+
+    TEST_CASE("log_format and the levels set the function's LoggingConfig, as its own") {
+        Scratch dir;
+        const TestFile plain =
+            load_test_file(dir.write("plain.test.yaml", with_echo("cases:\n"
+                                                                  "  - name: a\n")));
+        CHECK(plain.function.logging == LoggingConfig{});
+        CHECK_FALSE(plain.own_logging);
+
+        const TestFile json_file = load_test_file(
+            dir.write("json.test.yaml", with_echo("  log_format: json\n  log_level: debug\n"
+                                                  "  system_log_level: WARN\ncases:\n"
+                                                  "  - name: a\n")));
+        CHECK(json_file.function.logging.format == LogFormat::Json);
+        CHECK(json_file.function.logging.application_level == LogLevel::Debug);
+        CHECK(json_file.function.logging.system_level == LogLevel::Warn);
+        CHECK(json_file.own_logging);
+
+        const std::string text = dir.write("text.test.yaml", with_echo("  system_log_level: WARN\n"
+                                                                       "cases:\n  - name: a\n"));
+        CHECK(load_error(text) == text + ":4: system_log_level needs log_format: JSON (Lambda "
+                                         "refuses log levels with the Text format)");
+        const std::string bad = dir.write("bad.test.yaml", with_echo("  log_format: xml\n"
+                                                                     "cases:\n  - name: a\n"));
+        CHECK(load_error(bad) == bad + ":4: log_format must be Text or JSON");
     }
 
 } // TEST_SUITE

@@ -1,0 +1,188 @@
+// Routing a request into an event, and a function's result into the client's answer.
+#include "runtime/gateway/integration.hpp"
+
+#include "runtime/event.hpp"
+#include "runtime/gateway/cors.hpp"
+#include "runtime/gateway/proxy_response.hpp"
+#include "runtime/util/clock.hpp"
+#include "runtime/util/ids.hpp"
+
+#include <strings.h>
+
+#include <cstdio>
+#include <variant>
+
+namespace lambda_local::runtime::gateway {
+namespace {
+
+// API Gateway's integration timeouts (lambda-reference.md §3.3).
+constexpr std::chrono::milliseconds k_rest_integration_timeout{29000};
+constexpr std::chrono::milliseconds k_http_integration_timeout{30000};
+
+// The value of header `name` in `headers`, or nullptr (names in any case).
+std::string* header_value(HeaderList& headers, const char* name) {
+    for (auto& [key, value] : headers) {
+        if (::strcasecmp(key.c_str(), name) == 0) {
+            return &value;
+        }
+    }
+    return nullptr;
+}
+
+const std::string* header_value(const HeaderList& headers, const char* name) {
+    return header_value(const_cast<HeaderList&>(headers), name);
+}
+
+// An X-Ray trace header as API Gateway adds one: "Root=1-<8 hex time>-<24 hex>".
+std::string new_trace_header() {
+    char epoch[16];
+    std::snprintf(epoch, sizeof epoch, "%08llx",
+                  static_cast<unsigned long long>(epoch_ms() / 1000));
+    return "Root=1-" + std::string(epoch) + "-" + random_hex(24);
+}
+
+} // namespace
+
+Gateway::Gateway(const std::vector<config::ApiConfig>& apis) : m_apis(apis) {
+    for (const config::ApiConfig& api : m_apis) {
+        m_routes.add(api.api);
+    }
+}
+
+Integration Gateway::prepare(HttpRequest request, const FrontDoor& front) const {
+    Integration integration;
+    // A CORS preflight is answered by the gateway of an API with CORS configured.
+    if (is_preflight(request)) {
+        const std::string* wanted = header_value(request.headers, "Access-Control-Request-Method");
+        RouteResult target = m_routes.match(wanted ? *wanted : "GET", request.path);
+        if (auto* match = std::get_if<RouteMatch>(&target)) {
+            for (const config::ApiConfig& api : m_apis) {
+                if (api.api.id == match->route->api_id && api.cors) {
+                    std::vector<std::string> methods;
+                    for (const auto& route : api.api.routes) {
+                        methods.push_back(route.method);
+                    }
+                    integration.answer = preflight_response(*api.cors, request, methods);
+                    return integration;
+                }
+            }
+        }
+    }
+    RouteResult matched = m_routes.match(request);
+    if (auto* miss = std::get_if<RouteMiss>(&matched)) {
+        integration.answer = miss_response(*miss);
+        return integration;
+    }
+    const RouteMatch& match = std::get<RouteMatch>(matched);
+    const Route& route = *match.route;
+    for (const config::ApiConfig& api : m_apis) {
+        if (api.api.id == route.api_id) {
+            integration.api = &api;
+        }
+    }
+    integration.function_name = route.function_name;
+    integration.route_key = std::string(match.route_key);
+    integration.timeout = route.integration_timeout.value_or(
+        route.api_type == ApiType::Rest ? k_rest_integration_timeout : k_http_integration_timeout);
+
+    ProxyIntegration& proxy = integration.proxy;
+    proxy.api_type = route.api_type;
+    proxy.format = route.payload_format.value_or(
+        route.api_type == ApiType::Rest ? PayloadFormat::V1 : PayloadFormat::V2);
+    proxy.resource_path = std::string(match.resource);
+    proxy.route_key = std::string(match.route_key);
+    proxy.path_parameters = match.path_parameters;
+    proxy.stage = std::string(match.stage);
+    proxy.path = match.path;
+    proxy.stage_path = match.stage_path;
+    proxy.api_id = route.api_id;
+    if (integration.api != nullptr) {
+        if (route.api_type == ApiType::Rest) {
+            proxy.binary_media_types = integration.api->binary_media_types;
+        }
+        if (!integration.api->stage_variables.empty()) {
+            nlohmann::json variables = nlohmann::json::object();
+            for (const auto& [key, value] : integration.api->stage_variables) {
+                variables[key] = value;
+            }
+            proxy.stage_variables = std::move(variables);
+        }
+    }
+    // What API Gateway adds in front of the function.
+    std::string own_domain = route.api_id + ".execute-api." + front.region + ".amazonaws.com";
+    const std::string* host = header_value(request.headers, "Host");
+    proxy.domain_name = host != nullptr             ? *host
+                        : front.domain_name.empty() ? own_domain
+                                                    : front.domain_name;
+    if (host == nullptr) {
+        request.headers.emplace_back("Host", proxy.domain_name);
+    }
+    if (std::string* forwarded = header_value(request.headers, "X-Forwarded-For")) {
+        *forwarded += ", " + request.source_ip; // the client's own list, appended to
+    } else {
+        request.headers.emplace_back("X-Forwarded-For", request.source_ip);
+    }
+    if (header_value(request.headers, "X-Forwarded-Port") == nullptr) {
+        request.headers.emplace_back("X-Forwarded-Port", front.port);
+    }
+    if (header_value(request.headers, "X-Forwarded-Proto") == nullptr) {
+        request.headers.emplace_back("X-Forwarded-Proto", front.scheme);
+    }
+    if (header_value(request.headers, "X-Amzn-Trace-Id") == nullptr) {
+        request.headers.emplace_back("X-Amzn-Trace-Id", new_trace_header());
+    }
+    integration.event = proxy_event(request, proxy, new_request_stamp(route.api_type));
+    integration.request = std::move(request);
+    if (integration.event.size() > k_max_request_payload) {
+        HttpResponse too_large = gateway_answer(route.api_type, GatewayAnswer::RequestTooLarge);
+        add_cors(integration, too_large);
+        integration.answer = std::move(too_large);
+    }
+    return integration;
+}
+
+void Gateway::add_cors(const Integration& integration, HttpResponse& response) const {
+    if (integration.api != nullptr && integration.api->cors) {
+        add_cors_headers(*integration.api->cors, integration.request, response);
+    }
+}
+
+HttpResponse Gateway::answer(const Integration& integration, const InvocationResult& result,
+                             std::string* malformed) const {
+    if (integration.answer) {
+        return *integration.answer;
+    }
+    ApiType api_type = integration.proxy.api_type;
+    HttpResponse response;
+    if (result.status == InvocationStatus::Cancelled) {
+        response = gateway_answer(api_type, GatewayAnswer::IntegrationTimeout);
+    } else if (!result.ok()) {
+        response = gateway_answer(api_type, GatewayAnswer::FunctionFailed);
+    } else {
+        auto read = read_function_response(api_type, integration.proxy.format, result.payload,
+                                           integration.proxy.binary_media_types);
+        if (auto* bad = std::get_if<MalformedResponse>(&read)) {
+            if (malformed != nullptr) {
+                *malformed = bad->reason;
+            }
+            response = gateway_answer(api_type, GatewayAnswer::FunctionFailed);
+        } else {
+            response = std::move(std::get<HttpResponse>(read));
+        }
+    }
+    add_cors(integration, response);
+    return response;
+}
+
+HttpResponse Gateway::throttled(const Integration& integration) const {
+    HttpResponse response = gateway_answer(integration.proxy.api_type, GatewayAnswer::Throttled);
+    add_cors(integration, response);
+    return response;
+}
+
+HttpResponse Gateway::over_limit() const {
+    ApiType api_type = m_apis.empty() ? ApiType::Http : m_apis.front().api.type;
+    return gateway_answer(api_type, GatewayAnswer::RequestOverGatewayLimit);
+}
+
+} // namespace lambda_local::runtime::gateway

@@ -1,0 +1,75 @@
+// The API Gateway integration, in one place for `serve` and `lambda-local test`'s HTTP cases:
+// a request routed and made into the function's event, and the function's result made into
+// the client's answer (lambda-reference.md §1-§4).
+#pragma once
+
+#include "runtime/config/project.hpp"
+#include "runtime/gateway/http.hpp"
+#include "runtime/gateway/proxy_event.hpp"
+#include "runtime/gateway/routes.hpp"
+#include "runtime/invocation.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lambda_local::runtime::gateway {
+
+// How the client reached the gateway: what API Gateway writes in Host (when the client sent
+// none) and in the X-Forwarded-Port and X-Forwarded-Proto headers.
+struct FrontDoor {
+    std::string domain_name; // "" uses the API's own: <api id>.execute-api.<region>.amazonaws.com
+    std::string port = "443";
+    std::string scheme = "https";
+    std::string region = "us-east-1"; // of the API's own domain name
+};
+
+// One request on its way to a function, or answered by the gateway itself.
+struct Integration {
+    std::optional<HttpResponse> answer; // set: a preflight, no route, an event over 6 MB
+    std::string function_name;          // the route's function ("" with an answer)
+    std::string event;                  // the proxy event
+    ProxyIntegration proxy;
+    HttpRequest request; // as sent to the function, API Gateway's headers added
+    std::string route_key;
+    // The integration timeout: the route's own (SAM TimeoutInMillis), else API Gateway's
+    // (REST 29 s, HTTP API 30 s).
+    std::chrono::milliseconds timeout{30000};
+    const config::ApiConfig* api = nullptr;
+};
+
+// The gateway of a project's APIs.
+class Gateway {
+  public:
+    // Throws lambda_local::Error for routes that cannot be served (RouteTable::add).
+    explicit Gateway(const std::vector<config::ApiConfig>& apis);
+
+    // Routes `request` (its path with the stage, as a client sends it): a CORS preflight of an
+    // API with CORS is answered, a miss gets API Gateway's 403 or 404; otherwise the event for
+    // the route's API type and payload format, with the headers API Gateway adds (Host when
+    // missing, X-Forwarded-For with the source IP appended, X-Forwarded-Port and -Proto, and an
+    // X-Amzn-Trace-Id when missing). An event over Lambda's 6 MB gets 413.
+    Integration prepare(HttpRequest request, const FrontDoor& front) const;
+
+    // The client's answer to the function's result: the proxy response, or API Gateway's own
+    // answer to a function error, crash, timeout (Cancelled: the integration timed out) or a
+    // malformed response (`malformed` then says why, for the log); with the API's CORS headers.
+    HttpResponse answer(const Integration& integration, const InvocationResult& result,
+                        std::string* malformed = nullptr) const;
+    // The answer when the function's concurrency and queue are full (429), with CORS headers.
+    HttpResponse throttled(const Integration& integration) const;
+    // The answer when the request's body is over API Gateway's 10 MB (413).
+    HttpResponse over_limit() const;
+
+    const RouteTable& routes() const { return m_routes; }
+
+  private:
+    // Adds the API's CORS headers to an answer (a function's, or the gateway's own).
+    void add_cors(const Integration& integration, HttpResponse& response) const;
+
+    std::vector<config::ApiConfig> m_apis;
+    RouteTable m_routes;
+};
+
+} // namespace lambda_local::runtime::gateway

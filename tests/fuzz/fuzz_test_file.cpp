@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     if (loaded->http) {
-        FUZZ_CHECK(loaded->http->routes != nullptr);
+        FUZZ_CHECK(loaded->http->gateway != nullptr);
     }
     return 0;
 }

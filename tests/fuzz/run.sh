@@ -2,13 +2,13 @@
 # Builds the fuzz targets (clang, libFuzzer, AddressSanitizer, UBSan) and runs each for a
 # bounded time; fails when one crashes, leaks, hangs or breaks an invariant, naming the input
 # that does it. Usage: tests/fuzz/run.sh [TARGET...]   (all targets when none is named)
-#   FUZZ_SECONDS  seconds per target (15)     FUZZ_BUILD  build directory (build-fuzz)
+#   FUZZ_SECONDS  seconds per target (20)     FUZZ_BUILD  build directory (build-fuzz)
 #   FUZZ_JOBS     parallel compile jobs (2)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 build=${FUZZ_BUILD:-build-fuzz}
-seconds=${FUZZ_SECONDS:-15}
+seconds=${FUZZ_SECONDS:-20}
 jobs=${FUZZ_JOBS:-2}
 
 launcher=()
@@ -20,7 +20,9 @@ cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
     -DLAMBDA_LOCAL_FUZZ=ON -DLAMBDA_LOCAL_BUILD_TESTS=OFF -DLAMBDA_LOCAL_BUILD_SAMPLES=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
     "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" "${launcher[@]}" >/dev/null
+started=$SECONDS
 cmake --build "$build" -j"$jobs" --target fuzz_targets
+echo "fuzz: built ${build}'s targets in $((SECONDS - started)) s"
 
 # Each line of targets.txt: a target's name and its -max_len.
 mapfile -t targets <"$build/tests/fuzz/targets.txt"
@@ -35,7 +37,8 @@ fi
 [ ${#targets[@]} -gt 0 ] || { echo "fuzz: no such target: $*" >&2; exit 2; }
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-failed=0
+failed=()
+started=$SECONDS
 for line in "${targets[@]}"; do
     name=${line%% *}
     max_len=${line##* }
@@ -56,10 +59,12 @@ for line in "${targets[@]}"; do
         >"$log" 2>&1 || status=$?
     if [ $status -eq 0 ]; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-        echo "fuzz_$name: ${runs:-?} inputs in ${seconds} s, no failure"
+        rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+        rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")
+        echo "fuzz_$name: ${runs:-?} inputs in ${seconds} s (${rate:-?}/s, ${rss:-?} MB), no failure"
         continue
     fi
-    failed=1
+    failed+=("fuzz_$name")
     echo "fuzz_$name: FAILED (exit status $status); its report, from $log:"
     grep -E -A40 'ERROR: |fuzz invariant failed|runtime error:|terminate called' "$log" | head -60 ||
         tail -40 "$log"
@@ -72,4 +77,8 @@ for line in "${targets[@]}"; do
         echo "fuzz_$name: no reproducer was written (killed after $((seconds + 120)) s?)"
     fi
 done
-exit $failed
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "fuzz: ${#failed[@]} of ${#targets[@]} targets FAILED (${failed[*]}) in $((SECONDS - started)) s"
+    exit 1
+fi
+echo "fuzz: ${#targets[@]} targets, ${seconds} s each, no failure ($((SECONDS - started)) s)"

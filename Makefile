@@ -2,12 +2,13 @@
 BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 20
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEPS := build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev libyaml-cpp-dev \
         libuv1-dev libh2o-dev libcpp-httplib-dev libseccomp-dev zlib1g-dev doctest-dev curl
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all build deps demo test install bench clean format
+.PHONY: all build deps demo test fuzz install bench clean format
 
 all: build
 
@@ -26,6 +27,11 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j2
+
+# The libFuzzer targets (tests/fuzz/README.md), built with clang in build-fuzz/, each run for
+# FUZZ_SECONDS.
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

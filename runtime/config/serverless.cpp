@@ -489,7 +489,11 @@ void ServerlessLoader::add_schedule(const YAML::Node& node, FunctionConfig& func
                 input = text(value, "input");
                 check_json(input.value_or(""), "input", where(*value));
             } else {
-                input = to_json(*value, 0).dump();
+                try {
+                    input = to_json(*value, 0).dump();
+                } catch (const nlohmann::ordered_json::type_error&) {
+                    throw m_doc.error(*value, "input is not valid UTF-8");
+                }
             }
         }
     } else {

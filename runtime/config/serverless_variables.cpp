@@ -18,6 +18,10 @@ namespace {
 
 // Nesting deeper than this is a circular reference (`a: ${self:b}`, `b: ${self:a}`).
 constexpr int k_max_depth = 32;
+// A value that refers to another twice, which refers to another twice, and so on, doubles
+// with each level: past these, a file is refused rather than resolved for hours.
+constexpr std::size_t k_max_interpolations = 100000;
+constexpr std::size_t k_max_text = std::size_t{1} << 20;
 
 std::string_view trim(std::string_view text) {
     std::size_t start = text.find_first_not_of(" \t");
@@ -143,6 +147,13 @@ ServerlessVariables::interpolate(const std::string& text, const YAML::Mark& at, 
     if (text.find("${") == std::string::npos) {
         return Resolved{std::nullopt, text};
     }
+    // Counted over the whole file: each level of `a: ${self:b}${self:b}` doubles the work
+    // without nesting any deeper.
+    if (++m_interpolations > k_max_interpolations) {
+        throw m_doc.error(at, "more than " + std::to_string(k_max_interpolations) +
+                                  " variables to resolve (values that each refer to another "
+                                  "several times?)");
+    }
     auto resolve_one = [&](std::string_view variable) {
         std::string why;
         std::string_view inner = variable.substr(2, variable.size() - 3);
@@ -175,6 +186,10 @@ ServerlessVariables::interpolate(const std::string& text, const YAML::Mark& at, 
         std::optional<std::string> piece =
             resolved_text(resolve_one(variable), variable, at, depth);
         out += piece.value_or("");
+        if (out.size() > k_max_text) {
+            throw m_doc.error(at, "a value over " + std::to_string(k_max_text) +
+                                      " bytes once its variables are resolved");
+        }
         i = end + 1;
     }
     return Resolved{std::nullopt, out};

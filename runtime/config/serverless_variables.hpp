@@ -54,6 +54,8 @@ class ServerlessVariables {
     const ProjectOptions& m_options;
     std::string m_stage;
     std::string m_region;
+    // Texts with variables interpolated so far, to bound the work a file can ask for.
+    mutable std::size_t m_interpolations = 0;
 };
 
 } // namespace lambda_local::runtime::config

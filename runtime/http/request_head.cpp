@@ -186,7 +186,10 @@ HeadExtent find_head_end(std::string_view bytes, const HeadLimits& limits, HeadS
         position = lf + 1;
     }
     scan.position = position;
-    std::size_t line = scan.request_line != 0 ? scan.request_line - 1 : bytes.size() - start;
+    // Before its LF, the request line is what has arrived, less a last CR (the start of CRLF).
+    std::size_t line = scan.request_line != 0
+                           ? scan.request_line - 1
+                           : bytes.size() - start - (bytes.ends_with('\r') ? 1 : 0);
     if (line > limits.max_request_line) {
         return {HeadExtent::Kind::TooLarge, 0, 414};
     }

@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <sstream>
 #include <vector>
 
 namespace lambda_local::runtime {
@@ -71,6 +74,10 @@ std::string checked_json(std::string text, const std::string& what) {
         throw Error(what + " is empty");
     }
     check_size(text.size());
+    // The JSON check skips a byte order mark too: a second one would reach the function.
+    if (text.starts_with(k_utf8_bom)) {
+        throw Error(what + " is not valid JSON: line 1, column 1: a second byte order mark");
+    }
     if (std::optional<std::string> error = json_syntax_error(text)) {
         throw Error(what + " is not valid JSON: " + *error);
     }
@@ -85,29 +92,53 @@ std::string position(const YAML::Mark& mark) {
            ": ";
 }
 
-std::string yaml_event_to_json(const std::string& text, const std::string& what) {
-    std::vector<YAML::Node> documents;
-    try {
-        documents = YAML::LoadAll(text);
-    } catch (const YAML::Exception& e) {
-        throw Error(what + " is not valid YAML: " + position(e.mark) + e.msg);
+// Counts the documents of a YAML text, and notices a document that read nothing.
+class DocumentCounter : public YAML::EventHandler {
+  public:
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        m_stalled = m_count > 0 && mark.pos == m_start.pos;
+        m_start = mark;
+        ++m_count;
     }
-    if (documents.empty()) {
-        throw Error(what + " is empty");
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+
+    std::size_t count() const { return m_count; }
+    // The last document started where the one before it did: the parser is stuck there.
+    bool stalled() const { return m_stalled; }
+    const YAML::Mark& start() const { return m_start; }
+
+  private:
+    std::size_t m_count = 0;
+    bool m_stalled = false;
+    YAML::Mark m_start = YAML::Mark::null_mark();
+};
+
+// The number of documents in `text`. yaml-cpp 0.7's LoadAll never returns for some malformed
+// texts (",0"): a document that reads nothing is followed by another at the same place, and
+// so on until memory runs out. Here that is a syntax error at that place.
+std::size_t count_documents(const std::string& text, const std::string& what) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    while (parser.HandleNextDocument(counter)) {
+        if (counter.stalled()) {
+            const auto at = static_cast<std::size_t>(counter.start().pos);
+            throw Error(
+                what + " is not valid YAML: " + position(counter.start()) +
+                (at < text.size() ? "unexpected '" + text.substr(at, 1) + "'" : "unexpected end"));
+        }
     }
-    if (documents.size() > 1) {
-        throw Error(what + " holds " + std::to_string(documents.size()) +
-                    " YAML documents; an event is one");
-    }
-    nlohmann::ordered_json json;
-    try {
-        json = yaml_to_json(documents.front());
-    } catch (const Error& e) {
-        throw Error(what + " cannot be converted to JSON: " + e.what());
-    }
-    std::string out = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    check_size(out.size());
-    return out;
+    return counter.count();
 }
 
 // --- YAML scalars, resolved with YAML 1.2's core schema ---
@@ -374,10 +405,22 @@ std::string short_reason(const std::string& message) {
 
 std::optional<JsonSyntaxFailure> json_syntax_failure(std::string_view text) {
     SyntaxChecker checker;
-    if (nlohmann::json::sax_parse(text.begin(), text.end(), &checker)) {
+    if (!nlohmann::json::sax_parse(text.begin(), text.end(), &checker)) {
+        return JsonSyntaxFailure{checker.position(), checker.message()};
+    }
+    // nlohmann's lexer takes a NUL byte for the end of the input, so "[1]\0junk" passed: the
+    // first NUL (none can be in a string) is where the value should have ended.
+    const std::size_t nul = text.find('\0');
+    if (nul == std::string_view::npos) {
         return std::nullopt;
     }
-    return JsonSyntaxFailure{checker.position(), checker.message()};
+    const std::size_t line_start = text.rfind('\n', nul) + 1; // 0 when there is no '\n'
+    const auto line = std::count(text.begin(), text.begin() + nul, '\n') + 1;
+    return JsonSyntaxFailure{nul + 1, "[json.exception.parse_error.101] parse error at line " +
+                                          std::to_string(line) + ", column " +
+                                          std::to_string(nul - line_start + 1) +
+                                          ": syntax error while parsing value - unexpected NUL "
+                                          "byte; expected end of input"};
 }
 
 std::optional<std::string> json_syntax_error(std::string_view text) {
@@ -402,6 +445,33 @@ std::optional<std::string> json_syntax_error(std::string_view text) {
 
 nlohmann::ordered_json yaml_to_json(const YAML::Node& node) {
     return convert(node, 0);
+}
+
+std::string yaml_event_to_json(const std::string& text, const std::string& what) {
+    std::size_t documents = 0;
+    YAML::Node document;
+    try {
+        documents = count_documents(text, what);
+        document = YAML::Load(text); // the first document
+    } catch (const YAML::Exception& e) {
+        throw Error(what + " is not valid YAML: " + position(e.mark) + e.msg);
+    }
+    if (documents == 0) {
+        throw Error(what + " is empty");
+    }
+    if (documents > 1) {
+        throw Error(what + " holds " + std::to_string(documents) +
+                    " YAML documents; an event is one");
+    }
+    nlohmann::ordered_json json;
+    try {
+        json = yaml_to_json(document);
+    } catch (const Error& e) {
+        throw Error(what + " cannot be converted to JSON: " + e.what());
+    }
+    std::string out = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    check_size(out.size());
+    return out;
 }
 
 std::string load_event(const EventSource& source, std::istream& stdin_stream) {

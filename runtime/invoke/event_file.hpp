@@ -28,6 +28,11 @@ struct EventSource {
 // when the event cannot be read, is empty, is not valid JSON/YAML or exceeds the payload limit.
 std::string load_event(const EventSource& source, std::istream& stdin_stream);
 
+// A YAML event (the text of a *.yaml event file) as the JSON text to pass, as load_event reads
+// one: a single document, converted by yaml_to_json, in compact JSON. `what` names the event in
+// errors ("event file 'e.yaml'"). Throws lambda_local::Error.
+std::string yaml_event_to_json(const std::string& text, const std::string& what);
+
 // YAML converted to JSON as `sls invoke -p data.yml` does: key order kept, plain scalars typed
 // with YAML 1.2's core schema (true/false, null, integers, floats), quoted scalars kept as strings.
 // Throws lambda_local::Error ("line L, column C: <why>") for a non-scalar mapping key or a

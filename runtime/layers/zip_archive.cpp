@@ -212,7 +212,12 @@ void ZipArchive::read_central_directory() {
         } else {
             entry.mode = unix_mode != 0 ? permissions : 0644;
         }
-        m_unzipped_size += entry.size;
+        // ZIP64 sizes are 64 bits each: added up, they could wrap around to a total under the
+        // layer's limit while an entry still declares (and may inflate to) exabytes.
+        if (__builtin_add_overflow(m_unzipped_size, entry.size, &m_unzipped_size)) {
+            throw Error(m_path + ": corrupt zip archive (entry '" + entry.name +
+                        "' takes the declared sizes past 2^64 bytes)");
+        }
         m_entries.push_back(std::move(entry));
         at += k_central_size + name_length + extra_length + comment_length;
     }

@@ -157,8 +157,9 @@ nlohmann::ordered_json generate_sample_event(std::string_view service, std::stri
     }
     const auto& known = sample_event_options();
     for (const auto& [option, value] : options) {
-        const bool exists = std::any_of(known.begin(), known.end(),
-                                        [&](const auto& o) { return o.name == option; });
+        const bool exists =
+            std::any_of(known.begin(), known.end(),
+                        [&given = option](const auto& o) { return o.name == given; });
         if (!exists) {
             throw Error("unknown option --" + option);
         }

@@ -162,11 +162,19 @@ bool YamlReader::boolean(const YamlEntry& entry) const {
 }
 
 nlohmann::ordered_json YamlReader::json(const YamlEntry& entry) const {
+    nlohmann::ordered_json value;
     try {
-        return yaml_to_json(entry.value);
+        value = yaml_to_json(entry.value);
     } catch (const Error& e) {
         fail(entry, entry.name + ": " + e.what());
     }
+    // JSON text is UTF-8: a value that is not would throw later, when it is sent or shown.
+    try {
+        (void)value.dump();
+    } catch (const nlohmann::ordered_json::type_error&) {
+        fail(entry, entry.name + ": not valid UTF-8");
+    }
+    return value;
 }
 
 } // namespace lambda_local::runtime::testing

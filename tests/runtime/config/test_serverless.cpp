@@ -326,6 +326,25 @@ TEST_CASE("errors name the file, the line and what is wrong") {
                          "${self:custom.a}\nfunctions: {}\n")
                   .starts_with("serverless.yml:"));
     }
+    SUBCASE("values that multiply with each reference, which would take hours") {
+        // s4 is 8^4 copies of s0's 1,000 bytes; e29 resolves 2^29 empty values.
+        std::string custom = "custom:\n  s0: '" + std::string(1000, 'x') + "'\n  e0: ''\n";
+        for (int i = 1; i < 30; ++i) {
+            const std::string s = "${self:custom.s" + std::to_string(i - 1) + "}";
+            const std::string e = "${self:custom.e" + std::to_string(i - 1) + "}";
+            custom += "  s" + std::to_string(i) + ": " + s + s + s + s + s + s + s + s + "\n";
+            custom += "  e" + std::to_string(i) + ": " + e + e + "\n";
+        }
+        const std::string big =
+            load_error(one_function("    environment:\n      BIG: ${self:custom.s4}\n") + custom);
+        CHECK(big.starts_with("serverless.yml:"));
+        CHECK(big.ends_with(": a value over 1048576 bytes once its variables are resolved"));
+        const std::string many =
+            load_error(one_function("    environment:\n      E: x${self:custom.e29}\n") + custom);
+        CHECK(many.starts_with("serverless.yml:"));
+        CHECK(many.ends_with(": more than 100000 variables to resolve (values that each refer to "
+                             "another several times?)"));
+    }
     SUBCASE("settings outside Lambda's limits") {
         CHECK(load_error(one_function("    timeout: 0\n")) ==
               "serverless.yml:7: timeout must be a number of seconds from 1 to 900, not '0'");
@@ -350,6 +369,9 @@ TEST_CASE("errors name the file, the line and what is wrong") {
               "greedy parameter '{proxy+}' must be the last segment");
         CHECK(load_error(one_function("    events:\n      - schedule: daily\n")) ==
               "serverless.yml:8: schedule must be 'rate(...)' or 'cron(...)', not 'daily'");
+        CHECK(load_error(one_function("    events:\n      - schedule:\n          rate: rate(1 "
+                                      "hour)\n          input: {job: \xff}\n")) ==
+              "serverless.yml:10: input is not valid UTF-8");
         CHECK(load_error(one_function("    events:\n      - httpApi: GET /a\n",
                                       "  httpApi:\n    payload: '3.0'\n")) ==
               "serverless.yml:5: provider.httpApi.payload must be '1.0' or '2.0', not '3.0'");

@@ -63,6 +63,24 @@ TEST_SUITE("runtime::http::request_head") {
         CHECK(http::find_head_end(head, limits, scan).status == 431);
     }
 
+    TEST_CASE("a request line at the limit is accepted however its CRLF arrives") {
+        http::HeadLimits limits;
+        limits.max_request_line = 100;
+        const std::string line = "GET /" + std::string(100 - 14, 'a') + " HTTP/1.1";
+        REQUIRE(line.size() == 100);
+        const std::string head = line + "\r\nHost: x\r\n\r\n";
+        http::HeadScan scan;
+        // The CR arrives in one read, the LF in the next.
+        CHECK(http::find_head_end(std::string_view(head).substr(0, 101), limits, scan).kind ==
+              http::HeadExtent::Kind::Incomplete);
+        http::HeadExtent extent = http::find_head_end(head, limits, scan);
+        REQUIRE(extent.kind == http::HeadExtent::Kind::Complete);
+        CHECK(extent.length == head.size());
+        CHECK(refusal(head, limits) == 0);
+        scan = {};
+        CHECK(http::find_head_end(line + "a\r", limits, scan).status == 414);
+    }
+
     TEST_CASE("a well-formed head gives its parts, names spelt as sent, values trimmed") {
         http::RequestHead head = parse("POST /p?q=1 HTTP/1.1\r\nHost: example\r\n"
                                        "Content-Type:  text/plain \r\nContent-Length: 5\r\n\r\n");

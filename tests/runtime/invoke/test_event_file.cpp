@@ -83,6 +83,13 @@ TEST_CASE("a UTF-8 byte order mark is dropped from a JSON event") {
     CHECK(load_file(dir.write("event.json", "\xEF\xBB\xBF{\"a\": 1}")) == "{\"a\": 1}");
 }
 
+TEST_CASE("a second byte order mark is not passed on as part of the event") {
+    CHECK_THROWS_WITH_AS(load_stdin("\xEF\xBB\xBF\xEF\xBB\xBF{\"a\": 1}"),
+                         "event on standard input is not valid JSON: line 1, column 1: a second "
+                         "byte order mark",
+                         Error);
+}
+
 TEST_CASE("any JSON value is an event, not only an object") {
     EventDir dir;
     CHECK(load_file(dir.write("event.json", "\"hello\"")) == "\"hello\"");
@@ -167,6 +174,20 @@ TEST_CASE("a YAML event file with several documents is an error") {
         ("event file '" + path + "' holds 2 YAML documents; an event is one").c_str(), Error);
 }
 
+TEST_CASE("a YAML event that yaml-cpp reads as endless empty documents is an error, not a hang") {
+    EventDir dir;
+    std::string path = dir.write("e.yaml", ",0");
+    CHECK_THROWS_WITH_AS(
+        load_file(path),
+        ("event file '" + path + "' is not valid YAML: line 1, column 1: unexpected ','").c_str(),
+        Error);
+    path = dir.write("f.yaml", "a: 1\n---\n  ,\n");
+    CHECK_THROWS_WITH_AS(
+        load_file(path),
+        ("event file '" + path + "' is not valid YAML: line 3, column 3: unexpected ','").c_str(),
+        Error);
+}
+
 TEST_CASE("a YAML event that cannot become JSON is reported") {
     EventDir dir;
     std::string path = dir.write("e.yaml", "? [a, b]\n: 1\n");
@@ -237,6 +258,17 @@ TEST_CASE("a syntax error is located by line and character column") {
     CHECK(json_syntax_error("[\"it's\", tru]") == "line 1, column 13: invalid literal");
     CHECK(json_syntax_error("{\n") ==
           "line 2, column 1: unexpected end of input; expected string literal");
+}
+
+TEST_CASE("a NUL byte after a value is a syntax error, not the end of the text") {
+    CHECK(json_syntax_error(std::string("{\"a\": 1}\0junk", 13)) ==
+          "line 1, column 9: unexpected NUL byte; expected end of input");
+    CHECK(json_syntax_error(std::string("[1,\n 2] \0", 10)) ==
+          "line 2, column 5: unexpected NUL byte; expected end of input");
+    CHECK_THROWS_WITH_AS(load_stdin(std::string("[1]\0", 4)),
+                         "event on standard input is not valid JSON: line 1, column 4: unexpected "
+                         "NUL byte; expected end of input",
+                         Error);
 }
 
 TEST_CASE("invalid UTF-8 in a string is a syntax error") {

@@ -75,6 +75,19 @@ TEST_CASE("ZIP64 sizes and offsets in the extra field are read") {
     CHECK(content(archive, archive.entries()[0]) == "zip64 content");
 }
 
+TEST_CASE("declared sizes that add up past 2^64 bytes are refused, not wrapped around") {
+    // Wrapped around, 2^63 + 2^63 would be 0 bytes, under any layer's limit.
+    ConfigDir dir;
+    RawEntry a = file_entry("a", "x");
+    a.zip64 = true;
+    a.declared_size = std::uint64_t{1} << 63;
+    RawEntry b = a;
+    b.name = "b";
+    std::string path = write_bytes(dir.path() + "/wraps.zip", raw_zip({a, b}));
+    CHECK(error_of([&] { ZipArchive archive(path); }) ==
+          path + ": corrupt zip archive (entry 'b' takes the declared sizes past 2^64 bytes)");
+}
+
 TEST_CASE("an entry that inflates past its declared size stops there with an error") {
     ConfigDir dir;
     RawEntry bomb = file_entry("bomb", std::string(20 << 20, '\0'));

@@ -94,7 +94,13 @@ TEST_SUITE("event loop") {
                 loop.post([&seen, i] { seen.push_back(i); });
             }
         });
-        loop.run_until([&] { return seen.size() == 100; });
+        // Until the thread has posted, the loop has nothing to wait for and run_until would
+        // return at once (a busy machine starts the thread late): the timer keeps it waiting,
+        // for 10 s at most.
+        Timer deadline(loop);
+        bool expired = false;
+        deadline.start(std::chrono::seconds(10), [&] { expired = true; });
+        loop.run_until([&] { return seen.size() == 100 || expired; });
         poster.join();
         REQUIRE(seen.size() == 100);
         for (int i = 0; i < 100; ++i) {

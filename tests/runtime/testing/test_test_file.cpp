@@ -329,6 +329,10 @@ cases:
             {"function:\n  library: " + lib + "\n  timeout: 0\ncases:\n  - name: a\n", "1: "},
             {with_echo("cases:\n  - name: a\n    expect:\n      response: [1,\n"), "8: not valid "
                                                                                    "YAML: "},
+            {with_echo("cases:\n  - name: a\n    event: {name: \xff}\n"),
+             "6: event: not valid UTF-8"},
+            {with_echo("api: http\ncases:\n  - name: a\n    request: {path: /, body: [\xfe]}\n"),
+             "7: body: not valid UTF-8"},
         };
         int n = 0;
         for (const Broken& b : broken) {

@@ -1,6 +1,6 @@
-// Fuzzes the reading of a function's output into log lines (runtime/application_log.hpp):
+// Fuzzes the reading of a function's output into log lines (runtime/logs/application_log.hpp):
 // lines split anywhere, JSON levels, lines past the cap.
-#include "runtime/application_log.hpp"
+#include "runtime/logs/application_log.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
-// Fuzzes the reading of a YAML event file as JSON (runtime/event.hpp's yaml_event_to_json).
-#include "runtime/event.hpp"
-#include "runtime/events/encoding.hpp"
+// Fuzzes the reading of a YAML event file as JSON (runtime/invoke/event_file.hpp's yaml_event_to_json).
+#include "runtime/invoke/event_file.hpp"
+#include "runtime/sample_events/encoding.hpp"
 #include "runtime/util/error.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 

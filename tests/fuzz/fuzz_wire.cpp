@@ -1,5 +1,5 @@
-// Fuzzes the worker protocol (runtime/wire.hpp): frames from a stream cut anywhere, packed metas.
-#include "runtime/wire.hpp"
+// Fuzzes the worker protocol (runtime/protocol/wire.hpp): frames from a stream cut anywhere, packed metas.
+#include "runtime/protocol/wire.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 #include <stdexcept>

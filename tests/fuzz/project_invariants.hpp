@@ -2,7 +2,7 @@
 #pragma once
 
 #include "runtime/config/project.hpp"
-#include "runtime/function_spec.hpp"
+#include "runtime/function/function_spec.hpp"
 #include "runtime/gateway/routes.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 namespace lambda_local {
 
 nlohmann::json to_json(const WorkerConfig& config) {

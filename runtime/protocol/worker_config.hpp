@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+// Only names nlohmann::json: the worker's sandbox and layer code include this header and
+// do not parse json.hpp for it (docs/development.md, "Build times").
+#include <nlohmann/json_fwd.hpp>
 
 namespace lambda_local {
 

@@ -154,6 +154,7 @@ ExecutionEnvironment::~ExecutionEnvironment() {
     m_network_watch.reset();
     m_outbound.stop();
     m_runtime_api.reset();
+    m_debug_relay.reset();
     if (m_worker_pid > 0 && !m_worker_status) {
         m_control.reset(); // the worker ends the environment
         m_socket.reset();
@@ -303,6 +304,17 @@ void ExecutionEnvironment::spawn() {
     ::fcntl(frames.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(control.get(), F_SETFL, O_NONBLOCK);
     Fd theirs_results = above_worker_fds(result_pipe[1]);
+    // --debug: gdbserver's standard streams, relayed to the debugger's connection.
+    Fd debug_channel;
+    Fd theirs_debug;
+    if (m_options.debug) {
+        int debug_pair[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, debug_pair) != 0) {
+            throw Error(os_error("socketpair"));
+        }
+        debug_channel = Fd(debug_pair[0]);
+        theirs_debug = above_worker_fds(debug_pair[1]);
+    }
 
     // Making the cgroup (~0.3 ms of file system work) overlaps the worker's exec:
     // the worker waits for its configuration before forking anything.
@@ -328,6 +340,9 @@ void ExecutionEnvironment::spawn() {
     ::posix_spawn_file_actions_adddup2(&actions, theirs_control.get(), 3);
     ::posix_spawn_file_actions_adddup2(&actions, theirs_invoke.get(), 4);
     ::posix_spawn_file_actions_adddup2(&actions, theirs_results.get(), 5);
+    if (theirs_debug) {
+        ::posix_spawn_file_actions_adddup2(&actions, theirs_debug.get(), 6);
+    }
     posix_spawnattr_t attributes;
     ::posix_spawnattr_init(&attributes);
     sigset_t all;
@@ -394,6 +409,13 @@ void ExecutionEnvironment::spawn() {
     config.memory_mb = m_spec.memory_mb;
     config.log_group_name = m_spec.log_group_name();
     config.log_stream_name = m_log_stream;
+    m_debug_session_over = false;
+    if (m_options.debug) {
+        config.gdbserver = m_options.debug->gdbserver;
+        m_debug_relay = std::make_unique<debugger::DebugRelay>(
+            m_loop, m_options.debug->listener.get(), std::move(debug_channel),
+            [this] { debugger_left(); });
+    }
     // A worker that died at once shows as a closed channel below.
     wire::write_frame(m_control.get(), {wire::MessageType::Config, to_json(config).dump(), {}});
 }
@@ -415,6 +437,7 @@ void ExecutionEnvironment::begin_invoke() {
         std::chrono::duration<double>(m_spec.timeout_s));
     std::int64_t deadline_ms = epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0);
     std::string trace_id = request.trace_id.empty() ? new_trace_id() : request.trace_id;
+    m_result.debugger_attached = m_debug_relay && m_debug_relay->connected_once();
     if (m_runtime_api) {
         arm(m_begin + timeout);
         runtime_api::Invocation invocation;
@@ -475,6 +498,10 @@ void ExecutionEnvironment::arm(MonotonicClock::time_point deadline) {
 }
 
 void ExecutionEnvironment::arm_deadline(MonotonicClock::time_point deadline) {
+    if (debugger_holds()) {
+        m_deadline.stop(); // armed again from now when the debugger's session ends
+        return;
+    }
     m_deadline.start(until(deadline), [this, deadline] {
         if (MonotonicClock::now() < deadline) {
             arm_deadline(deadline); // a millisecond timer's rounding: never early
@@ -483,6 +510,16 @@ void ExecutionEnvironment::arm_deadline(MonotonicClock::time_point deadline) {
         m_deadline_passed = true;
         pump();
     });
+}
+
+void ExecutionEnvironment::debugger_left() {
+    m_debug_session_over = true;
+    if (m_phase == Phase::Starting && !m_connecting_network) {
+        arm_deadline(MonotonicClock::now() + k_init_limit);
+    } else if (m_phase == Phase::Invoking) {
+        arm_deadline(MonotonicClock::now() + std::chrono::duration_cast<MonotonicClock::duration>(
+                                                 std::chrono::duration<double>(m_spec.timeout_s)));
+    }
 }
 
 void ExecutionEnvironment::disarm() {
@@ -952,6 +989,9 @@ void ExecutionEnvironment::runtime_exited(InvocationResult& result, const Awaite
 
 void ExecutionEnvironment::finish(InvocationResult result, bool end_environment_now) {
     disarm();
+    if (m_debug_session_over) {
+        end_environment_now = true; // the next invocation waits for a debugger again
+    }
     m_result = InvocationResult();
     Done done = std::exchange(m_done, nullptr);
     m_request.reset();
@@ -1041,6 +1081,7 @@ void ExecutionEnvironment::worker_ended(int status) {
     m_worker_pid = -1;
     m_worker_exit.reset();
     m_runtime_pid = -1;
+    m_debug_relay.reset();
     // After the runtime is gone: its connections close, and a waiting /next ends.
     m_runtime_api.reset();
     m_control_watch.reset();

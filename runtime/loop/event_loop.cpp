@@ -146,8 +146,11 @@ void Timer::start(std::chrono::milliseconds after, std::function<void()> fired) 
         &m_handle->handle,
         [](uv_timer_t* timer) {
             auto* self = static_cast<Handle*>(timer->data);
-            // A copy: the callback may restart or destroy the timer.
-            std::function<void()> fired = self->fired;
+            // Taken out: a one-shot timer holds nothing once it fired (a callback that owns the
+            // timer's owner would otherwise keep both alive), and the callback may restart or
+            // destroy the timer.
+            std::function<void()> fired = std::move(self->fired);
+            self->fired = nullptr;
             if (fired) {
                 fired();
             }
@@ -172,6 +175,7 @@ void Timer::repeat(std::chrono::milliseconds interval, std::function<void()> fir
 
 void Timer::stop() {
     uv_timer_stop(&m_handle->handle);
+    m_handle->fired = nullptr; // a repeating timer's callback, while it runs, keeps its copy
 }
 
 bool Timer::active() const {

@@ -56,10 +56,12 @@ class Timer {
     Timer& operator=(const Timer&) = delete;
     ~Timer();
 
-    // Calls `fired` once after `after` (0: on the next turn), replacing what was set.
+    // Calls `fired` once after `after` (0: on the next turn), replacing what was set; the
+    // timer lets go of `fired` as it calls it.
     void start(std::chrono::milliseconds after, std::function<void()> fired);
     // Calls `fired` every `interval`, the first time after `interval`.
     void repeat(std::chrono::milliseconds interval, std::function<void()> fired);
+    // Cancels, and lets go of the callback (and whatever it captured).
     void stop();
     bool active() const;
 

@@ -2,6 +2,7 @@
 // 127.0.0.1, stops at the handler's symbol, prints a backtrace, and leaves; the invocation then
 // completes with its own answer. Skipped (with a message) where gdb or gdbserver is missing.
 #include "tests/e2e/process.hpp"
+#include "tests/e2e/report_line.hpp"
 #include "tests/e2e/serve_process.hpp"
 #include "tests/e2e/support.hpp"
 

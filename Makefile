@@ -5,7 +5,8 @@ CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 20
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEPS := build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev libyaml-cpp-dev \
-        libuv1-dev libh2o-dev libcpp-httplib-dev libseccomp-dev zlib1g-dev doctest-dev curl
+        libuv1-dev libh2o-dev libcpp-httplib-dev libseccomp-dev zlib1g-dev doctest-dev curl \
+        gdbserver
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all build deps demo test fuzz install bench clean format

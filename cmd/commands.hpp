@@ -1,6 +1,7 @@
 // The subcommands of lambda-local: each registers its options and returns its runner.
 #pragma once
 
+#include "runtime/debugger/debug_port.hpp"
 #include "runtime/execution/outbound_network.hpp"
 #include "runtime/layers/layers.hpp"
 #include "runtime/logs/logging_config.hpp"
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,38 @@ inline CLI::Option* add_network_option(CLI::App* sub, runtime::NetworkMode& mode
             "the host's loopback out of reach")
         ->check(CLI::IsMember({"host", "isolated"}))
         ->type_name("MODE");
+}
+
+// `--debug [PORT]`: the handler process under gdbserver, reached on 127.0.0.1:PORT (default
+// 1234, 0 any free port), stopped before the function's init (docs/debugging.md).
+inline CLI::Option* add_debug_option(CLI::App* sub, std::optional<int>& port) {
+    return sub
+        ->add_option_function<std::string>(
+            "--debug",
+            [&port](const std::string& value) {
+                if (value.empty()) {
+                    port = runtime::debugger::k_default_debug_port;
+                    return;
+                }
+                std::size_t used = 0;
+                int number = -1;
+                try {
+                    number = std::stoi(value, &used);
+                } catch (const std::exception&) {
+                    used = 0;
+                }
+                if (used != value.size() || number < 0 || number > 65535) {
+                    throw CLI::ValidationError(
+                        "--debug", "PORT must be a number from 0 to 65535, not '" + value +
+                                       "' (put a function's name before --debug, or write "
+                                       "--debug=PORT)");
+                }
+                port = number;
+            },
+            "Run the handler process under gdbserver, stopped before its init, for a debugger "
+            "on 127.0.0.1:PORT (default 1234); its timeout is suspended while one is attached")
+        ->expected(0, 1)
+        ->type_name("[PORT]");
 }
 
 // `--layer DIR|ZIP` (repeatable, into `layers`) unless `layers` is null, and `--layer-map

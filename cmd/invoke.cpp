@@ -66,6 +66,7 @@ Runner add_invoke(CLI::App& app) {
                   "End stderr with what 'aws lambda invoke --log-type Tail' prints: the "
                   "status and LogResult, the log's last 4 KB in base64");
     add_network_option(sub, o.network);
+    add_debug_option(sub, o.debug_port);
     auto* no_sandbox =
         sub->add_flag("--no-sandbox")
             ->description(

@@ -70,6 +70,12 @@ Runner add_serve(CLI::App& app) {
         sub->add_flag("--no-sandbox")
             ->description("Run handlers as plain processes: no namespaces, sandbox user or cgroup");
     add_network_option(sub, c.serve.network);
+    add_debug_option(sub, c.serve.debug_port);
+    auto* debug_function =
+        sub->add_option("--debug-function", c.serve.debug_function,
+                        "The function --debug applies to (its name or logical id); alone, "
+                        "--debug on its default port")
+            ->type_name("NAME");
     sub->add_flag("--inherit-env", c.serve.host_environment.inherit,
                   "Pass the whole host environment through (default: only AWS credentials)");
     sub->add_flag("-q,--quiet", c.serve.quiet, "No function output in the log");
@@ -79,8 +85,11 @@ Runner add_serve(CLI::App& app) {
     sub->get_option("--bootstrap")->excludes("--template");
 
     return [command, overrides, stage, region, api, payload, idle, no_schedules, no_watch,
-            no_sandbox, handler]() -> int {
+            no_sandbox, handler, debug_function]() -> int {
         auto& c = *command;
+        if (debug_function->count() > 0 && !c.serve.debug_port) {
+            c.serve.debug_port = runtime::debugger::k_default_debug_port;
+        }
         if (c.flags.function.is_bootstrap() && handler->count() == 0) {
             c.flags.function.handler.clear(); // a custom runtime's _HANDLER is empty unless given
         }

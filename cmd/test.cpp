@@ -29,6 +29,7 @@ Runner add_test(CLI::App& app) {
             ->description(
                 "Run the handlers as plain processes: no namespaces, sandbox user or cgroup");
     add_network_option(sub, o.network);
+    add_debug_option(sub, o.debug_port);
     add_layer_options(sub, nullptr, o.layer_options);
     add_logging_options(sub, o.logging);
     auto* quiet =

@@ -1,6 +1,7 @@
 // lambda-local-worker: one execution environment; started by lambda-local with the control
 // socket as file descriptor 3 and the handler channel as 4 (a socket, frames in) and 5 (a
-// pipe, frames out), and lambda-local's pid as argument.
+// pipe, frames out), under --debug the debugger's channel as 6, and lambda-local's pid as
+// argument.
 #include "runtime/worker/worker.hpp"
 
 #include <sys/prctl.h>
@@ -29,5 +30,5 @@ int main(int argc, char** argv) {
         // tell a handler lambda-local's pid.
         std::memset(argv[1], 0, std::strlen(argv[1]));
     }
-    return lambda_local::worker::run_worker({3, 4, 5});
+    return lambda_local::worker::run_worker({3, 4, 5, 6});
 }

@@ -66,6 +66,7 @@ ExecutionEnvironment::~ExecutionEnvironment() {
     m_network_watch.reset();
     m_outbound.stop();
     m_runtime_api.reset();
+    m_debug_relay.reset();
     if (m_worker_pid > 0 && !m_worker_status) {
         m_control.reset(); // the worker ends the environment
         m_socket.reset();
@@ -175,6 +176,7 @@ void ExecutionEnvironment::begin_invoke() {
         std::chrono::duration<double>(m_spec.timeout_s));
     std::int64_t deadline_ms = epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0);
     std::string trace_id = request.trace_id.empty() ? new_trace_id() : request.trace_id;
+    m_result.debugger_attached = m_debug_relay && m_debug_relay->connected_once();
     if (m_runtime_api) {
         arm(m_begin + timeout);
         runtime_api::Invocation invocation;
@@ -235,6 +237,10 @@ void ExecutionEnvironment::arm(MonotonicClock::time_point deadline) {
 }
 
 void ExecutionEnvironment::arm_deadline(MonotonicClock::time_point deadline) {
+    if (debugger_holds()) {
+        m_deadline.stop(); // armed again from now when the debugger's session ends
+        return;
+    }
     m_deadline.start(until(deadline), [this, deadline] {
         if (MonotonicClock::now() < deadline) {
             arm_deadline(deadline); // a millisecond timer's rounding: never early
@@ -243,6 +249,16 @@ void ExecutionEnvironment::arm_deadline(MonotonicClock::time_point deadline) {
         m_deadline_passed = true;
         pump();
     });
+}
+
+void ExecutionEnvironment::debugger_left() {
+    m_debug_session_over = true;
+    if (m_phase == Phase::Starting && !m_connecting_network) {
+        arm_deadline(MonotonicClock::now() + k_init_limit);
+    } else if (m_phase == Phase::Invoking) {
+        arm_deadline(MonotonicClock::now() + std::chrono::duration_cast<MonotonicClock::duration>(
+                                                 std::chrono::duration<double>(m_spec.timeout_s)));
+    }
 }
 
 void ExecutionEnvironment::disarm() {
@@ -311,6 +327,9 @@ bool ExecutionEnvironment::over_memory_size() const {
 
 void ExecutionEnvironment::finish(InvocationResult result, bool end_environment_now) {
     disarm();
+    if (m_debug_session_over) {
+        end_environment_now = true; // the next invocation waits for a debugger again
+    }
     m_result = InvocationResult();
     Done done = std::exchange(m_done, nullptr);
     m_request.reset();

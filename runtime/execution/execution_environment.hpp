@@ -1,6 +1,8 @@
 // An execution environment: one sandboxed worker process serving invocations, on the loop.
 #pragma once
 
+#include "runtime/debugger/debug_port.hpp"
+#include "runtime/debugger/debug_relay.hpp"
 #include "runtime/execution/cgroup.hpp"
 #include "runtime/execution/invocation.hpp"
 #include "runtime/execution/outbound_network.hpp"
@@ -38,6 +40,10 @@ struct EnvironmentOptions {
     // Serves custom runtimes their Runtime API on the environment's loop; none in the
     // executable that runs only library handlers.
     runtime_api::Host* runtime_api = nullptr;
+    // --debug: each environment's handler process starts gdbserver, attached to itself before
+    // the function's init, reached through this port on 127.0.0.1 (docs/debugging.md). One
+    // environment at a time may use it.
+    std::shared_ptr<debugger::DebugPort> debug;
 };
 
 // The worker beside this executable (or in ../libexec/lambda-local/), unless
@@ -148,6 +154,13 @@ class ExecutionEnvironment {
     // Sets m_deadline_passed at `deadline`, never before.
     void arm_deadline(MonotonicClock::time_point deadline);
     void disarm();
+    // --debug: a debugger's session holds the time limits off (from the start: the handler
+    // process waits for the debugger, stopped).
+    bool debugger_holds() const { return m_debug_relay && m_debug_relay->active(); }
+    // The debugger's session is over (gdbserver ended): the time limits apply again, the
+    // current one afresh from now, and the environment ends after the invocation in progress
+    // (the next one starts anew, waiting for a debugger).
+    void debugger_left();
     // Ends the invocation (or start) with `result`: the environment ends first when
     // `end_environment` (a timeout, crash, out-of-memory), else it stays warm.
     void finish(InvocationResult result, bool end_environment);
@@ -211,6 +224,10 @@ class ExecutionEnvironment {
     pid_t m_runtime_pid = -1;                             // the bootstrap process, as seen here
 
     OutboundNetwork m_outbound; // pasta, under --network isolated
+
+    // --debug: the relay of this environment's debugging session, and whether it is over.
+    std::unique_ptr<debugger::DebugRelay> m_debug_relay;
+    bool m_debug_session_over = false;
 
     // What is being waited for.
     std::unique_ptr<loop::FdWatch> m_control_watch;

@@ -150,6 +150,17 @@ void ExecutionEnvironment::spawn() {
     ::fcntl(frames.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(control.get(), F_SETFL, O_NONBLOCK);
     Fd theirs_results = above_worker_fds(result_pipe[1]);
+    // --debug: gdbserver's standard streams, relayed to the debugger's connection.
+    Fd debug_channel;
+    Fd theirs_debug;
+    if (m_options.debug) {
+        int debug_pair[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, debug_pair) != 0) {
+            throw Error(os_error("socketpair"));
+        }
+        debug_channel = Fd(debug_pair[0]);
+        theirs_debug = above_worker_fds(debug_pair[1]);
+    }
 
     // Making the cgroup (~0.3 ms of file system work) overlaps the worker's exec:
     // the worker waits for its configuration before forking anything.
@@ -175,6 +186,9 @@ void ExecutionEnvironment::spawn() {
     ::posix_spawn_file_actions_adddup2(&actions, theirs_control.get(), 3);
     ::posix_spawn_file_actions_adddup2(&actions, theirs_invoke.get(), 4);
     ::posix_spawn_file_actions_adddup2(&actions, theirs_results.get(), 5);
+    if (theirs_debug) {
+        ::posix_spawn_file_actions_adddup2(&actions, theirs_debug.get(), 6);
+    }
     posix_spawnattr_t attributes;
     ::posix_spawnattr_init(&attributes);
     sigset_t all;
@@ -241,6 +255,13 @@ void ExecutionEnvironment::spawn() {
     config.memory_mb = m_spec.memory_mb;
     config.log_group_name = m_spec.log_group_name();
     config.log_stream_name = m_log_stream;
+    m_debug_session_over = false;
+    if (m_options.debug) {
+        config.gdbserver = m_options.debug->gdbserver;
+        m_debug_relay = std::make_unique<debugger::DebugRelay>(
+            m_loop, m_options.debug->listener.get(), std::move(debug_channel),
+            [this] { debugger_left(); });
+    }
     // A worker that died at once shows as a closed channel below.
     wire::write_frame(m_control.get(), {wire::MessageType::Config, to_json(config).dump(), {}});
 }
@@ -373,6 +394,7 @@ void ExecutionEnvironment::worker_ended(int status) {
     m_worker_pid = -1;
     m_worker_exit.reset();
     m_runtime_pid = -1;
+    m_debug_relay.reset();
     // After the runtime is gone: its connections close, and a waiting /next ends.
     m_runtime_api.reset();
     m_control_watch.reset();

@@ -37,6 +37,9 @@ struct InvocationResult {
     std::int64_t max_memory_used_mb = 0;
     std::optional<double> init_duration_ms; // set on a cold start
     std::vector<std::string> log_lines;     // what the platform writes to the log
+    // --debug: a debugger was attached to the environment during this invocation (or the init
+    // before it), which suspended its time limits (docs/debugging.md).
+    bool debugger_attached = false;
 
     bool ok() const { return status == InvocationStatus::Success; }
 };

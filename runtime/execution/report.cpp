@@ -97,6 +97,7 @@ ReportFigures report_figures(const InvocationResult& result, int memory_size_mb,
     figures.memory_size_mb = memory_size_mb;
     figures.max_memory_used_mb = result.max_memory_used_mb;
     figures.init_duration_ms = result.init_duration_ms;
+    figures.debugger_attached = result.debugger_attached;
     if (result.status == InvocationStatus::Timeout) {
         figures.timeout_ms = timeout_s * 1000.0;
     }
@@ -135,6 +136,9 @@ std::string report_line(std::string_view request_id, const ReportFigures& figure
     if (figures.init_duration_ms) {
         line +=
             "Init Duration: " + hundredths_text(hundredths(*figures.init_duration_ms)) + " ms\t";
+    }
+    if (figures.debugger_attached) {
+        line += "Debugger: attached\t";
     }
     if (!figures.status.empty()) {
         // No trailing tab after the Status fields (the raw message in the azul issue above).

@@ -25,6 +25,7 @@ struct ReportFigures {
     std::optional<double> timeout_ms;       // the configured timeout, set when it was reached
     std::string status;     // "timeout", "error" or "failure"; empty when the invocation completed
     std::string error_type; // what follows "error" or "failure": "Runtime.ExitError", ...
+    bool debugger_attached = false; // --debug: lambda-local's own field, not Lambda's
 };
 
 // The REPORT figures of a finished invocation run with this memory size and timeout: the one
@@ -45,8 +46,10 @@ std::int64_t billed_duration_ms(const ReportFigures& figures);
 double report_ms(double ms);
 
 // "REPORT RequestId: <id>\tDuration: 3071.27 ms\tBilled Duration: 3072 ms\tMemory Size: 128 MB\t
-// Max Memory Used: 21 MB\t[Init Duration: 171.99 ms\t][Status: timeout | Status: error\t
-// Error Type: Runtime.ExitError]\n": a trailing tab unless a Status field ends the line.
+// Max Memory Used: 21 MB\t[Init Duration: 171.99 ms\t][Debugger: attached\t][Status: timeout |
+// Status: error\tError Type: Runtime.ExitError]\n": a trailing tab unless a Status field ends
+// the line. "Debugger: attached" (--debug) is lambda-local's: the invocation's time limits were
+// suspended while a debugger was attached, so its Duration includes the time stopped.
 std::string report_line(std::string_view request_id, const ReportFigures& figures);
 
 // "Task timed out after 3.00 seconds"

@@ -2,6 +2,7 @@
 #include "runtime/invoke/invoke_once.hpp"
 
 #include "runtime/config/project.hpp"
+#include "runtime/debugger/debug_hints.hpp"
 #include "runtime/execution/execution_environment.hpp"
 #include "runtime/function/env_files.hpp"
 #include "runtime/function/lambda_variables.hpp"
@@ -258,6 +259,12 @@ int run_invoke(const InvokeOptions& options) {
     environment_options.host = current_host_environment(options.inherit_env);
     environment_options.cancel_fd = interrupt_fd();
     environment_options.runtime_api = host.get();
+    if (options.debug_port) {
+        environment_options.debug = debugger::DebugPort::open(*options.debug_port);
+        write_all(STDERR_FILENO,
+                  debugger::debug_banner(debugger::debug_target(
+                      spec, environment_options.worker_path, environment_options.debug->port)));
+    }
     return invoke_once(loop, spec, std::move(environment_options), std::move(event), options);
 }
 

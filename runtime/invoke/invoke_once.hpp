@@ -7,6 +7,7 @@
 #include "runtime/layers/layers.hpp"
 #include "runtime/runtime_api/server.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,7 @@ struct InvokeOptions {
     bool log_result = false;
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host;
+    std::optional<int> debug_port; // --debug [PORT] (docs/debugging.md)
     // Serves a custom runtime its Runtime API (empty: runtime_api::NeedsRuntimeApi is thrown).
     runtime_api::HostFactory runtime_api;
 };

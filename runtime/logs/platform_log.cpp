@@ -123,6 +123,9 @@ std::string PlatformLog::end(std::string_view request_id, const InvocationResult
         if (!figures.error_type.empty()) {
             record["errorType"] = figures.error_type;
         }
+        if (figures.debugger_attached) {
+            record["debugger"] = "attached"; // lambda-local's, as the text REPORT's field
+        }
         text += record_line("platform.report", std::move(record), now);
     }
     return text;

@@ -22,6 +22,7 @@ nlohmann::json to_json(const WorkerConfig& config) {
           {"memory_rlimit", config.sandbox.memory_rlimit},
           {"memory_bytes", config.sandbox.memory_bytes},
           {"isolated_network", config.sandbox.isolated_network}}},
+        {"gdbserver", config.gdbserver},
         {"function_name", config.function_name},
         {"function_version", config.function_version},
         {"invoked_function_arn", config.invoked_function_arn},
@@ -52,6 +53,7 @@ WorkerConfig worker_config_from_json(const nlohmann::json& json) {
         config.sandbox.memory_rlimit = sandbox.at("memory_rlimit").get<bool>();
         config.sandbox.memory_bytes = sandbox.at("memory_bytes").get<std::uint64_t>();
         config.sandbox.isolated_network = sandbox.at("isolated_network").get<bool>();
+        config.gdbserver = json.at("gdbserver").get<std::string>();
         config.function_name = json.at("function_name").get<std::string>();
         config.function_version = json.at("function_version").get<std::string>();
         config.invoked_function_arn = json.at("invoked_function_arn").get<std::string>();

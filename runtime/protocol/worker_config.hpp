@@ -40,6 +40,10 @@ struct WorkerConfig {
     std::string layer_mount;
     int tmp_mb = 512;
     SandboxSettings sandbox;
+    // --debug: the gdbserver executable the handler process starts, attached to itself,
+    // before the function's init (its remote protocol on the worker's descriptor 6); "" for
+    // none (docs/debugging.md).
+    std::string gdbserver;
     // The classic context keys that do not change between invocations.
     std::string function_name;
     std::string function_version = "$LATEST";

@@ -2,6 +2,7 @@
 // the watcher that picks up rebuilt libraries, the idle reaper, and the scheduler.
 #include "runtime/server/server.hpp"
 
+#include "runtime/debugger/debug_hints.hpp"
 #include "runtime/function/quotas.hpp"
 #include "runtime/server/invoke_api.hpp"
 #include "runtime/util/clock.hpp"
@@ -77,6 +78,31 @@ std::string access_line(const std::string& method, const std::string& target, in
            milliseconds_text(ms);
 }
 
+// The name of the function --debug applies to, "" without --debug. Throws lambda_local::Error
+// when --debug-function names no function, or is missing where the project has several.
+std::string debugged_function(const config::Project& project, const ServeOptions& options) {
+    if (!options.debug_port) {
+        return {};
+    }
+    std::string names;
+    for (const auto& function : project.functions) {
+        names += (names.empty() ? "" : ", ") + function.spec.name;
+    }
+    if (options.debug_function.empty()) {
+        if (project.functions.size() != 1) {
+            throw Error("--debug debugs one function: name it with --debug-function (one of " +
+                        names + ")");
+        }
+        return project.functions.front().spec.name;
+    }
+    const config::FunctionConfig* function = project.find_function(options.debug_function);
+    if (function == nullptr) {
+        throw Error("--debug-function " + options.debug_function + ": no such function (" + names +
+                    ")");
+    }
+    return function->spec.name;
+}
+
 http::LoopServerOptions http_options(const ServeOptions& options) {
     http::LoopServerOptions http;
     http.host = options.host;
@@ -102,11 +128,26 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
     environment.network = m_options.network;
     environment.host = m_options.host_environment;
     environment.runtime_api = &m_runtime_api;
+    std::string debugged = debugged_function(m_project, m_options);
+    std::shared_ptr<debugger::DebugPort> debug;
+    if (!debugged.empty()) {
+        debug = debugger::DebugPort::open(*m_options.debug_port);
+    }
     for (const auto& function : m_project.functions) {
         PoolSettings settings = m_options.pool;
         if (function.reserved_concurrency) {
             settings.max_concurrency =
                 std::min(settings.max_concurrency, std::max(1, *function.reserved_concurrency));
+        }
+        EnvironmentOptions function_environment = environment;
+        if (function.spec.name == debugged) {
+            // One debugger, one environment: requests wait for it in the queue.
+            settings.max_concurrency = 1;
+            function_environment.debug = debug;
+            std::string banner = debugger::debug_banner(
+                debugger::debug_target(function.spec, environment.worker_path, debug->port));
+            banner.pop_back(); // its last newline: write_line adds one
+            m_log.write_line(banner);
         }
         if (file_version(code_file(function.spec)).empty()) {
             // It may be built while serving: the watcher picks it up.
@@ -114,8 +155,8 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
                              code_file(function.spec) +
                              " does not exist (yet); its invocations fail until it does");
         }
-        m_pools[function.spec.name] =
-            std::make_unique<FunctionPool>(loop, function.spec, settings, environment, m_log);
+        m_pools[function.spec.name] = std::make_unique<FunctionPool>(loop, function.spec, settings,
+                                                                     function_environment, m_log);
     }
     std::vector<ScheduledRule> rules;
     if (m_options.schedules) {

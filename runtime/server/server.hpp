@@ -34,6 +34,11 @@ struct ServeOptions {
     bool schedules = true; // fire the project's scheduled rules
     bool watch = true;     // pick up rebuilt libraries
     bool quiet = false;    // no function output in the log (access lines stay)
+    // --debug [PORT] and --debug-function NAME: that function's environments (one at a time)
+    // start under gdbserver, each waiting for a debugger before its init (docs/debugging.md).
+    // The function may be left "" when the project has only one.
+    std::optional<int> debug_port;
+    std::string debug_function;
     // On SIGINT/SIGTERM, invocations in progress may finish within this; then they are ended
     // and every connection is closed within a second more.
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};

@@ -1,6 +1,7 @@
 // The `test` command's work: discovery, loading, the run, the reports, the exit status.
 #include "runtime/testing/command.hpp"
 
+#include "runtime/debugger/debug_hints.hpp"
 #include "runtime/execution/execution_environment.hpp"
 #include "runtime/function/lambda_variables.hpp"
 #include "runtime/testing/discovery.hpp"
@@ -8,6 +9,8 @@
 #include "runtime/testing/runner.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/interrupt.hpp"
+
+#include <algorithm>
 
 namespace lambda_local::runtime::testing {
 
@@ -80,6 +83,22 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
     run_options.environment.network = options.network;
     run_options.environment.host = current_host_environment(false);
     run_options.environment.cancel_fd = interrupt_fd();
+    if (options.debug_port) {
+        // One debugger at a time: the files' environments one after another.
+        run_options.jobs = 1;
+        run_options.environment.debug = debugger::DebugPort::open(*options.debug_port);
+        std::vector<std::string> shown;
+        for (const TestFile& file : files) {
+            if (std::find(shown.begin(), shown.end(), file.function.name) != shown.end()) {
+                continue;
+            }
+            shown.push_back(file.function.name);
+            err << debugger::debug_banner(
+                debugger::debug_target(file.function, run_options.environment.worker_path,
+                                       run_options.environment.debug->port));
+        }
+        err.flush();
+    }
 
     std::vector<std::string> names;
     for (const TestFile& file : files) {

@@ -8,6 +8,7 @@
 #include "runtime/testing/console_reporter.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct TestCommandOptions {
     layers::LayerOptions layer_options;      // --layer-map; the cache
     LoggingOverrides logging; // --log-format, ...: for the files that set none of their own
     Detail detail = Detail::Normal;
+    // --debug [PORT]: every file's environment starts under gdbserver and waits for a debugger
+    // before its init; the files run one at a time (docs/debugging.md).
+    std::optional<int> debug_port;
 };
 
 // Runs the command: case lines and the summary on `out`; sandbox warnings and every broken

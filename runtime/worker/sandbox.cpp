@@ -560,7 +560,7 @@ std::string drop_privileges(const WorkerConfig& config, SandboxState& state, int
         // and friends from it; the function may read them, as on Lambda. (Core files stay
         // off: RLIMIT_CORE is 0.)
         ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-        if (std::string why = install_syscall_filter(); why.empty()) {
+        if (std::string why = install_syscall_filter(!config.gdbserver.empty()); why.empty()) {
             state.syscall_filter = true;
         } else {
             state.notes.push_back("no system-call filter: " + why);

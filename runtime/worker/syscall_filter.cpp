@@ -60,7 +60,28 @@ const std::vector<const char*>& refused_system_calls() {
     return calls;
 }
 
-std::string install_syscall_filter() {
+std::string install_tracing_filter() {
+    std::unique_ptr<void, FilterDeleter> filter(seccomp_init(SCMP_ACT_ALLOW));
+    if (!filter) {
+        return "seccomp_init failed";
+    }
+    void* context = filter.get();
+    if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+        seccomp_arch_add(context, SCMP_ARCH_X86);
+        seccomp_arch_add(context, SCMP_ARCH_X32);
+    }
+    if (int rc = seccomp_rule_add(context, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ptrace), 1,
+                                  SCMP_A0(SCMP_CMP_NE, PTRACE_TRACEME));
+        rc != 0) {
+        return "seccomp rule for ptrace: " + os_error("seccomp_rule_add", -rc);
+    }
+    if (int rc = seccomp_load(context); rc != 0) {
+        return os_error("seccomp_load", -rc);
+    }
+    return {};
+}
+
+std::string install_syscall_filter(bool debugging) {
     std::unique_ptr<void, FilterDeleter> filter(seccomp_init(SCMP_ACT_ALLOW));
     if (!filter) {
         return "seccomp_init failed";
@@ -85,11 +106,14 @@ std::string install_syscall_filter() {
             return failed(name, rc);
         }
     }
-    // ptrace: only PTRACE_TRACEME (a process asking its parent to trace it) passes.
-    if (int rc = seccomp_rule_add(context, eperm, SCMP_SYS(ptrace), 1,
-                                  SCMP_A0(SCMP_CMP_NE, PTRACE_TRACEME));
-        rc != 0) {
-        return failed("ptrace", rc);
+    // ptrace: only PTRACE_TRACEME (a process asking its parent to trace it) passes; under
+    // --debug every request, until install_tracing_filter().
+    if (!debugging) {
+        if (int rc = seccomp_rule_add(context, eperm, SCMP_SYS(ptrace), 1,
+                                      SCMP_A0(SCMP_CMP_NE, PTRACE_TRACEME));
+            rc != 0) {
+            return failed("ptrace", rc);
+        }
     }
     // unshare and clone: refused when any namespace flag is set, one rule per flag.
     for (unsigned long flag = 1; flag != 0; flag <<= 1) {

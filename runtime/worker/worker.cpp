@@ -6,9 +6,10 @@
 #include "runtime/util/clock.hpp"
 #include "runtime/util/environment_slot.hpp"
 #include "runtime/util/error.hpp"
-#include "runtime/worker/sandbox.hpp"
-
 #include "runtime/util/fd.hpp"
+#include "runtime/worker/debug_server.hpp"
+#include "runtime/worker/sandbox.hpp"
+#include "runtime/worker/syscall_filter.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -125,6 +126,27 @@ void report_sandbox(int fd, const SandboxState& state) {
     send(fd, wire::MessageType::Sandbox, {{"notes", state.notes}});
 }
 
+// --debug: gdbserver attached to this process (which it stops until the debugger continues
+// it), then ptrace refused again to this process and what it starts. False, after an InitError
+// frame, when the environment cannot start.
+bool debug_handler_process(Channels& channels, const WorkerConfig& config,
+                           const SandboxState& state) {
+    int fd = channels.results;
+    std::string why = start_debug_server(config.gdbserver, channels.debug);
+    channels.debug = -1;
+    if (why.empty() && state.syscall_filter) {
+        if (std::string refused = install_tracing_filter(); !refused.empty()) {
+            why = "cannot refuse ptrace to the handler again: " + refused;
+        }
+    }
+    if (why.empty()) {
+        return true;
+    }
+    send(fd, wire::MessageType::InitError,
+         {{"errorType", "Runtime.Unknown"}, {"errorMessage", "lambda-local: --debug: " + why}});
+    return false;
+}
+
 // The handler process: sandbox user, load and init, then one invocation at a time. It holds
 // only the handler channel; `handshake` (or -1) is its side of the user-namespace handshake
 // with the first process.
@@ -145,8 +167,9 @@ void report_sandbox(int fd, const SandboxState& state) {
             std::_Exit(1);
         }
     }
-    // Nothing but the handler channel and the standard streams reaches handler code.
-    close_descriptors_from(std::max(channels.invoke, channels.results) + 1);
+    // Nothing but the handler channel and the standard streams reaches handler code (the
+    // debugger's channel goes to gdbserver below, before any).
+    close_descriptors_from(std::max({channels.invoke, channels.results, channels.debug}) + 1);
     report_sandbox(fd, state);
     if (!config.layers.empty() && !state.opt_layers) {
         std::string why = !state.layers_error.empty()
@@ -165,6 +188,10 @@ void report_sandbox(int fd, const SandboxState& state) {
         }
         send(fd, wire::MessageType::InitError,
              {{"errorType", "Runtime.InvalidEntrypoint"}, {"errorMessage", refused}});
+        wait_for_close(channels.invoke);
+        std::_Exit(0);
+    }
+    if (channels.debug >= 0 && !debug_handler_process(channels, config, state)) {
         wait_for_close(channels.invoke);
         std::_Exit(0);
     }
@@ -289,6 +316,9 @@ void report_sandbox(int fd, const SandboxState& state) {
     }
     ::close(channels.invoke);
     ::close(channels.results);
+    if (channels.debug >= 0) {
+        ::close(channels.debug);
+    }
     theirs.reset();
     if (ours) {
         // Its note, if any, the handler process reports itself (it cannot run without the map).
@@ -464,7 +494,8 @@ int run_worker(Channels channels) {
     std::signal(SIGPIPE, SIG_IGN);
     ::setsid();
     // Whatever lambda-local inherited (a shell's or a CI runner's open files) stays out.
-    close_descriptors_from(std::max({channels.control, channels.invoke, channels.results}) + 1);
+    close_descriptors_from(
+        std::max({channels.control, channels.invoke, channels.results, channels.debug}) + 1);
     std::optional<wire::Frame> frame;
     try {
         frame = wire::read_frame(channels.control);
@@ -482,6 +513,10 @@ int run_worker(Channels channels) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lambda-local-worker: %s\n", e.what());
         return 2;
+    }
+    if (config.gdbserver.empty() && channels.debug >= 0) {
+        ::close(channels.debug); // not debugging: nothing there, or nothing to keep
+        channels.debug = -1;
     }
     SandboxState state = enter_namespaces(config);
     if (config.sandbox.isolated_network && !connect_network(channels.control, config, state)) {
@@ -506,9 +541,12 @@ int run_worker(Channels channels) {
         }
         run_reaper(channels, config, std::move(state));
     }
-    // The handler channel is the environment's alone.
+    // The handler channel (and the debugger's) is the environment's alone.
     ::close(channels.invoke);
     ::close(channels.results);
+    if (channels.debug >= 0) {
+        ::close(channels.debug);
+    }
     wait_for_end(channels.control, reaper);
     if (!state.pid_namespace) {
         end_descendants();

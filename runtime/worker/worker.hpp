@@ -12,6 +12,9 @@ struct Channels {
     int control = 3; // socket: Config and Proceed in; Network and Exited out
     int invoke = 4;  // socket: Invoke in
     int results = 5; // pipe: Sandbox, Ready, InitError and Result out
+    // --debug only (WorkerConfig::gdbserver): a socket to the supervisor, which relays it to
+    // the debugger's TCP connection; held by the handler process until gdbserver has it.
+    int debug = 6;
 };
 
 // Runs an execution environment whose supervisor is at the other end of

@@ -96,6 +96,37 @@ TEST_CASE("billed duration is ceil(Duration + Init Duration) cold and ceil(Durat
     }
 }
 
+TEST_CASE("a REPORT line says when a debugger was attached, before any Status") {
+    ReportFigures figures;
+    figures.duration_ms = 3012.5;
+    figures.memory_size_mb = 128;
+    figures.max_memory_used_mb = 9;
+    figures.init_duration_ms = 2.5;
+    figures.debugger_attached = true;
+    SUBCASE("completed") {
+        CHECK(report_line("id", figures) ==
+              "REPORT RequestId: id\tDuration: 3012.50 ms\tBilled Duration: 3015 ms\tMemory "
+              "Size: 128 MB\tMax Memory Used: 9 MB\tInit Duration: 2.50 ms\tDebugger: "
+              "attached\t\n");
+    }
+    SUBCASE("an error after the debugger left") {
+        figures.status = "error";
+        figures.error_type = "Runtime.ExitError";
+        CHECK(report_line("id", figures) ==
+              "REPORT RequestId: id\tDuration: 3012.50 ms\tBilled Duration: 3015 ms\tMemory "
+              "Size: 128 MB\tMax Memory Used: 9 MB\tInit Duration: 2.50 ms\tDebugger: "
+              "attached\tStatus: error\tError Type: Runtime.ExitError\n");
+    }
+}
+
+TEST_CASE("the REPORT figures carry the invocation's debugger") {
+    InvocationResult result;
+    result.duration_ms = 1;
+    CHECK_FALSE(report_figures(result, 128, 3).debugger_attached);
+    result.debugger_attached = true;
+    CHECK(report_figures(result, 128, 3).debugger_attached);
+}
+
 TEST_CASE("a timed-out invocation reports its timeout as its duration and is billed no more") {
     ReportFigures figures;
     figures.memory_size_mb = 128;

@@ -63,6 +63,9 @@ TEST_CASE("a configuration survives to_json and back") {
         config.library.clear();
         config.bootstrap = "/srv/build/samples/bootstrap-cpp/bootstrap";
     }
+    SUBCASE("under --debug") {
+        config.gdbserver = "/usr/bin/gdbserver";
+    }
 
     // Through the text of the frame, as the worker receives it.
     WorkerConfig back = worker_config_from_json(json::parse(to_json(config).dump()));
@@ -82,6 +85,7 @@ TEST_CASE("a configuration survives to_json and back") {
     CHECK(back.memory_mb == config.memory_mb);
     CHECK(back.log_group_name == config.log_group_name);
     CHECK(back.log_stream_name == config.log_stream_name);
+    CHECK(back.gdbserver == config.gdbserver);
 }
 
 TEST_CASE("the ABI is written by name") {

@@ -1,4 +1,5 @@
-// The Lambda proxy event API Gateway sends a function for a request (AWS: "Set up Lambda proxy integrations in API Gateway" and, for HTTP APIs, payload format 2.0).
+// The Lambda proxy event API Gateway sends a function for a request (AWS: "Set up Lambda proxy
+// integrations in API Gateway" and, for HTTP APIs, payload format 2.0).
 #pragma once
 
 #include "runtime/gateway/api.hpp"

@@ -10,7 +10,8 @@
 
 namespace lambda_local::runtime::gateway {
 
-// The situations in which API Gateway answers a request itself (docs/serve.md, the gateway's own answers).
+// The situations in which API Gateway answers a request itself (docs/serve.md, the gateway's own
+// answers).
 enum class GatewayAnswer {
     NoRoute,                 // REST 403 "Missing Authentication Token"; HTTP 404 "Not Found"
     FunctionFailed,          // function error, crash, Lambda timeout, oversized or malformed result

@@ -58,7 +58,8 @@ std::string iso8601_seconds(WallClock::time_point t);
 // and '.', 1 to 256 characters; throws Error naming the option otherwise.
 std::string checked_resource_name(std::string_view option, const std::string& value);
 
-// API Gateway REST API proxy request, payload format 1.0 (AWS: "Set up Lambda proxy integrations in API Gateway", input format).
+// API Gateway REST API proxy request, payload format 1.0 (AWS: "Set up Lambda proxy integrations in
+// API Gateway", input format).
 nlohmann::ordered_json api_gateway_rest_event(const EventInputs& in);
 // API Gateway HTTP API request, payload format 2.0 (AWS: HTTP API payload format 2.0).
 nlohmann::ordered_json api_gateway_http_event(const EventInputs& in);

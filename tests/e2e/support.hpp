@@ -20,7 +20,8 @@ namespace lambda_local::e2e {
 inline constexpr unsigned k_nobody = 65534;
 inline constexpr unsigned k_nogroup = 65534;
 
-// The sandbox user of Lambda's al2 execution environments (AWS: "Defined runtime environment variables").
+// The sandbox user of Lambda's al2 execution environments (AWS: "Defined runtime environment
+// variables").
 inline constexpr unsigned k_sandbox_uid = 993;
 inline constexpr unsigned k_sandbox_gid = 990;
 

@@ -1,6 +1,6 @@
-// End-to-end tests of the environment variables a handler sees (AWS: "Defined runtime environment variables"): exactly
-// Lambda's set, the host's credentials, the function's own variables and their precedence, and
-// the options that change them.
+// End-to-end tests of the environment variables a handler sees (AWS: "Defined runtime environment
+// variables"): exactly Lambda's set, the host's credentials, the function's own variables and their
+// precedence, and the options that change them.
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/support.hpp"
 

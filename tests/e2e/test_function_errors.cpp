@@ -1,5 +1,6 @@
 // End-to-end tests of the ways a function fails at run time: timeouts, crashes, running out of
-// memory and oversized responses, each as Lambda reports it (AWS: Lambda API reference, Invoke; docs/commands.md).
+// memory and oversized responses, each as Lambda reports it (AWS: Lambda API reference, Invoke;
+// docs/commands.md).
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/report_line.hpp"
 #include "tests/e2e/support.hpp"

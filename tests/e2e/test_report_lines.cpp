@@ -1,7 +1,7 @@
 // End-to-end tests of the REPORT lines of `invoke`, `test` and `serve` (its log and the Invoke
 // API's LogResult): whole lines compared, their Billed Duration checked against their Duration
-// and Init Duration, with an init and a handler that sleep (docs/commands.md, the REPORT line). The sleeps
-// only set lower bounds: the machine may be slow, never fast.
+// and Init Duration, with an init and a handler that sleep (docs/commands.md, the REPORT line). The
+// sleeps only set lower bounds: the machine may be slow, never fast.
 #include "runtime/util/encoding.hpp"
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/report_line.hpp"

@@ -1,4 +1,5 @@
-// Fuzzes the user's environment files (runtime/function/env_files.hpp): dotenv, SAM's --env-vars, --env.
+// Fuzzes the user's environment files (runtime/function/env_files.hpp): dotenv, SAM's --env-vars,
+// --env.
 #include "runtime/function/env_files.hpp"
 #include "runtime/util/error.hpp"
 #include "tests/fuzz/fuzz_support.hpp"

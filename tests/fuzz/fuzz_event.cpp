@@ -1,4 +1,5 @@
-// Fuzzes the check of a JSON event (runtime/invoke/event_file.hpp): given inline, piped, or only checked.
+// Fuzzes the check of a JSON event (runtime/invoke/event_file.hpp): given inline, piped, or only
+// checked.
 #include "runtime/invoke/event_file.hpp"
 #include "runtime/util/error.hpp"
 #include "tests/fuzz/fuzz_support.hpp"

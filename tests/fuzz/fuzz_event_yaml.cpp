@@ -1,4 +1,5 @@
-// Fuzzes the reading of a YAML event file as JSON (runtime/invoke/event_file.hpp's yaml_event_to_json).
+// Fuzzes the reading of a YAML event file as JSON (runtime/invoke/event_file.hpp's
+// yaml_event_to_json).
 #include "runtime/invoke/event_file.hpp"
 #include "runtime/sample_events/encoding.hpp"
 #include "runtime/util/error.hpp"

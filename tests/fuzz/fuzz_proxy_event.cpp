@@ -1,6 +1,6 @@
 // Fuzzes the proxy event built from an HTTP request (proxy_event.hpp), both payload formats.
-#include "runtime/sample_events/encoding.hpp"
 #include "runtime/gateway/proxy_event.hpp"
+#include "runtime/sample_events/encoding.hpp"
 #include "runtime/util/encoding.hpp"
 #include "runtime/util/json_writer.hpp"
 #include "tests/fuzz/fuzz_support.hpp"

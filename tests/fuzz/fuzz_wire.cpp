@@ -1,4 +1,5 @@
-// Fuzzes the worker protocol (runtime/protocol/wire.hpp): frames from a stream cut anywhere, packed metas.
+// Fuzzes the worker protocol (runtime/protocol/wire.hpp): frames from a stream cut anywhere, packed
+// metas.
 #include "runtime/protocol/wire.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 

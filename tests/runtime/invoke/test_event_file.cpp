@@ -12,9 +12,9 @@
 #include <sstream>
 
 using lambda_local::Error;
+using lambda_local::k_max_request_payload;
 using lambda_local::runtime::EventSource;
 using lambda_local::runtime::json_syntax_error;
-using lambda_local::k_max_request_payload;
 using lambda_local::runtime::load_event;
 using lambda_local::runtime::yaml_to_json;
 

@@ -1,5 +1,6 @@
 // Tests of PlatformLog: the platform's lines around an invocation, in Lambda's text and as the
-// JSON records of the telemetry schema (AWS: Telemetry API schema reference), checked field by field.
+// JSON records of the telemetry schema (AWS: Telemetry API schema reference), checked field by
+// field.
 #include "runtime/logs/platform_log.hpp"
 
 #include "runtime/execution/report.hpp"

@@ -11,9 +11,9 @@
 #include <chrono>
 #include <future>
 #include <memory>
-#include <utility>
 #include <string>
 #include <thread>
+#include <utility>
 
 using lambda_local::Error;
 namespace http = lambda_local::runtime::http;

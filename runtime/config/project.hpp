@@ -2,6 +2,7 @@
 // serverless.yml, or flags. Every configuration source produces this one model.
 #pragma once
 
+#include "runtime/config/authorizer_config.hpp"
 #include "runtime/function/function_spec.hpp"
 #include "runtime/gateway/routes.hpp"
 
@@ -47,6 +48,7 @@ struct ApiConfig {
     std::vector<std::string> binary_media_types; // REST only: "image/png", "*/*"
     std::optional<CorsConfig> cors;
     std::map<std::string, std::string> stage_variables; // REST `Variables`, none when empty
+    std::vector<AuthorizerConfig> authorizers;          // those its routes may name
 };
 
 // Where a project came from and what it holds.

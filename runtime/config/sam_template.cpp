@@ -4,6 +4,7 @@
 #include "runtime/config/api_builder.hpp"
 #include "runtime/config/function_code.hpp"
 #include "runtime/config/intrinsics.hpp"
+#include "runtime/config/sam_authorizers.hpp"
 #include "runtime/config/sam_layers.hpp"
 #include "runtime/config/settings.hpp"
 #include "runtime/config/yaml_document.hpp"
@@ -98,7 +99,19 @@ class SamLoader {
     YAML::Node m_globals_http_api;
     std::vector<ApiEntry> m_apis;
     Project m_project;
+    // Authorizers (sam_authorizers.hpp): each API's Auth, by logical id.
+    std::map<std::string, SamApiAuth> m_auth;
+    void read_auth(const std::string& logical_id, const YAML::Node& properties, bool http);
 };
+
+void SamLoader::read_auth(const std::string& logical_id, const YAML::Node& properties, bool http) {
+    std::optional<YAML::Node> auth = property(properties, "Auth");
+    if (!auth) {
+        auth = property(http ? m_globals_http_api : m_globals_api, "Auth");
+    }
+    m_auth[logical_id] =
+        read_sam_api_auth(m_values, auth, http ? gateway::ApiType::Http : gateway::ApiType::Rest);
+}
 
 std::optional<YAML::Node> SamLoader::mapping(const YAML::Node& parent, std::string_view key,
                                              std::string_view what) const {
@@ -182,7 +195,11 @@ Project SamLoader::load() {
                      [&](const std::string& what) { return m_doc.error(resource.key, what); });
     }
     m_project.source = m_doc.path();
+    for (ApiEntry& entry : m_apis) {
+        entry.config.authorizers = m_auth[entry.config.logical_id].authorizers;
+    }
     m_project.apis = finish_apis(std::move(m_apis));
+    resolve_authorizer_functions(m_project);
     return std::move(m_project);
 }
 
@@ -223,6 +240,7 @@ void SamLoader::add_api(const Entry& resource, bool http) {
             }
         }
     }
+    read_auth(id, properties, http);
     m_apis.push_back(std::move(entry));
 }
 
@@ -255,6 +273,7 @@ std::size_t SamLoader::api_index(const std::string& logical_id, gateway::ApiType
         std::optional<YAML::Node> cors = property(m_globals_http_api, "CorsConfiguration");
         entry.config.cors = cors ? http_cors(*cors) : std::nullopt;
     }
+    read_auth(logical_id, YAML::Node(), type == gateway::ApiType::Http);
     m_apis.push_back(std::move(entry));
     return m_apis.size() - 1;
 }
@@ -558,6 +577,8 @@ void SamLoader::add_route(const Entry& event, const YAML::Node& properties,
     }
     std::size_t index = api_index(
         api_logical_id, http ? gateway::ApiType::Http : gateway::ApiType::Rest, event.key);
+    apply_sam_event_auth(m_values, property(properties, "Auth"), event.key, m_auth[api_logical_id],
+                         route);
     m_apis[index].routes.push_back({std::move(route), where(event.key)});
 }
 

@@ -4,6 +4,8 @@
 
 #include "runtime/config/api_builder.hpp"
 #include "runtime/config/function_code.hpp"
+#include "runtime/config/sam_authorizers.hpp"
+#include "runtime/config/serverless_authorizers.hpp"
 #include "runtime/config/serverless_layers.hpp"
 #include "runtime/config/serverless_variables.hpp"
 #include "runtime/config/settings.hpp"
@@ -206,6 +208,7 @@ Project ServerlessLoader::load() {
     }
     m_project.source = m_doc.path();
     m_project.apis = finish_apis(std::move(m_apis));
+    resolve_authorizer_functions(m_project);
     return std::move(m_project);
 }
 
@@ -373,6 +376,8 @@ ApiEntry& ServerlessLoader::api(const char* logical_id, const YAML::Node& used_a
             if (std::optional<YAML::Node> cors = get(*settings, "cors")) {
                 entry.config.cors = http_cors(*cors);
             }
+            entry.config.authorizers =
+                read_serverless_http_api_authorizers(m_doc, m_vars, get(*settings, "authorizers"));
         }
     }
     m_apis.push_back(std::move(entry));
@@ -398,6 +403,11 @@ void ServerlessLoader::add_http(const YAML::Node& node, const FunctionConfig& fu
             throw m_doc.error(*get(event, "integration"),
                               "integration '" + *integration +
                                   "' is not supported (lambda-local serves lambda-proxy)");
+        }
+        std::optional<YAML::Node> authorizer = get(event, "authorizer");
+        if (authorizer) {
+            read_serverless_http_authorizer(m_doc, m_vars, *authorizer,
+                                            api(k_rest_api, node).config.authorizers, route);
         }
         if (std::optional<YAML::Node> value = get(event, "cors")) {
             if (value->IsMap()) {
@@ -454,6 +464,12 @@ void ServerlessLoader::add_http_api(const YAML::Node& node, const FunctionConfig
         route.method = normalize_method(method);
     }
     ApiEntry& http = api(k_http_api, node);
+    if (event.IsMap()) {
+        if (std::optional<YAML::Node> authorizer = get(event, "authorizer")) {
+            read_serverless_http_api_route_authorizer(m_doc, m_vars, *authorizer,
+                                                      http.config.authorizers, route);
+        }
+    }
     if (std::optional<YAML::Node> settings = mapping(m_provider, "httpApi", "provider.httpApi")) {
         if (std::optional<YAML::Node> payload = get(*settings, "payload")) {
             std::string version = text(payload, "payload").value_or("");

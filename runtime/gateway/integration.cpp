@@ -80,6 +80,8 @@ Integration Gateway::prepare(HttpRequest request, const FrontDoor& front) const 
             integration.api = &api;
         }
     }
+    integration.route = &route;
+    integration.region = front.region;
     integration.function_name = route.function_name;
     integration.route_key = std::string(match.route_key);
     integration.timeout = route.integration_timeout.value_or(
@@ -131,14 +133,45 @@ Integration Gateway::prepare(HttpRequest request, const FrontDoor& front) const 
     if (header_value(request.headers, "X-Amzn-Trace-Id") == nullptr) {
         request.headers.emplace_back("X-Amzn-Trace-Id", new_trace_header());
     }
-    integration.event = proxy_event(request, proxy, new_request_stamp(route.api_type));
+    integration.stamp = new_request_stamp(route.api_type);
     integration.request = std::move(request);
+    if (!route.authorizer.empty()) {
+        if (integration.api != nullptr) {
+            for (const config::AuthorizerConfig& authorizer : integration.api->authorizers) {
+                if (authorizer.name == route.authorizer) {
+                    integration.authorizer = &authorizer;
+                }
+            }
+        }
+        if (integration.authorizer == nullptr) {
+            // The loaders check the names: only a hand-made project gets here.
+            integration.answer = refused(integration, AuthorizationOutcome::Failed);
+        }
+        return integration;
+    }
+    build_event(integration);
+    return integration;
+}
+
+void Gateway::build_event(Integration& integration) const {
+    integration.event = proxy_event(integration.request, integration.proxy, integration.stamp);
     if (integration.event.size() > k_max_request_payload) {
-        HttpResponse too_large = gateway_answer(route.api_type, GatewayAnswer::RequestTooLarge);
+        HttpResponse too_large =
+            gateway_answer(integration.proxy.api_type, GatewayAnswer::RequestTooLarge);
         add_cors(integration, too_large);
         integration.answer = std::move(too_large);
     }
-    return integration;
+}
+
+void Gateway::authorized(Integration& integration, nlohmann::json authorizer) const {
+    integration.proxy.authorizer = std::move(authorizer);
+    build_event(integration);
+}
+
+HttpResponse Gateway::refused(const Integration& integration, AuthorizationOutcome outcome) const {
+    HttpResponse response = authorization_answer(integration.proxy.api_type, outcome);
+    add_cors(integration, response);
+    return response;
 }
 
 void Gateway::add_cors(const Integration& integration, HttpResponse& response) const {

@@ -6,6 +6,7 @@
 #include "runtime/config/project.hpp"
 #include "runtime/execution/invocation.hpp"
 #include "runtime/gateway/api.hpp"
+#include "runtime/gateway/lambda_authorizer.hpp"
 #include "runtime/gateway/proxy_event.hpp"
 #include "runtime/gateway/routes.hpp"
 
@@ -37,6 +38,12 @@ struct Integration {
     // (REST 29 s, HTTP API 30 s).
     std::chrono::milliseconds timeout{30000};
     const config::ApiConfig* api = nullptr;
+    // The route's authorizer: set, the event is built once it allows the request
+    // (Gateway::authorized); nullptr for a route without one.
+    const config::AuthorizerConfig* authorizer = nullptr;
+    RequestStamp stamp;               // the request's id and time, shared with the authorizer
+    std::string region = "us-east-1"; // of the method ARN
+    const Route* route = nullptr;     // the route matched (nullptr with an answer)
 };
 
 // The gateway of a project's APIs.
@@ -50,7 +57,14 @@ class Gateway {
     // the route's API type and payload format, with the headers API Gateway adds (Host when
     // missing, X-Forwarded-For with the source IP appended, X-Forwarded-Port and -Proto, and an
     // X-Amzn-Trace-Id when missing). An event over Lambda's 6 MB gets 413.
+    // A route with an authorizer gets no event yet: its `authorizer` is set instead.
     Integration prepare(HttpRequest request, const FrontDoor& front) const;
+
+    // Builds the event of an integration its authorizer allowed, with `authorizer` as
+    // requestContext.authorizer (an event over 6 MB gets 413, as in prepare).
+    void authorized(Integration& integration, nlohmann::json authorizer) const;
+    // The answer to a request its authorizer refused (401, 403, 414, 500), with CORS headers.
+    HttpResponse refused(const Integration& integration, AuthorizationOutcome outcome) const;
 
     // The client's answer to the function's result: the proxy response, or API Gateway's own
     // answer to a function error, crash, timeout (Cancelled: the integration timed out) or a
@@ -65,6 +79,8 @@ class Gateway {
     const RouteTable& routes() const { return m_routes; }
 
   private:
+    // The proxy event of a prepared integration (413 when it is over 6 MB).
+    void build_event(Integration& integration) const;
     // Adds the API's CORS headers to an answer (a function's, or the gateway's own).
     void add_cors(const Integration& integration, HttpResponse& response) const;
 

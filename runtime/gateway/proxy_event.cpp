@@ -177,6 +177,14 @@ void write_stage_variables(JsonWriter& json, const ProxyIntegration& integration
     json.raw(integration.stage_variables->dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+// requestContext.authorizer, when an authorizer allowed the request.
+void write_authorizer(JsonWriter& json, const ProxyIntegration& integration) {
+    if (integration.authorizer && integration.authorizer->is_object()) {
+        json.key("authorizer")
+            .raw(integration.authorizer->dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+}
+
 void write_identity(JsonWriter& json, const HttpRequest& request) {
     std::optional<std::string> user_agent = header_value(request.headers, "user-agent");
     json.begin_object();
@@ -263,6 +271,7 @@ void write_event_v1(JsonWriter& json, const HttpRequest& request,
     json.key("requestContext").begin_object();
     json.key("accountId").string(integration.account_id);
     json.key("apiId").string(integration.api_id);
+    write_authorizer(json, integration);
     json.key("domainName").string(integration.domain_name);
     json.key("domainPrefix").string(domain_prefix(integration.domain_name));
     json.key("extendedRequestId")
@@ -359,6 +368,7 @@ void write_event_v2(JsonWriter& json, const HttpRequest& request,
     json.key("requestContext").begin_object();
     json.key("accountId").string(integration.account_id);
     json.key("apiId").string(integration.api_id);
+    write_authorizer(json, integration);
     json.key("domainName").string(integration.domain_name);
     json.key("domainPrefix").string(domain_prefix(integration.domain_name));
     json.key("http").begin_object();

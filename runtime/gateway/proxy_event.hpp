@@ -33,6 +33,9 @@ struct ProxyIntegration {
     std::string domain_name; // "abc123defg.execute-api.us-east-1.amazonaws.com", or the local Host
     std::string resource_id; // REST: 6 characters; "" derives a stable one from resource_path
     std::optional<nlohmann::json> stage_variables; // an object of strings; none or {} is absent
+    // What an authorizer put in requestContext.authorizer (docs/serve.md, authorizers); none
+    // when the route has no authorizer.
+    std::optional<nlohmann::json> authorizer;
 };
 
 // The per-request values API Gateway stamps on an event: random when serving, fixed in tests.

@@ -33,6 +33,10 @@ struct Route {
     // How long the gateway waits for the function (SAM's TimeoutInMillis); unset = the API
     // type's default (REST 29 s, HTTP API 30 s).
     std::optional<std::chrono::milliseconds> integration_timeout{};
+    // The name of the API's authorizer that guards the route ("" for none), and the OAuth
+    // scopes it requires (JWT and Cognito authorizers).
+    std::string authorizer{};
+    std::vector<std::string> authorization_scopes{};
 };
 
 // The route key of payload format 2.0: "GET /pets/{id}", "ANY /{proxy+}" or "$default".

@@ -163,6 +163,17 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
         rules = scheduled_rules(m_project);
     }
     m_region = m_project.functions.empty() ? "us-east-1" : m_project.functions.front().spec.region;
+    // Authorizers (docs/serve.md): their functions run through the pools like integrations.
+    m_authorization = std::make_unique<gateway::Authorization>(
+        m_project.apis,
+        [this](const std::string& function_name, std::string event,
+               std::function<void(const InvocationResult&)> done) {
+            invoke_authorizer(function_name, std::move(event), std::move(done));
+        },
+        [this](const std::string& line) { m_log.write_line(line); });
+    for (const std::string& warning : m_authorization->warnings()) {
+        m_log.write_line("lambda-local: warning: " + warning);
+    }
     m_scheduler = std::make_unique<Scheduler>(
         loop, std::move(rules), [this](const ScheduledRule& rule, const std::string& event) {
             FunctionPool* target = pool(rule.function_name);
@@ -402,6 +413,63 @@ void Server::handle_gateway(const http::Request& http_request, http::Responder r
         m_log.write_line(access_line(
             method, target_text, response.status,
             integration->function_name.empty() ? "-" : integration->function_name, begin));
+        responder.respond(to_http(std::move(response)));
+        return;
+    }
+    if (integration->authorizer != nullptr) {
+        m_authorization->authorize(
+            *integration, [this, integration, responder, method, target_text,
+                           begin](gateway::AuthorizationVerdict verdict) mutable {
+                if (verdict.outcome == gateway::AuthorizationOutcome::Allowed) {
+                    m_gateway.authorized(*integration, std::move(verdict.authorizer));
+                    invoke_integration(integration, std::move(responder), target_text, begin);
+                    return;
+                }
+                HttpResponse response = m_gateway.refused(*integration, verdict.outcome);
+                m_log.write_line("lambda-local: authorizer " + integration->authorizer->name +
+                                 ": " + std::to_string(response.status) + ": " + verdict.reason);
+                m_log.write_line(access_line(method, target_text, response.status,
+                                             integration->function_name, begin));
+                responder.respond(to_http(std::move(response)));
+            });
+        return;
+    }
+    invoke_integration(integration, std::move(responder), target_text, begin);
+}
+
+void Server::invoke_authorizer(const std::string& function_name, std::string event,
+                               std::function<void(const InvocationResult&)> done) {
+    FunctionPool* target = pool(function_name);
+    if (target == nullptr) {
+        InvocationResult failed;
+        failed.status = InvocationStatus::Crashed;
+        done(failed);
+        return;
+    }
+    InvocationRequest invocation;
+    invocation.request_id = new_request_id();
+    invocation.event = std::move(event);
+    target->submit(std::move(invocation), {},
+                   [done = std::move(done)](std::variant<PoolInvocation, Throttled> outcome) {
+                       if (auto* ran = std::get_if<PoolInvocation>(&outcome)) {
+                           done(ran->result);
+                           return;
+                       }
+                       InvocationResult throttled; // the authorizer's own 429: a failure
+                       throttled.status = InvocationStatus::Crashed;
+                       throttled.error_type = "TooManyRequestsException";
+                       done(throttled);
+                   });
+}
+
+void Server::invoke_integration(std::shared_ptr<gateway::Integration> integration,
+                                http::Responder responder, const std::string& target_text,
+                                MonotonicClock::time_point begin) {
+    const std::string method = integration->request.method;
+    if (integration->answer) {
+        HttpResponse response = *integration->answer;
+        m_log.write_line(
+            access_line(method, target_text, response.status, integration->function_name, begin));
         responder.respond(to_http(std::move(response)));
         return;
     }

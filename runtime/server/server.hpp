@@ -4,6 +4,7 @@
 
 #include "runtime/config/project.hpp"
 #include "runtime/function/lambda_variables.hpp"
+#include "runtime/gateway/authorization.hpp"
 #include "runtime/gateway/integration.hpp"
 #include "runtime/http/loop_server.hpp"
 #include "runtime/loop/event_loop.hpp"
@@ -70,6 +71,13 @@ class Server {
     void handle(const http::Request& request, http::Responder responder);
     void handle_gateway(const http::Request& request, http::Responder responder);
     void handle_invoke_api(const http::Request& request, http::Responder responder);
+    // The integration's function, for a prepared (and authorized) request.
+    void invoke_integration(std::shared_ptr<gateway::Integration> integration,
+                            http::Responder responder, const std::string& target_text,
+                            MonotonicClock::time_point begin);
+    // Authorizers: invokes an authorizer's function through its pool.
+    void invoke_authorizer(const std::string& function_name, std::string event,
+                           std::function<void(const InvocationResult&)> done);
     FunctionPool* pool(const std::string& function_name);
     // Picks up rebuilt code: a directory watch per code directory, a settle timer.
     void start_watching();
@@ -86,6 +94,7 @@ class Server {
     http::LoopServer m_http;
     std::map<std::string, std::unique_ptr<FunctionPool>> m_pools; // by function name
     std::unique_ptr<Scheduler> m_scheduler;
+    std::unique_ptr<gateway::Authorization> m_authorization;
     std::vector<std::unique_ptr<loop::DirectoryWatch>> m_watches;
     std::map<std::string, std::string> m_seen; // function → its code file's version
     loop::Timer m_settle;

@@ -1,0 +1,303 @@
+// End-to-end tests of API Gateway Lambda authorizers in `lambda-local serve`, with curl and
+// Python requests (docs/serve.md, authorizers): allow, deny, 401 without a call, 500, the
+// result cache, simple and policy responses, and the context the integration sees.
+#include "tests/e2e/process.hpp"
+#include "tests/e2e/serve_process.hpp"
+#include "tests/e2e/support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <strings.h>
+
+#include <filesystem>
+
+namespace lambda_local::e2e {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* k_called = "authorizer called: ";
+
+std::string samples_dir() {
+    return std::filesystem::path(sample_library("libauthorizer.so")).parent_path().string();
+}
+
+// A REST API (stage Prod, CORS) with a TOKEN authorizer by default (cached 300 s, tokens of
+// lowercase letters and '-'), a REQUEST authorizer on /request (X-Token and ?tenant, not
+// cached), an open route, and an AWS_IAM one; an HTTP API with a simple-response authorizer
+// (cached 300 s) on /simple and a policy one on /policy. Echo answers with its event.
+std::string write_template(const TempDir& dir) {
+    return dir.write("template.yaml", "Transform: AWS::Serverless-2016-10-31\n"
+                                      "Globals:\n"
+                                      "  Function: {CodeUri: " +
+                                          samples_dir() + R"(, Runtime: provided.al2023}
+Resources:
+  RestApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Cors: "'*'"
+      Auth:
+        DefaultAuthorizer: TokenAuth
+        Authorizers:
+          TokenAuth:
+            FunctionArn: !GetAtt PolicyAuthorizer.Arn
+            Identity: {Header: Authorization, ValidationExpression: '^[a-z-]+$'}
+          RequestAuth:
+            FunctionArn: !GetAtt PolicyAuthorizer.Arn
+            FunctionPayloadType: REQUEST
+            Identity: {Headers: [X-Token], QueryStrings: [tenant], ReauthorizeEvery: 0}
+  HttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration: {AllowOrigins: ['*']}
+      Auth:
+        Authorizers:
+          Simple:
+            FunctionArn: !GetAtt SimpleAuthorizer.Arn
+            AuthorizerPayloadFormatVersion: '2.0'
+            EnableSimpleResponses: true
+            Identity: {Headers: [X-Token], ReauthorizeEvery: 300}
+          Policy:
+            FunctionArn: !GetAtt PolicyAuthorizer.Arn
+            AuthorizerPayloadFormatVersion: '2.0'
+            Identity: {Headers: [X-Token]}
+  PolicyAuthorizer:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: libauthorizer.so:policy}
+  SimpleAuthorizer:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: libauthorizer.so:simple}
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libhttp_api.so:echo
+      Events:
+        Token: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: /token/{id}, Method: get}}
+        Request: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: /request, Method: get, Auth: {Authorizer: RequestAuth}}}
+        Open: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: /open, Method: get, Auth: {Authorizer: NONE}}}
+        Iam: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: /iam, Method: get, Auth: {Authorizer: AWS_IAM}}}
+        Simple: {Type: HttpApi, Properties: {ApiId: !Ref HttpApi, Path: /simple, Method: get, Auth: {Authorizer: Simple}}}
+        Policy: {Type: HttpApi, Properties: {ApiId: !Ref HttpApi, Path: /policy, Method: get, Auth: {Authorizer: Policy}}}
+)");
+}
+
+struct Curl {
+    int status = 0;
+    std::string headers;
+    std::string body;
+};
+
+// GET `url` with curl and `headers` ("Name: value"); the status, headers and body.
+Curl curl_get(const std::string& url, const std::vector<std::string>& headers) {
+    std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-i", "--max-time", "60"};
+    for (const std::string& header : headers) {
+        argv.push_back("-H");
+        argv.push_back(header);
+    }
+    argv.push_back(url);
+    ProcessResult result = run_process(argv);
+    INFO(describe(result));
+    REQUIRE(result.exit_code == 0);
+    Curl out;
+    std::size_t split = result.out.find("\r\n\r\n");
+    REQUIRE(split != std::string::npos);
+    out.headers = result.out.substr(0, split);
+    out.body = result.out.substr(split + 4);
+    out.status = std::stoi(out.headers.substr(9, 3));
+    return out;
+}
+
+bool has_header(const Curl& answer, const std::string& line) {
+    for (const std::string& header : split_lines(answer.headers)) {
+        std::string text = header;
+        if (!text.empty() && text.back() == '\r') {
+            text.pop_back();
+        }
+        if (strcasecmp(text.c_str(), line.c_str()) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// How many times the authorizer functions were called, as their log says.
+std::size_t calls(const ServeProcess& serve) {
+    std::size_t count = 0;
+    std::string log = serve.log();
+    for (std::size_t at = log.find(k_called); at != std::string::npos;
+         at = log.find(k_called, at + 1)) {
+        ++count;
+    }
+    return count;
+}
+
+} // namespace
+
+TEST_CASE("REST TOKEN authorizer with curl: allow, deny, 401 without a call, 500") {
+    TempDir dir;
+    ServeProcess serve({"--template", write_template(dir), "--no-schedules"});
+    REQUIRE(serve.wait_for_log("lambda-local: warning: authorizer 'AWS_IAM' of API 'RestApi': "
+                               "AWS_IAM authorization (SigV4 checked by IAM) is not emulated"));
+    const std::string url = serve.url("/Prod/token/1");
+    const std::string origin = "Origin: http://app.example";
+
+    Curl allowed = curl_get(url, {"Authorization: allow"});
+    INFO(allowed.headers << allowed.body);
+    REQUIRE(allowed.status == 200);
+    json event = parse_json(allowed.body);
+    CHECK(event["requestContext"]["authorizer"] ==
+          json{{"principalId", "alice"}, {"user", "alice"}, {"level", "7"}, {"admin", "true"}});
+    CHECK(calls(serve) == 1);
+
+    Curl denied = curl_get(url, {"Authorization: deny", origin});
+    CHECK(denied.status == 403);
+    CHECK(denied.body ==
+          R"({"Message":"User is not authorized to access this resource with an explicit deny"})");
+    CHECK(has_header(denied, "x-amzn-ErrorType: AccessDeniedException"));
+    CHECK(has_header(denied, "access-control-allow-origin: *")); // CORS on the gateway's own
+
+    Curl other = curl_get(url, {"Authorization: other"});
+    CHECK(other.status == 403);
+    CHECK(other.body == R"({"message":"User is not authorized to access this resource"})");
+
+    Curl unauthorized = curl_get(url, {"Authorization: unauthorized", origin});
+    CHECK(unauthorized.status == 401);
+    CHECK(unauthorized.body == R"({"message":"Unauthorized"})");
+    CHECK(has_header(unauthorized, "access-control-allow-origin: *"));
+
+    Curl malformed = curl_get(url, {"Authorization: malformed"});
+    CHECK(malformed.status == 500);
+    CHECK(malformed.body == R"({"message": null})");
+    CHECK(serve.wait_for_log("malformed policy: Statement[0] has no Resource"));
+
+    Curl crashed = curl_get(url, {"Authorization: crash"});
+    CHECK(crashed.status == 500);
+    CHECK(calls(serve) == 6);
+
+    // No token, or one the validation expression refuses: 401, the authorizer not called.
+    Curl missing = curl_get(url, {origin});
+    CHECK(missing.status == 401);
+    CHECK(missing.body == R"({"message":"Unauthorized"})");
+    CHECK(has_header(missing, "access-control-allow-origin: *"));
+    CHECK(curl_get(url, {"Authorization: NOT-VALID"}).status == 401);
+    CHECK(calls(serve) == 6);
+
+    // NONE: no authorizer; AWS_IAM: refused, never let through.
+    CHECK(curl_get(serve.url("/Prod/open"), {}).status == 200);
+    CHECK(curl_get(serve.url("/Prod/iam"), {"Authorization: allow"}).status == 500);
+}
+
+TEST_CASE("authorizer results are cached per token, with Python requests") {
+    TempDir dir;
+    ServeProcess serve({"--template", write_template(dir), "--no-schedules"});
+    const std::string script = R"(
+import json, sys, requests
+base = sys.argv[1]
+def get(path, token):
+    r = requests.get(base + path, headers={"Authorization": token}, timeout=60)
+    return r.status_code
+out = {"first": [get("/Prod/token/1", "allow") for _ in range(3)],
+       "other_token": get("/Prod/token/1", "allow-all"),
+       "other_path": get("/Prod/token/2", "allow"),
+       "deny": [get("/Prod/token/1", "deny") for _ in range(2)]}
+print(json.dumps(out))
+)";
+    json out = run_python_json(script, {serve.url()});
+    INFO(out.dump());
+    CHECK(out["first"] == json::array({200, 200, 200}));
+    CHECK(out["other_token"] == 200);
+    // The cached policy of "allow" names /Prod/GET/token/1 only: /token/2 is denied from the
+    // cache, as API Gateway evaluates a cached policy for each request.
+    CHECK(out["other_path"] == 403);
+    CHECK(out["deny"] == json::array({403, 403}));
+    // Called for allow, allow-all and deny once each; the rest came from the cache.
+    CHECK(calls(serve) == 3);
+    CHECK(serve.wait_for_log_count("lambda-local: authorizer TokenAuth: cached result used for "
+                                   "GET /Prod/token/",
+                                   4) == 4);
+}
+
+TEST_CASE("REST REQUEST authorizer: its identity sources, no caching") {
+    TempDir dir;
+    ServeProcess serve({"--template", write_template(dir), "--no-schedules"});
+    CHECK(curl_get(serve.url("/Prod/request?tenant=t1"), {"X-Token: allow"}).status == 200);
+    CHECK(curl_get(serve.url("/Prod/request?tenant=t1"), {"X-Token: allow"}).status == 200);
+    CHECK(calls(serve) == 2); // ReauthorizeEvery: 0
+    // Without the query parameter: 401 without a call.
+    CHECK(curl_get(serve.url("/Prod/request"), {"X-Token: allow"}).status == 401);
+    CHECK(curl_get(serve.url("/Prod/request?tenant=t1"), {"X-Token: deny"}).status == 403);
+    CHECK(calls(serve) == 3);
+}
+
+TEST_CASE("HTTP API simple and policy responses, context under authorizer.lambda") {
+    TempDir dir;
+    ServeProcess serve({"--template", write_template(dir), "--no-schedules"});
+    const std::string script = R"(
+import json, sys, requests
+base = sys.argv[1]
+def get(path, token=None):
+    headers = {"X-Token": token} if token else {}
+    r = requests.get(base + path, headers=headers, timeout=60)
+    return {"status": r.status_code, "body": r.text}
+allowed = requests.get(base + "/simple", headers={"X-Token": "allow"}, timeout=60)
+out = {"allowed": allowed.status_code,
+       "authorizer": allowed.json()["requestContext"].get("authorizer"),
+       "cached": get("/simple", "allow"),
+       "denied": get("/simple", "deny"),
+       "malformed": get("/simple", "malformed"),
+       "unauthorized": get("/simple", "unauthorized"),
+       "missing": get("/simple"),
+       "policy_allow": get("/policy", "allow")["status"],
+       "policy_deny": get("/policy", "deny")}
+print(json.dumps(out))
+)";
+    json out = run_python_json(script, {serve.url()});
+    INFO(out.dump());
+    CHECK(out["allowed"] == 200);
+    CHECK(out["authorizer"] == json{{"lambda", {{"user", "alice"}, {"level", 7}}}});
+    CHECK(out["cached"]["status"] == 200);
+    CHECK(out["denied"] == json{{"status", 403}, {"body", R"({"message":"Forbidden"})"}});
+    CHECK(out["malformed"] ==
+          json{{"status", 500}, {"body", R"({"message":"Internal Server Error"})"}});
+    CHECK(out["unauthorized"] == json{{"status", 401}, {"body", R"({"message":"Unauthorized"})"}});
+    CHECK(out["missing"] == json{{"status", 401}, {"body", R"({"message":"Unauthorized"})"}});
+    CHECK(out["policy_allow"] == 200);
+    CHECK(out["policy_deny"] == json{{"status", 403}, {"body", R"({"message":"Forbidden"})"}});
+    // Simple: allow (then cached), deny, malformed, unauthorized; policy: allow, deny.
+    CHECK(calls(serve) == 6);
+    CHECK(
+        serve.wait_for_log("lambda-local: authorizer Simple: cached result used for GET /simple"));
+}
+
+TEST_CASE("serve refuses to start with a JWT authorizer it cannot verify yet") {
+    TempDir dir;
+    std::string path =
+        dir.write("template.yaml", "Resources:\n"
+                                   "  Http:\n"
+                                   "    Type: AWS::Serverless::HttpApi\n"
+                                   "    Properties:\n"
+                                   "      Auth:\n"
+                                   "        DefaultAuthorizer: Jwt\n"
+                                   "        Authorizers:\n"
+                                   "          Jwt:\n"
+                                   "            JwtConfiguration: {issuer: "
+                                   "https://issuer.example, audience: [a]}\n"
+                                   "  Fn:\n"
+                                   "    Type: AWS::Serverless::Function\n"
+                                   "    Properties:\n"
+                                   "      CodeUri: " +
+                                       samples_dir() +
+                                       "\n"
+                                       "      Handler: libhttp_api.so:echo\n"
+                                       "      Events:\n"
+                                       "        Get: {Type: HttpApi, Properties: "
+                                       "{ApiId: !Ref Http, Path: /a, Method: get}}\n");
+    ProcessResult result = lambda_local({"serve", "--template", path, "--port", "0"});
+    INFO(describe(result));
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("JWT authorizers are not supported yet") != std::string::npos);
+}
+
+} // namespace lambda_local::e2e

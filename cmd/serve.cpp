@@ -40,6 +40,22 @@ Runner add_serve(CLI::App& app) {
                     ->check(CLI::IsMember({"http", "rest"}));
     auto* payload = sub->add_option("--payload", "Payload format for -l: 1.0 or 2.0")
                         ->check(CLI::IsMember({"1.0", "2.0"}));
+    // Authorizers for -l (docs/serve.md, authorizers).
+    sub->add_option("--authorizer-library", c.flags.authorizer.library,
+                    "A Lambda authorizer's library guarding every route of -l");
+    sub->add_option("--authorizer-handler", c.flags.authorizer.handler,
+                    "The authorizer's handler symbol")
+        ->capture_default_str();
+    sub->add_option("--authorizer-type", c.flags.authorizer.type,
+                    "REST: token (default) or request; HTTP API: request (an IAM policy, "
+                    "default) or simple (simple responses)")
+        ->check(CLI::IsMember({"token", "request", "simple"}));
+    sub->add_option("--authorizer-identity", c.flags.authorizer.identity,
+                    "An identity source (repeatable; default: the Authorization header)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("--authorizer-ttl", c.flags.authorizer.ttl_seconds,
+                    "Seconds its results are cached (default: REST 300, HTTP API 0)")
+        ->check(CLI::Range(0, 3600));
     sub->add_option("-t,--timeout", c.flags.function.timeout_s, "Timeout (with -l), 1 to 900 s")
         ->capture_default_str();
     sub->add_option("-m,--memory", c.flags.function.memory_mb, "Memory size (with -l) in MB")

@@ -40,6 +40,63 @@ gateway::Route parse_route(const std::string& text) {
     return route;
 }
 
+// Adds the --authorizer-library function to `project` and its authorizer to `api`, guarding
+// every route (docs/serve.md, authorizers).
+void add_flags_authorizer(const FlagsFunction& flags, config::Project& project,
+                          config::ApiConfig& api) {
+    const FlagsAuthorizer& given = flags.authorizer;
+    bool rest = flags.api_type == gateway::ApiType::Rest;
+    config::FunctionConfig function;
+    function.spec = flags.function;
+    function.spec.bootstrap.clear();
+    function.spec.layers.clear();
+    std::filesystem::path code = std::filesystem::absolute(given.library).lexically_normal();
+    if (!std::filesystem::is_regular_file(code)) {
+        throw Error("--authorizer-library: library not found: " + code.string());
+    }
+    function.spec.library = code.string();
+    function.spec.handler = given.handler;
+    function.spec.code_dir = code.parent_path().string();
+    function.spec.name = function_name_from_library(function.spec.library);
+    if (function.spec.name == project.functions.front().spec.name) {
+        function.spec.name += "-authorizer";
+    }
+    validate(function.spec);
+    function.logical_id = function.spec.name;
+
+    config::AuthorizerConfig authorizer;
+    authorizer.name = "flags";
+    authorizer.where = "--authorizer-library";
+    authorizer.function_ref = function.spec.name;
+    authorizer.function_name = function.spec.name;
+    std::string type = given.type.empty() ? (rest ? "token" : "request") : given.type;
+    if (rest && type != "token" && type != "request") {
+        throw Error("--authorizer-type for a REST API is token or request, not '" + type + "'");
+    }
+    if (!rest && type != "request" && type != "simple") {
+        throw Error("--authorizer-type for an HTTP API is request or simple, not '" + type + "'");
+    }
+    authorizer.kind = type == "token" ? config::AuthorizerKind::LambdaToken
+                                      : config::AuthorizerKind::LambdaRequest;
+    authorizer.simple_responses = type == "simple";
+    authorizer.identity_sources = given.identity;
+    if (authorizer.identity_sources.empty()) {
+        authorizer.identity_sources = {rest ? "method.request.header.Authorization"
+                                            : "$request.header.Authorization"};
+    }
+    authorizer.ttl_seconds = given.ttl_seconds.value_or(
+        rest ? config::k_default_rest_authorizer_ttl_s : config::k_default_http_authorizer_ttl_s);
+    if (std::string problem = config::authorizer_problem(authorizer, api.api.type);
+        !problem.empty()) {
+        throw Error("--authorizer-library: " + problem);
+    }
+    for (gateway::Route& route : api.api.routes) {
+        route.authorizer = authorizer.name;
+    }
+    api.authorizers.push_back(std::move(authorizer));
+    project.functions.push_back(std::move(function));
+}
+
 } // namespace
 
 config::Project project_from_flags(const FlagsFunction& flags) {
@@ -98,6 +155,9 @@ config::Project project_from_flags(const FlagsFunction& flags) {
     gateway::RouteTable check;
     check.add(api.api);
     project.functions.push_back(std::move(function));
+    if (!flags.authorizer.library.empty()) {
+        add_flags_authorizer(flags, project, api);
+    }
     project.apis.push_back(std::move(api));
     return project;
 }

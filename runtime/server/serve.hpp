@@ -13,13 +13,25 @@
 
 namespace lambda_local::runtime::server {
 
+// An authorizer for the flags' routes (--authorizer-library and its options).
+struct FlagsAuthorizer {
+    std::string library;            // "" for none
+    std::string handler = "handle"; // its symbol
+    // REST: "token" (the default) or "request"; HTTP API: "request" (an IAM policy, the
+    // default) or "simple" (simple responses).
+    std::string type;
+    std::vector<std::string> identity; // default: the Authorization header
+    std::optional<int> ttl_seconds;    // default: the API type's (REST 300, HTTP API 0)
+};
+
 // A quick start without a file: one function and its routes on one API.
 struct FlagsFunction {
     FunctionSpec function; // library (or bootstrap) and handler given; neither: not from flags
     std::vector<std::string> routes; // "ANY /{proxy+}", "GET /pets/{id}", "$default"
     gateway::ApiType api_type = gateway::ApiType::Http;
     std::optional<gateway::PayloadFormat> payload_format;
-    std::string stage; // REST: "Prod" by default; HTTP API: "$default" by default
+    std::string stage;          // REST: "Prod" by default; HTTP API: "$default" by default
+    FlagsAuthorizer authorizer; // guards every route when its library is given
 };
 
 // Everything `serve` is told.

@@ -23,9 +23,14 @@ struct PreparedRequest {
 
 // Routes `request` (its path without the stage) through `setup`'s gateway (the one `serve`
 // uses) and builds the event, as the function's API on AWS would (https, port 443, the API's
-// own domain name).
+// own domain name). With `authorization`, the route's authorizer (or, when the route has
+// none, a TOKEN authorizer on a REST API, a simple-response or policy one on an HTTP API)
+// answers with the output or error given: a refusal is the gateway's answer (401, 403, 500),
+// an Allow puts its context in requestContext.authorizer. Without it, a route's authorizer is
+// passed by.
 PreparedRequest prepare_request(const HttpSetup& setup, const FunctionSpec& function,
-                                const gateway::HttpRequest& request);
+                                const gateway::HttpRequest& request,
+                                const std::optional<CaseAuthorization>& authorization = {});
 
 // The client's answer for the function's result: the proxy response, or the gateway's own
 // answer to a function error, timeout or crash.

@@ -44,7 +44,7 @@ CaseOutcome execute_case(loop::EventLoop& loop, const TestFile& file, const Test
     request.request_id = new_request_id();
     PreparedRequest prepared;
     if (test.request) {
-        prepared = prepare_request(*file.http, file.function, *test.request);
+        prepared = prepare_request(*file.http, file.function, *test.request, test.authorization);
         if (!prepared.problem.empty()) {
             outcome.problem = prepared.problem;
             return outcome;

@@ -252,12 +252,31 @@ std::string read_event(const YamlReader& reader, const YamlEntries& entries,
     return "{}";
 }
 
+// `authorization:` {output: <the authorizer's output>} or {error: <its error message>}.
+CaseAuthorization read_authorization(const YamlReader& reader, const YamlEntry& entry) {
+    CaseAuthorization authorization;
+    const YamlEntries entries = reader.mapping(entry, {"output", "error"});
+    const YamlEntry* output = find_entry(entries, "output");
+    const YamlEntry* error = find_entry(entries, "error");
+    if ((output == nullptr) == (error == nullptr)) {
+        reader.fail(entry, "authorization needs one of 'output' (what the authorizer returns) "
+                           "or 'error' (the message it fails with)");
+    }
+    if (output != nullptr) {
+        authorization.output = nlohmann::json::parse(reader.json(*output).dump());
+    } else {
+        authorization.error = reader.string(*error);
+    }
+    return authorization;
+}
+
 TestCase read_case(const YamlReader& reader, const YAML::Node& node, const std::string& dir,
                    bool has_http) {
     TestCase test;
     test.line = node.Mark().is_null() ? 0 : node.Mark().line + 1;
     const YamlEntries entries = reader.mapping(
-        node, "a case", {"name", "event", "event_file", "request", "expect", "skip", "cold"});
+        node, "a case",
+        {"name", "event", "event_file", "request", "authorization", "expect", "skip", "cold"});
     const YamlEntry* name = find_entry(entries, "name");
     if (name == nullptr) {
         reader.fail(node, "a case needs a 'name'");
@@ -279,7 +298,13 @@ TestCase read_case(const YamlReader& reader, const YAML::Node& node, const std::
             }
         }
         test.request = read_request(reader, *request);
+        if (const YamlEntry* e = find_entry(entries, "authorization")) {
+            test.authorization = read_authorization(reader, *e);
+        }
     } else {
+        if (const YamlEntry* e = find_entry(entries, "authorization")) {
+            reader.fail(*e, "authorization is for HTTP cases (a case with 'request:')");
+        }
         test.event = read_event(reader, entries, dir);
     }
     if (const YamlEntry* e = find_entry(entries, "expect")) {

@@ -48,12 +48,20 @@ struct Expectation {
     std::optional<nlohmann::json> body_subset;
 };
 
+// An HTTP case's `authorization:`: what the route's authorizer answers, without running one
+// (docs/testing.md, authorizers). Exactly one is set.
+struct CaseAuthorization {
+    std::optional<nlohmann::json> output; // the authorizer's output (a policy, a simple response)
+    std::optional<std::string> error;     // the error message it fails with ("Unauthorized")
+};
+
 // One case: an event for the function (or a request through the gateway) and its expectations.
 struct TestCase {
     std::string name;
-    int line = 0;                                // where the case starts in its file
-    std::string event;                           // JSON text; "{}" when none is given
-    std::optional<gateway::HttpRequest> request; // an HTTP case: path without the stage
+    int line = 0;                                   // where the case starts in its file
+    std::string event;                              // JSON text; "{}" when none is given
+    std::optional<gateway::HttpRequest> request;    // an HTTP case: path without the stage
+    std::optional<CaseAuthorization> authorization; // HTTP cases only
     Expectation expect;
     std::optional<std::string> skip; // the reason
     bool cold = false;               // start a fresh execution environment for this case

@@ -300,4 +300,75 @@ TEST_CASE("serve refuses to start with a JWT authorizer it cannot verify yet") {
     CHECK(result.err.find("JWT authorizers are not supported yet") != std::string::npos);
 }
 
+TEST_CASE("-l serving takes an authorizer library by flags") {
+    SUBCASE("HTTP API, simple responses from the X-Token header") {
+        ServeProcess serve({"-l", sample_library("libhttp_api.so"), "-H", "echo",
+                            "--authorizer-library", sample_library("libauthorizer.so"),
+                            "--authorizer-handler", "simple", "--authorizer-type", "simple",
+                            "--authorizer-identity", "$request.header.X-Token", "--no-schedules"});
+        Curl allowed = curl_get(serve.url("/pets"), {"X-Token: allow"});
+        REQUIRE(allowed.status == 200);
+        CHECK(parse_json(allowed.body)["requestContext"]["authorizer"] ==
+              json{{"lambda", {{"user", "alice"}, {"level", 7}}}});
+        CHECK(curl_get(serve.url("/pets"), {"X-Token: deny"}).status == 403);
+        CHECK(curl_get(serve.url("/pets"), {}).status == 401);
+        CHECK(calls(serve) == 2);
+    }
+    SUBCASE("REST API, a TOKEN authorizer on the Authorization header") {
+        ServeProcess serve({"-l", sample_library("libhttp_api.so"), "-H", "echo", "--api", "rest",
+                            "--authorizer-library", sample_library("libauthorizer.so"),
+                            "--authorizer-handler", "policy", "--no-schedules"});
+        CHECK(curl_get(serve.url("/Prod/pets"), {"Authorization: allow"}).status == 200);
+        CHECK(curl_get(serve.url("/Prod/pets"), {"Authorization: deny"}).status == 403);
+        CHECK(curl_get(serve.url("/Prod/pets"), {"Authorization: allow"}).status == 200);
+        CHECK(calls(serve) == 2); // the second allow came from the cache (300 s)
+    }
+}
+
+TEST_CASE("lambda-local test: HTTP cases with an authorization block") {
+    TempDir dir;
+    std::string path = dir.write("auth.test.yaml",
+                                 "function:\n  library: " + sample_library("libhttp_api.so") + R"(
+  handler: echo
+api: rest
+route: "GET /orders/{id}"
+cases:
+  - name: allowed, the context reaches the handler
+    request: {path: /orders/42}
+    authorization:
+      output:
+        principalId: alice
+        policyDocument:
+          Version: "2012-10-17"
+          Statement: [{Action: "execute-api:Invoke", Effect: Allow, Resource: "arn:aws:execute-api:*:*:*/Prod/GET/orders/*"}]
+        context: {role: admin, level: 2}
+    expect:
+      status: 200
+      body_subset:
+        requestContext: {authorizer: {principalId: alice, role: admin, level: "2"}}
+  - name: an explicit deny is 403
+    request: {path: /orders/42}
+    authorization:
+      output:
+        principalId: alice
+        policyDocument:
+          Statement: [{Action: "execute-api:Invoke", Effect: Deny, Resource: "*"}]
+    expect:
+      status: 403
+      body_json: {Message: User is not authorized to access this resource with an explicit deny}
+  - name: Unauthorized is 401
+    request: {path: /orders/42}
+    authorization: {error: Unauthorized}
+    expect: {status: 401, body_json: {message: Unauthorized}}
+  - name: a malformed policy is 500
+    request: {path: /orders/42}
+    authorization: {output: {principalId: alice, policyDocument: {Statement: [{Effect: Allow}]}}}
+    expect: {status: 500}
+)");
+    ProcessResult result = lambda_local({"test", path});
+    INFO(describe(result));
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("4 passed, 0 failed") != std::string::npos);
+}
+
 } // namespace lambda_local::e2e

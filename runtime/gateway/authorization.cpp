@@ -11,8 +11,9 @@ namespace lambda_local::runtime::gateway {
 namespace {
 
 // A token longer than this is not matched against the validation expression: 401. (A REST
-// API's request headers total at most 10240 bytes.)
-constexpr std::size_t k_max_validated_token = 10240;
+// API's request headers total at most 10240 bytes; libstdc++'s regex recurses per character,
+// so the bound also keeps a hostile token from exhausting the stack.)
+constexpr std::size_t k_max_validated_token = 4096;
 
 AuthorizationVerdict verdict_of(AuthorizationOutcome outcome, std::string reason) {
     AuthorizationVerdict verdict;
@@ -28,19 +29,27 @@ LambdaAuthorizer::LambdaAuthorizer(const config::AuthorizerConfig& config, ApiTy
                                    std::function<void(const std::string&)> log,
                                    const std::string& api_id)
     : m_config(config), m_api_type(api_type), m_invoke(std::move(invoke)), m_cache(cache),
-      m_log(std::move(log)), m_cache_name(api_id + "/") {}
+      m_log(std::move(log)), m_cache_name(api_id + "/") {
+    if (m_config.kind == config::AuthorizerKind::LambdaToken &&
+        !m_config.validation_expression.empty()) {
+        try {
+            m_validation.emplace(m_config.validation_expression, std::regex::ECMAScript);
+        } catch (const std::regex_error&) {
+            // Checked when the configuration was read; a hand-made one refuses every token.
+            m_validation.emplace("$.^");
+        }
+    }
+}
 
 void LambdaAuthorizer::authorize(const AuthorizationRequest& request,
                                  std::function<void(AuthorizationVerdict)> done) {
     const AuthorizerInput& input = request.input;
-    if (m_config.kind == config::AuthorizerKind::LambdaToken &&
-        !m_config.validation_expression.empty()) {
-        const std::string& token = input.identity.front();
+    if (m_validation) {
+        const std::string token = input.identity.empty() ? "" : input.identity.front();
         bool valid = false;
         if (token.size() <= k_max_validated_token) {
             try {
-                valid = std::regex_match(
-                    token, std::regex(m_config.validation_expression, std::regex::ECMAScript));
+                valid = std::regex_match(token, *m_validation);
             } catch (const std::regex_error&) {
                 valid = false; // too complex for this token: refused, never let through
             }

@@ -14,6 +14,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,7 +62,8 @@ class LambdaAuthorizer : public Authorizer {
     InvokeFunction m_invoke;
     AuthorizerCache& m_cache;
     std::function<void(const std::string&)> m_log;
-    std::string m_cache_name; // the cache's namespace: API and authorizer
+    std::string m_cache_name;               // the cache's namespace: API and authorizer
+    std::optional<std::regex> m_validation; // TOKEN: the validation expression, compiled
 };
 
 // An authorizer lambda-local cannot emulate (AWS_IAM; a function not in the project): every

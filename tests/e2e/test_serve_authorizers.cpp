@@ -74,7 +74,7 @@ Resources:
     Properties:
       Handler: libhttp_api.so:echo
       Events:
-        Token: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: /token/{id}, Method: get}}
+        Token: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: '/token/{id}', Method: get}}
         Request: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: /request, Method: get, Auth: {Authorizer: RequestAuth}}}
         Open: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: /open, Method: get, Auth: {Authorizer: NONE}}}
         Iam: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: /iam, Method: get, Auth: {Authorizer: AWS_IAM}}}

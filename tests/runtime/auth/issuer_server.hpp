@@ -26,6 +26,18 @@ class IssuerServer {
         });
         m_server.Get("/keys", [this](const httplib::Request&, httplib::Response& response) {
             ++m_key_requests;
+            if (m_trickle) {
+                // One byte every 200 ms, for at most 20 s or until the client is gone.
+                response.set_chunked_content_provider(
+                    "application/json", [count = 0](std::size_t, httplib::DataSink& sink) mutable {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                        if (++count > 100 || !sink.is_writable()) {
+                            return false;
+                        }
+                        return sink.write(" ", 1);
+                    });
+                return;
+            }
             std::lock_guard lock(m_mutex);
             response.status = m_key_status;
             response.set_content(m_keys, "application/json");
@@ -53,6 +65,8 @@ class IssuerServer {
         m_keys = std::move(keys);
         m_key_status = status;
     }
+    // The key set trickles out a byte at a time, never ending.
+    void set_trickle() { m_trickle = true; }
     void set_discovery(std::string discovery) {
         std::lock_guard lock(m_mutex);
         m_discovery = std::move(discovery);
@@ -75,6 +89,7 @@ class IssuerServer {
     std::string m_discovery;
     std::atomic<int> m_discovery_requests{0};
     std::atomic<int> m_key_requests{0};
+    std::atomic<bool> m_trickle{false};
 };
 
 } // namespace lambda_local::tests::auth

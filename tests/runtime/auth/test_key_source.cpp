@@ -272,6 +272,23 @@ TEST_SUITE("runtime::auth::KeySource") {
         CHECK(took < std::chrono::seconds(30));
     }
 
+    TEST_CASE("an issuer that trickles its answer is cut off at the request's deadline") {
+        IssuerServer server;
+        server.set_trickle();
+        KeySourceOptions options;
+        options.timeout = std::chrono::milliseconds(1000);
+        options.request_deadline = std::chrono::milliseconds(1500);
+        auto started = MonotonicClock::now();
+        auto fetched = fetch_issuer_keys(server.issuer(), options);
+        auto took = MonotonicClock::now() - started;
+        REQUIRE(std::holds_alternative<std::string>(fetched));
+        CHECK(std::get<std::string>(fetched) ==
+              server.issuer() + "/keys did not answer within 1500 ms");
+        // Each byte came within the read timeout: only the deadline ended it.
+        CHECK(took >= std::chrono::milliseconds(1500));
+        CHECK(took < std::chrono::seconds(15));
+    }
+
     TEST_CASE("on the loop, requests during a fetch share it and are answered on the loop") {
         IssuerServer server;
         server.set_keys(jwks_of({&key_one()}));

@@ -159,8 +159,10 @@ HttpResponse Gateway::answer(const Integration& integration, const InvocationRes
     } else if (!result.ok()) {
         response = gateway_answer(api_type, GatewayAnswer::FunctionFailed);
     } else {
+        const std::string* accept = header_value(integration.request.headers, "Accept");
         auto read = read_function_response(api_type, integration.proxy.format, result.payload,
-                                           integration.proxy.binary_media_types);
+                                           integration.proxy.binary_media_types,
+                                           accept != nullptr ? *accept : std::string());
         if (auto* bad = std::get_if<MalformedResponse>(&read)) {
             if (malformed != nullptr) {
                 *malformed = bad->reason;

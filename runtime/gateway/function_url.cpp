@@ -96,6 +96,13 @@ const std::string* header_value(const HeaderList& headers, std::string_view name
     return header_value(const_cast<HeaderList&>(headers), name);
 }
 
+// Whether a result is one JSON string (looked at only when it starts with a quote).
+bool is_json_string(std::string_view payload) {
+    std::size_t first = payload.find_first_not_of(" \t\r\n");
+    return first != std::string_view::npos && payload[first] == '"' &&
+           nlohmann::json::parse(payload, nullptr, false).is_string();
+}
+
 std::string authorizer_json(const IamCaller& caller) {
     std::string text;
     JsonWriter json(text);
@@ -282,6 +289,12 @@ HttpResponse FunctionUrls::answer(const Integration& integration, const Invocati
     HttpResponse response;
     if (!result.ok()) {
         response = url_answer(UrlAnswer::FunctionFailed);
+    } else if (is_json_string(result.payload)) {
+        // A JSON string goes out as the function returned it, quotes and all ("Hello, world!"
+        // is 15 bytes in AWS's example), where an HTTP API would send the string's contents.
+        response.status = 200;
+        response.headers.emplace_back("content-type", "application/json");
+        response.body = result.payload;
     } else {
         auto read = read_function_response(ApiType::Http, PayloadFormat::V2, result.payload, {});
         if (auto* bad = std::get_if<MalformedResponse>(&read)) {

@@ -162,6 +162,8 @@ int run_serve(ServeCommand command) {
     std::string routes = config::format_routes(project);
     if (command.list_routes) {
         std::fputs(routes.c_str(), stdout);
+        std::fputs(format_function_urls(project, command.serve.host, command.serve.port).c_str(),
+                   stdout);
         return 0;
     }
     // Connections are descriptors: as many as the hard limit allows (idle browsers and proxies

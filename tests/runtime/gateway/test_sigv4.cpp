@@ -280,6 +280,60 @@ TEST_CASE("a presigned URL verifies from its query until it expires") {
               .starts_with("the signature does not match"));
 }
 
+TEST_CASE("hostile signatures are refused with a reason, never read past their bounds") {
+    const Credentials credentials{"AKIDLOCAL", "local-secret", ""};
+    const WallClock::time_point now = at(2026, 1, 2, 3, 4, 5);
+    auto refused = [&](const std::string& authorization, const std::string& date) {
+        HttpRequest request;
+        request.method = "GET";
+        request.path = "/";
+        request.headers = {{"Host", "h"}, {"X-Amz-Date", date}, {"Authorization", authorization}};
+        return verify(request, credentials, "us-east-1", "lambda", now);
+    };
+    const std::string scope = "Credential=AKIDLOCAL/20260102/us-east-1/lambda/aws4_request";
+    CHECK(refused("AWS4-HMAC-SHA256 " + std::string(10000, 'a'), "20260102T030405Z") ==
+          "the Authorization header is not AWS4-HMAC-SHA256");
+    CHECK(refused("AWS4-HMAC-SHA256", "20260102T030405Z") ==
+          "the Authorization header is not AWS4-HMAC-SHA256");
+    CHECK(refused("AWS4-HMAC-SHA256 ,,,,", "20260102T030405Z") ==
+          "the Authorization header lacks Credential, SignedHeaders or Signature");
+    std::string many;
+    for (int i = 0; i < 100; ++i) {
+        many += (i > 0 ? ";" : "") + std::string("h") + std::to_string(i);
+    }
+    CHECK(refused("AWS4-HMAC-SHA256 " + scope + ", SignedHeaders=" + many + ", Signature=00",
+                  "20260102T030405Z") == "SignedHeaders is not a list of header names");
+    CHECK(refused("AWS4-HMAC-SHA256 " + scope + ", SignedHeaders=host;;x, Signature=00",
+                  "20260102T030405Z") == "SignedHeaders is not a list of header names");
+    for (const char* date : {"", "2026-01-02", "20260102T030405", "20261302T030405Z",
+                             "20260102T250405Z", "2026010aT030405Z"}) {
+        INFO(date);
+        CHECK(refused("AWS4-HMAC-SHA256 " + scope + ", SignedHeaders=host, Signature=00", date) ==
+              "X-Amz-Date is not a date of the credential scope in the form 20150830T123600Z");
+    }
+    CHECK(refused("AWS4-HMAC-SHA256 " + scope + ", SignedHeaders=x-amz-date;host, Signature=00",
+                  "20260102T030405Z") == "SignedHeaders is not sorted");
+    CHECK(refused("AWS4-HMAC-SHA256 " + scope + ", SignedHeaders=host;x-gone, Signature=00",
+                  "20260102T030405Z") == "a signed header is missing from the request");
+    CHECK(refused("AWS4-HMAC-SHA256 " + scope + ", SignedHeaders=host, Signature=00",
+                  "20260102T030405Z")
+              .starts_with("the signature does not match"));
+    HttpRequest presigned;
+    presigned.method = "GET";
+    presigned.path = "/";
+    presigned.headers = {{"Host", "h"}};
+    presigned.raw_query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDLOCAL%2F20260102"
+                          "%2Fus-east-1%2Flambda%2Faws4_request&X-Amz-Date=20260102T030405Z"
+                          "&X-Amz-SignedHeaders=host&X-Amz-Signature=00&X-Amz-Expires=";
+    for (const char* expires : {"", "0", "-5", "604801", "99999999999999999999", "1e3"}) {
+        INFO(expires);
+        HttpRequest request = presigned;
+        request.raw_query += expires;
+        CHECK(verify(request, credentials, "us-east-1", "lambda", now) ==
+              "X-Amz-Expires is not a number of seconds from 1 to 604800");
+    }
+}
+
 TEST_SUITE_END();
 
 } // namespace lambda_local::runtime::gateway::sigv4

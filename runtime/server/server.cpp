@@ -111,11 +111,11 @@ std::shared_ptr<const gateway::FunctionUrls> function_urls(const config::Project
     }
     std::string region =
         project.functions.empty() ? "us-east-1" : project.functions.front().spec.region;
-    gateway::sigv4::Credentials credentials = options.iam_credentials;
+    auth::sigv4::Credentials credentials = options.iam_credentials;
     return std::make_shared<gateway::FunctionUrls>(
         project.function_urls, region,
         [credentials](const HttpRequest& request, std::string_view url_region) {
-            return gateway::sigv4::verify(request, credentials, url_region, "lambda");
+            return auth::sigv4::verify(request, credentials, url_region, "lambda");
         },
         gateway::iam_caller(credentials.access_key_id, options.iam_account_id));
 }

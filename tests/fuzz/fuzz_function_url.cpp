@@ -1,7 +1,7 @@
 // Fuzzes a function URL's request path: routing by Host or prefix, the SigV4 check of a hostile
 // Authorization header or presigned query (sigv4.hpp), the event, and the answer to a result.
+#include "runtime/auth/sigv4.hpp"
 #include "runtime/gateway/function_url.hpp"
-#include "runtime/gateway/sigv4.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -13,7 +13,7 @@ using namespace lambda_local::runtime::gateway;
 
 namespace {
 
-const sigv4::Credentials k_credentials{"AKIDLOCAL", "local-secret", ""};
+const auth::sigv4::Credentials k_credentials{"AKIDLOCAL", "local-secret", ""};
 
 config::FunctionUrlConfig url_of(const std::string& name, bool iam) {
     config::FunctionUrlConfig url;
@@ -33,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static FunctionUrls urls(
         {url_of("open", false), url_of("signed", true)}, "us-east-1",
         [](const HttpRequest& request, std::string_view region) {
-            return sigv4::verify(request, k_credentials, region, "lambda",
-                                 WallClock::time_point(std::chrono::seconds(1767323045)));
+            return auth::sigv4::verify(request, k_credentials, region, "lambda",
+                                       WallClock::time_point(std::chrono::seconds(1767323045)));
         },
         iam_caller("AKIDLOCAL"));
     static const std::string k_signed_host = function_url_id("signed") + ".lambda-url.localhost";
@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     request.body = in.ConsumeRemainingBytesAsString();
 
     // No input forges an HMAC of the secret: every signature is refused, with a reason.
-    FUZZ_CHECK(!sigv4::verify(request, k_credentials, "us-east-1", "lambda").empty());
+    FUZZ_CHECK(!auth::sigv4::verify(request, k_credentials, "us-east-1", "lambda").empty());
     std::optional<FunctionUrls::Target> target = urls.match(request);
     if (!target) {
         return 0;

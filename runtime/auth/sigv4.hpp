@@ -5,15 +5,18 @@
 // lambda-local-serve only.
 #pragma once
 
-#include "runtime/gateway/api.hpp"
+#include "runtime/http/values.hpp"
 #include "runtime/util/clock.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace lambda_local::runtime::gateway::sigv4 {
+namespace lambda_local::runtime::auth::sigv4 {
+
+using http::HttpRequest;
 
 // The credentials requests must be signed with (the tool's: AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or flags).
@@ -82,4 +85,4 @@ std::string verify(const HttpRequest& request, const Credentials& credentials,
                    std::string_view region, std::string_view service,
                    WallClock::time_point now = WallClock::now());
 
-} // namespace lambda_local::runtime::gateway::sigv4
+} // namespace lambda_local::runtime::auth::sigv4

@@ -1,5 +1,5 @@
 // Checking AWS Signature Version 4 signatures with libcrypto's HMAC-SHA256 and SHA-256.
-#include "runtime/gateway/sigv4.hpp"
+#include "runtime/auth/sigv4.hpp"
 
 #include "runtime/util/encoding.hpp"
 
@@ -13,7 +13,7 @@
 #include <ctime>
 #include <utility>
 
-namespace lambda_local::runtime::gateway::sigv4 {
+namespace lambda_local::runtime::auth::sigv4 {
 namespace {
 
 constexpr std::string_view k_algorithm = "AWS4-HMAC-SHA256";
@@ -465,4 +465,4 @@ std::string verify(const HttpRequest& request, const Credentials& credentials,
     return "";
 }
 
-} // namespace lambda_local::runtime::gateway::sigv4
+} // namespace lambda_local::runtime::auth::sigv4

@@ -1,11 +1,11 @@
 // Tests of SigV4 checking: AWS's published test-suite vectors, canonicalisation, verification.
-#include "runtime/gateway/sigv4.hpp"
+#include "runtime/auth/sigv4.hpp"
 
 #include <doctest/doctest.h>
 
 #include <ctime>
 
-namespace lambda_local::runtime::gateway::sigv4 {
+namespace lambda_local::runtime::auth::sigv4 {
 namespace {
 
 // The credentials and time of AWS's SigV4 test suite (aws-sig-v4-test-suite).
@@ -76,7 +76,7 @@ void sign(HttpRequest& request, const Credentials& credentials, WallClock::time_
 
 } // namespace
 
-TEST_SUITE_BEGIN("runtime::gateway::SigV4");
+TEST_SUITE_BEGIN("runtime::auth::SigV4");
 
 TEST_CASE("AWS's test-suite vectors sign as published") {
     SUBCASE("get-vanilla: the canonical request, the string to sign and the signature") {
@@ -336,4 +336,4 @@ TEST_CASE("hostile signatures are refused with a reason, never read past their b
 
 TEST_SUITE_END();
 
-} // namespace lambda_local::runtime::gateway::sigv4
+} // namespace lambda_local::runtime::auth::sigv4

@@ -10,11 +10,14 @@
 #include "runtime/gateway/routes.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace lambda_local::runtime::gateway {
+
+class FunctionUrls;
 
 // How the client reached the gateway: what API Gateway writes in Host (when the client sent
 // none) and in the X-Forwarded-Port and X-Forwarded-Proto headers.
@@ -37,13 +40,21 @@ struct Integration {
     // (REST 29 s, HTTP API 30 s).
     std::chrono::milliseconds timeout{30000};
     const config::ApiConfig* api = nullptr;
+    const config::FunctionUrlConfig* function_url = nullptr; // set: a function URL's request
+    std::string note; // why the gateway answered itself, when the log should say (a 403)
 };
+
+// Adds what API Gateway and function URLs add in front of the function: X-Forwarded-For with
+// the source IP appended to the client's own list, X-Forwarded-Port and -Proto when missing,
+// and an X-Amzn-Trace-Id when the client sent none.
+void add_forwarding_headers(HttpRequest& request, const FrontDoor& front);
 
 // The gateway of a project's APIs.
 class Gateway {
   public:
     // Throws lambda_local::Error for routes that cannot be served (RouteTable::add).
-    explicit Gateway(const std::vector<config::ApiConfig>& apis);
+    explicit Gateway(const std::vector<config::ApiConfig>& apis,
+                     std::shared_ptr<const FunctionUrls> function_urls = nullptr);
 
     // Routes `request` (its path with the stage, as a client sends it): a CORS preflight of an
     // API with CORS is answered, a miss gets API Gateway's 403 or 404; otherwise the event for
@@ -63,6 +74,8 @@ class Gateway {
     HttpResponse over_limit() const;
 
     const RouteTable& routes() const { return m_routes; }
+    // The project's function URLs (nullptr: none are served), which prepare() tries first.
+    const FunctionUrls* function_urls() const { return m_function_urls.get(); }
 
   private:
     // Adds the API's CORS headers to an answer (a function's, or the gateway's own).
@@ -70,6 +83,7 @@ class Gateway {
 
     std::vector<config::ApiConfig> m_apis;
     RouteTable m_routes;
+    std::shared_ptr<const FunctionUrls> m_function_urls;
 };
 
 } // namespace lambda_local::runtime::gateway

@@ -359,6 +359,9 @@ void write_event_v2(JsonWriter& json, const HttpRequest& request,
     json.key("requestContext").begin_object();
     json.key("accountId").string(integration.account_id);
     json.key("apiId").string(integration.api_id);
+    if (!integration.authorizer_json.empty()) {
+        json.key("authorizer").raw(integration.authorizer_json);
+    }
     json.key("domainName").string(integration.domain_name);
     json.key("domainPrefix").string(domain_prefix(integration.domain_name));
     json.key("http").begin_object();

@@ -33,6 +33,9 @@ struct ProxyIntegration {
     std::string domain_name; // "abc123defg.execute-api.us-east-1.amazonaws.com", or the local Host
     std::string resource_id; // REST: 6 characters; "" derives a stable one from resource_path
     std::optional<nlohmann::json> stage_variables; // an object of strings; none or {} is absent
+    // Payload 2.0's requestContext.authorizer, as JSON text ("" for none): a function URL's
+    // {"iam": {...}} for AuthType AWS_IAM.
+    std::string authorizer_json;
 };
 
 // The per-request values API Gateway stamps on an event: random when serving, fixed in tests.

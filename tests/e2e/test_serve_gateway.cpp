@@ -529,7 +529,8 @@ out["rest_text"] = upload("/Prod/echo", "text/plain", b"plain text")
 out["rest_form"] = upload("/Prod/echo", "application/x-www-form-urlencoded", b"a=1&b=2")
 out["http_chunked"] = upload("/echo", "application/octet-stream", data, chunked=True)
 for name, path in [("http_png", "/binary"), ("rest_png", "/Prod/binary")]:
-    r = requests.get(base + path, timeout=30)
+    # A REST API sends binary only to a client whose first Accept type is a binary one.
+    r = requests.get(base + path, headers={"Accept": "image/png"}, timeout=30)
     out[name] = {"status": r.status_code, "type": r.headers.get("Content-Type"),
                  "hex": r.content.hex()}
 print(json.dumps(out))

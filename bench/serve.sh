@@ -22,7 +22,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-c++ -O2 -std=c++17 -o "$WORK/ceiling" "$(dirname "$0")/httplib_ceiling.cpp" -lcpp-httplib -pthread
+c++ -O2 -std=c++17 -o "$WORK/ceiling" "$(dirname "$0")/httplib_ceiling.cpp" $(pkg-config --cflags --libs cpp-httplib) -pthread
 cmake --build "$BUILD" --target h2o_ceiling >/dev/null
 ulimit -n "$(ulimit -Hn)" # for the idle connections
 

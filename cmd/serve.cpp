@@ -3,6 +3,7 @@
 #include "cmd/commands.hpp"
 #include "runtime/util/error.hpp"
 
+#include <cstdlib>
 #include <memory>
 
 namespace lambda_local::cmd {
@@ -97,11 +98,24 @@ Runner add_serve(CLI::App& app) {
     sub->add_flag("-q,--quiet", c.serve.quiet, "No function output in the log");
     add_logging_options(sub, c.logging);
     sub->add_flag("--list-routes", c.list_routes, "Print the route table and exit");
+    // Function URLs (docs/serve.md, "Function URLs").
+    auto* function_url =
+        sub->add_option("--function-url",
+                        "Give the -l function a function URL: NONE or AWS_IAM (its AuthType)")
+            ->check(CLI::IsMember({"NONE", "AWS_IAM"}))
+            ->type_name("AUTH")
+            ->expected(0, 1)
+            ->default_str("NONE");
+    sub->add_option("--access-key-id", c.serve.iam_credentials.access_key_id,
+                    "The access key AWS_IAM function URL requests are signed with (default: "
+                    "AWS_ACCESS_KEY_ID)");
+    sub->add_option("--secret-access-key", c.serve.iam_credentials.secret_access_key,
+                    "Its secret (default: AWS_SECRET_ACCESS_KEY)");
     library->excludes("--template");
     sub->get_option("--bootstrap")->excludes("--template");
 
     return [command, overrides, stage, region, api, payload, idle, no_schedules, no_watch,
-            no_sandbox, handler, debug_function]() -> int {
+            no_sandbox, handler, debug_function, function_url]() -> int {
         auto& c = *command;
         if (debug_function->count() > 0 && !c.serve.debug_port) {
             c.serve.debug_port = runtime::debugger::k_default_debug_port;
@@ -133,6 +147,22 @@ Runner add_serve(CLI::App& app) {
             c.serve.pool.idle_timeout =
                 std::chrono::milliseconds(static_cast<long>(idle->as<double>() * 1000.0));
         }
+        if (function_url->count() > 0) {
+            runtime::config::FunctionUrlConfig url;
+            if (function_url->as<std::string>() == "AWS_IAM") {
+                url.auth = runtime::config::FunctionUrlConfig::AuthType::AwsIam;
+            }
+            c.flags.function_url = url;
+        }
+        auto from_environment = [](std::string& value, const char* name) {
+            const char* found = std::getenv(name);
+            if (value.empty() && found != nullptr) {
+                value = found;
+            }
+        };
+        from_environment(c.serve.iam_credentials.access_key_id, "AWS_ACCESS_KEY_ID");
+        from_environment(c.serve.iam_credentials.secret_access_key, "AWS_SECRET_ACCESS_KEY");
+        from_environment(c.serve.iam_credentials.session_token, "AWS_SESSION_TOKEN");
         c.serve.schedules = no_schedules->count() == 0;
         c.serve.watch = no_watch->count() == 0;
         c.serve.sandbox = no_sandbox->count() == 0;

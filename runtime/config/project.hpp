@@ -51,11 +51,22 @@ struct ApiConfig {
     std::vector<AuthorizerConfig> authorizers;          // those its routes may name
 };
 
+// A function's URL (SAM FunctionUrlConfig or AWS::Lambda::Url, serverless `url:`, or
+// `serve --function-url`): docs/serve.md, "Function URLs".
+struct FunctionUrlConfig {
+    enum class AuthType { None, AwsIam };
+    std::string function_name; // the function's Lambda name
+    AuthType auth = AuthType::None;
+    std::optional<CorsConfig> cors; // none: no CORS headers, a preflight goes to the function
+    bool response_stream = false;   // InvokeMode RESPONSE_STREAM (answered as one piece)
+};
+
 // Where a project came from and what it holds.
 struct Project {
     std::string source; // the file it was read from, "" for flags
     std::vector<FunctionConfig> functions;
     std::vector<ApiConfig> apis;
+    std::vector<FunctionUrlConfig> function_urls; // at most one per function
 
     // The function named `name` (its Lambda name or its logical id), or nullptr.
     const FunctionConfig* find_function(std::string_view name) const;

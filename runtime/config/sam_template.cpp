@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 constexpr const char* k_function_type = "AWS::Serverless::Function";
 constexpr const char* k_api_type = "AWS::Serverless::Api";
 constexpr const char* k_http_api_type = "AWS::Serverless::HttpApi";
+constexpr const char* k_lambda_url_type = "AWS::Lambda::Url";
 constexpr const char* k_implicit_rest_api = "ServerlessRestApi";
 constexpr const char* k_implicit_http_api = "ServerlessHttpApi";
 constexpr const char* k_implicit_rest_stage = "Prod";
@@ -90,6 +91,10 @@ class SamLoader {
                       bool v2);
     std::string api_reference(const YAML::Node& node, std::string_view key,
                               const std::string& type) const;
+    // Function URLs: FunctionUrlConfig (with Globals.Function's) and AWS::Lambda::Url.
+    void load_function_url(const YAML::Node& properties, const FunctionConfig& function);
+    void add_lambda_url(const Entry& resource);
+    FunctionUrlConfig function_url(const YAML::Node& node, const std::string& function_name) const;
 
     YamlDocument m_doc;
     Intrinsics m_values;
@@ -168,6 +173,7 @@ Project SamLoader::load() {
             mapping(*globals, "HttpApi", "Globals.HttpApi").value_or(YAML::Node()));
     }
     std::vector<Entry> functions;
+    std::vector<Entry> urls;
     for (const auto& item : *resources) {
         Entry resource{item.first, item.second};
         const std::string& id = resource.key.Scalar();
@@ -188,11 +194,16 @@ Project SamLoader::load() {
             functions.push_back(resource);
         } else if (type->Scalar() == k_api_type || type->Scalar() == k_http_api_type) {
             add_api(resource, type->Scalar() == k_http_api_type);
+        } else if (type->Scalar() == k_lambda_url_type) {
+            urls.push_back(resource);
         }
     }
     for (const Entry& resource : functions) {
         add_function(m_project, load_function(resource),
                      [&](const std::string& what) { return m_doc.error(resource.key, what); });
+    }
+    for (const Entry& resource : urls) {
+        add_lambda_url(resource);
     }
     m_project.source = m_doc.path();
     for (ApiEntry& entry : m_apis) {
@@ -461,6 +472,7 @@ FunctionConfig SamLoader::load_function(const Entry& resource) {
     check_variables(spec.environment, environment_where);
     spec.logging = load_logging(properties);
     load_events(properties, function);
+    load_function_url(properties, function);
     return function;
 }
 
@@ -613,6 +625,91 @@ void SamLoader::add_schedule(const Entry& event, const YAML::Node& properties,
 }
 
 } // namespace
+
+// Function URLs ------------------------------------------------------------------------------
+
+void SamLoader::load_function_url(const YAML::Node& properties, const FunctionConfig& function) {
+    std::optional<YAML::Node> config = function_property(properties, "FunctionUrlConfig");
+    if (!config) {
+        return;
+    }
+    if (!config->IsMap()) {
+        throw m_doc.error(*config,
+                          "FunctionUrlConfig must be a mapping, not " + describe_type(*config));
+    }
+    m_project.function_urls.push_back(function_url(*config, function.spec.name));
+}
+
+void SamLoader::add_lambda_url(const Entry& resource) {
+    const std::string& id = resource.key.Scalar();
+    YAML::Node properties =
+        mapping(resource.value, "Properties", "Properties").value_or(YAML::Node());
+    std::optional<YAML::Node> target = property(properties, "TargetFunctionArn");
+    if (!target) {
+        throw m_doc.error(resource.key, "AWS::Lambda::Url '" + id + "' needs a TargetFunctionArn");
+    }
+    // !Ref Function, !GetAtt Function.Arn, or a function's name or ARN.
+    std::optional<std::string> named = referenced_id(*target);
+    if (!named && target->Tag() == "!GetAtt" && target->IsScalar()) {
+        named = target->Scalar().substr(0, target->Scalar().find('.'));
+    } else if (std::optional<YAML::Node> get_att =
+                   target->IsMap() ? find(*target, "Fn::GetAtt") : std::nullopt;
+               !named && get_att && get_att->IsSequence() && get_att->size() == 2) {
+        named = (*get_att)[0].Scalar();
+    }
+    if (!named) {
+        named = text(target, "TargetFunctionArn");
+    }
+    if (std::size_t at = named ? named->find(":function:") : std::string::npos;
+        at != std::string::npos) {
+        std::string rest = named->substr(at + 10); // an ARN: its name, without a qualifier
+        named = rest.substr(0, rest.find(':'));
+    }
+    const FunctionConfig* function =
+        named ? m_project.find_function(*named) : static_cast<const FunctionConfig*>(nullptr);
+    if (function == nullptr) {
+        throw m_doc.error(*target, "TargetFunctionArn of AWS::Lambda::Url '" + id +
+                                       "' names no function of the template");
+    }
+    for (const FunctionUrlConfig& url : m_project.function_urls) {
+        if (url.function_name == function->spec.name) {
+            throw m_doc.error(resource.key,
+                              "function '" + function->logical_id + "' already has a function URL");
+        }
+    }
+    m_project.function_urls.push_back(function_url(properties, function->spec.name));
+}
+
+FunctionUrlConfig SamLoader::function_url(const YAML::Node& node,
+                                          const std::string& function_name) const {
+    FunctionUrlConfig url;
+    url.function_name = function_name;
+    std::string auth = required_text(node, "AuthType", node, "a function URL");
+    if (auth == "AWS_IAM") {
+        url.auth = FunctionUrlConfig::AuthType::AwsIam;
+    } else if (auth != "NONE") {
+        throw m_doc.error(*property(node, "AuthType"),
+                          "AuthType must be NONE or AWS_IAM, not '" + auth + "'");
+    }
+    if (std::optional<YAML::Node> mode = property(node, "InvokeMode")) {
+        std::string value = text(mode, "InvokeMode").value_or("");
+        if (value != "BUFFERED" && value != "RESPONSE_STREAM") {
+            throw m_doc.error(*mode, "InvokeMode must be BUFFERED or RESPONSE_STREAM, not '" +
+                                         value + "'");
+        }
+        url.response_stream = value == "RESPONSE_STREAM";
+    }
+    if (std::optional<YAML::Node> cors = property(node, "Cors")) {
+        if (!cors->IsMap()) {
+            throw m_doc.error(*cors, "Cors must be a mapping, not " + describe_type(*cors));
+        }
+        url.cors = http_cors(*cors); // the same keys as an HTTP API's CorsConfiguration
+        if (!property(*cors, "AllowOrigins")) {
+            url.cors->allow_origins.clear(); // a function URL allows no origin unless told
+        }
+    }
+    return url;
+}
 
 Project load_sam_template(const std::string& path, const ProjectOptions& options) {
     return SamLoader(path, options).load();

@@ -95,6 +95,7 @@ class ServerlessLoader {
     void add_schedule(const YAML::Node& event, FunctionConfig& function);
     CorsConfig rest_cors(const YAML::Node& node) const;
     std::optional<CorsConfig> http_cors(const YAML::Node& node) const;
+    void load_function_url(const YAML::Node& node, const FunctionConfig& function);
     ApiEntry& api(const char* logical_id, const YAML::Node& used_at);
 
     YamlDocument m_doc;
@@ -291,6 +292,9 @@ FunctionConfig ServerlessLoader::load_function(const Entry& entry) {
     }
     check_variables(spec.environment, environment_where);
     spec.logging = load_logging(body);
+    if (std::optional<YAML::Node> url = get(body, "url")) {
+        load_function_url(*url, function);
+    }
 
     if (std::optional<YAML::Node> events = get(body, "events")) {
         if (!events->IsSequence()) {
@@ -581,6 +585,41 @@ std::optional<CorsConfig> ServerlessLoader::http_cors(const YAML::Node& node) co
                                             "allowCredentials", where(*credentials));
     }
     return cors;
+}
+
+// Function URLs: `url: true`, or `url: {authorizer: aws_iam, cors: ..., invokeMode: ...}`.
+void ServerlessLoader::load_function_url(const YAML::Node& node, const FunctionConfig& function) {
+    FunctionUrlConfig url;
+    url.function_name = function.spec.name;
+    if (!node.IsMap()) {
+        if (parse_flag(text(node, "url").value_or(""), "url", where(node))) {
+            m_project.function_urls.push_back(std::move(url));
+        }
+        return;
+    }
+    if (std::optional<YAML::Node> authorizer = get(node, "authorizer")) {
+        std::string value = text(authorizer, "url.authorizer").value_or("");
+        if (value != "aws_iam") {
+            throw m_doc.error(*authorizer,
+                              "url.authorizer must be aws_iam (or left out), not '" + value + "'");
+        }
+        url.auth = FunctionUrlConfig::AuthType::AwsIam;
+    }
+    if (std::optional<YAML::Node> mode = get(node, "invokeMode")) {
+        std::string value = text(mode, "url.invokeMode").value_or("");
+        if (value != "BUFFERED" && value != "RESPONSE_STREAM") {
+            throw m_doc.error(*mode, "url.invokeMode must be BUFFERED or RESPONSE_STREAM, not '" +
+                                         value + "'");
+        }
+        url.response_stream = value == "RESPONSE_STREAM";
+    }
+    if (std::optional<YAML::Node> cors = get(node, "cors")) {
+        url.cors = http_cors(*cors); // `cors: true` allows every origin and method
+        if (url.cors && url.cors->allow_methods.empty()) {
+            url.cors->allow_methods = {"*"};
+        }
+    }
+    m_project.function_urls.push_back(std::move(url));
 }
 
 } // namespace

@@ -164,7 +164,7 @@ void ExecutionEnvironment::begin_start() {
     m_phase = Phase::Starting;
     m_init_started = MonotonicClock::now();
     arm(m_init_started + k_init_limit);
-    pump();
+    schedule_pump(); // never the caller's callback from inside this call
 }
 
 void ExecutionEnvironment::begin_invoke() {
@@ -188,7 +188,7 @@ void ExecutionEnvironment::begin_invoke() {
         invocation.client_context = request.client_context;
         invocation.cognito_identity = request.cognito_identity;
         m_runtime_api->state().invoke(std::move(invocation));
-        pump();
+        schedule_pump();
         return;
     }
     wire::InvokeMeta meta{request.request_id, deadline_ms, std::move(trace_id)};
@@ -200,7 +200,10 @@ void ExecutionEnvironment::begin_invoke() {
     } else {
         arm(m_begin + timeout);
     }
-    pump();
+    // On the loop's next turn, never from inside invoke(): a quick handler may have answered
+    // already, and a caller that invokes again from its callback would otherwise recurse, one
+    // level per queued invocation, and hear of them in reverse order.
+    schedule_pump();
 }
 
 void ExecutionEnvironment::arm(MonotonicClock::time_point deadline) {

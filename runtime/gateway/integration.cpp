@@ -2,6 +2,7 @@
 #include "runtime/gateway/integration.hpp"
 
 #include "runtime/gateway/cors.hpp"
+#include "runtime/gateway/function_url.hpp"
 #include "runtime/gateway/proxy_response.hpp"
 #include "runtime/invoke/event_file.hpp"
 #include "runtime/util/clock.hpp"
@@ -43,13 +44,37 @@ std::string new_trace_header() {
 
 } // namespace
 
-Gateway::Gateway(const std::vector<config::ApiConfig>& apis) : m_apis(apis) {
+void add_forwarding_headers(HttpRequest& request, const FrontDoor& front) {
+    if (std::string* forwarded = header_value(request.headers, "X-Forwarded-For")) {
+        *forwarded += ", " + request.source_ip; // the client's own list, appended to
+    } else {
+        request.headers.emplace_back("X-Forwarded-For", request.source_ip);
+    }
+    if (header_value(request.headers, "X-Forwarded-Port") == nullptr) {
+        request.headers.emplace_back("X-Forwarded-Port", front.port);
+    }
+    if (header_value(request.headers, "X-Forwarded-Proto") == nullptr) {
+        request.headers.emplace_back("X-Forwarded-Proto", front.scheme);
+    }
+    if (header_value(request.headers, "X-Amzn-Trace-Id") == nullptr) {
+        request.headers.emplace_back("X-Amzn-Trace-Id", new_trace_header());
+    }
+}
+
+Gateway::Gateway(const std::vector<config::ApiConfig>& apis,
+                 std::shared_ptr<const FunctionUrls> function_urls)
+    : m_apis(apis), m_function_urls(std::move(function_urls)) {
     for (const config::ApiConfig& api : m_apis) {
         m_routes.add(api.api);
     }
 }
 
 Integration Gateway::prepare(HttpRequest request, const FrontDoor& front) const {
+    if (m_function_urls != nullptr) {
+        if (auto target = m_function_urls->match(request)) {
+            return m_function_urls->prepare(std::move(request), *target, front);
+        }
+    }
     Integration integration;
     // A CORS preflight is answered by the gateway of an API with CORS configured.
     if (is_preflight(request)) {
@@ -119,20 +144,7 @@ Integration Gateway::prepare(HttpRequest request, const FrontDoor& front) const 
     if (host == nullptr) {
         request.headers.emplace_back("Host", proxy.domain_name);
     }
-    if (std::string* forwarded = header_value(request.headers, "X-Forwarded-For")) {
-        *forwarded += ", " + request.source_ip; // the client's own list, appended to
-    } else {
-        request.headers.emplace_back("X-Forwarded-For", request.source_ip);
-    }
-    if (header_value(request.headers, "X-Forwarded-Port") == nullptr) {
-        request.headers.emplace_back("X-Forwarded-Port", front.port);
-    }
-    if (header_value(request.headers, "X-Forwarded-Proto") == nullptr) {
-        request.headers.emplace_back("X-Forwarded-Proto", front.scheme);
-    }
-    if (header_value(request.headers, "X-Amzn-Trace-Id") == nullptr) {
-        request.headers.emplace_back("X-Amzn-Trace-Id", new_trace_header());
-    }
+    add_forwarding_headers(request, front);
     integration.stamp = new_request_stamp(route.api_type);
     integration.request = std::move(request);
     if (!route.authorizer.empty()) {
@@ -185,6 +197,9 @@ HttpResponse Gateway::answer(const Integration& integration, const InvocationRes
     if (integration.answer) {
         return *integration.answer;
     }
+    if (integration.function_url != nullptr && m_function_urls != nullptr) {
+        return m_function_urls->answer(integration, result, malformed);
+    }
     ApiType api_type = integration.proxy.api_type;
     HttpResponse response;
     if (result.status == InvocationStatus::Cancelled) {
@@ -192,8 +207,10 @@ HttpResponse Gateway::answer(const Integration& integration, const InvocationRes
     } else if (!result.ok()) {
         response = gateway_answer(api_type, GatewayAnswer::FunctionFailed);
     } else {
+        const std::string* accept = header_value(integration.request.headers, "Accept");
         auto read = read_function_response(api_type, integration.proxy.format, result.payload,
-                                           integration.proxy.binary_media_types);
+                                           integration.proxy.binary_media_types,
+                                           accept != nullptr ? *accept : std::string());
         if (auto* bad = std::get_if<MalformedResponse>(&read)) {
             if (malformed != nullptr) {
                 *malformed = bad->reason;
@@ -208,6 +225,9 @@ HttpResponse Gateway::answer(const Integration& integration, const InvocationRes
 }
 
 HttpResponse Gateway::throttled(const Integration& integration) const {
+    if (integration.function_url != nullptr && m_function_urls != nullptr) {
+        return m_function_urls->throttled(integration);
+    }
     HttpResponse response = gateway_answer(integration.proxy.api_type, GatewayAnswer::Throttled);
     add_cors(integration, response);
     return response;

@@ -11,11 +11,14 @@
 #include "runtime/gateway/routes.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace lambda_local::runtime::gateway {
+
+class FunctionUrls;
 
 // How the client reached the gateway: what API Gateway writes in Host (when the client sent
 // none) and in the X-Forwarded-Port and X-Forwarded-Proto headers.
@@ -44,13 +47,21 @@ struct Integration {
     RequestStamp stamp;               // the request's id and time, shared with the authorizer
     std::string region = "us-east-1"; // of the method ARN
     const Route* route = nullptr;     // the route matched (nullptr with an answer)
+    const config::FunctionUrlConfig* function_url = nullptr; // set: a function URL's request
+    std::string note; // why the gateway answered itself, when the log should say (a 403)
 };
+
+// Adds what API Gateway and function URLs add in front of the function: X-Forwarded-For with
+// the source IP appended to the client's own list, X-Forwarded-Port and -Proto when missing,
+// and an X-Amzn-Trace-Id when the client sent none.
+void add_forwarding_headers(HttpRequest& request, const FrontDoor& front);
 
 // The gateway of a project's APIs.
 class Gateway {
   public:
     // Throws lambda_local::Error for routes that cannot be served (RouteTable::add).
-    explicit Gateway(const std::vector<config::ApiConfig>& apis);
+    explicit Gateway(const std::vector<config::ApiConfig>& apis,
+                     std::shared_ptr<const FunctionUrls> function_urls = nullptr);
 
     // Routes `request` (its path with the stage, as a client sends it): a CORS preflight of an
     // API with CORS is answered, a miss gets API Gateway's 403 or 404; otherwise the event for
@@ -77,6 +88,8 @@ class Gateway {
     HttpResponse over_limit() const;
 
     const RouteTable& routes() const { return m_routes; }
+    // The project's function URLs (nullptr: none are served), which prepare() tries first.
+    const FunctionUrls* function_urls() const { return m_function_urls.get(); }
 
   private:
     // The proxy event of a prepared integration (413 when it is over 6 MB).
@@ -86,6 +99,7 @@ class Gateway {
 
     std::vector<config::ApiConfig> m_apis;
     RouteTable m_routes;
+    std::shared_ptr<const FunctionUrls> m_function_urls;
 };
 
 } // namespace lambda_local::runtime::gateway

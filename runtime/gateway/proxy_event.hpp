@@ -36,6 +36,9 @@ struct ProxyIntegration {
     // What an authorizer put in requestContext.authorizer (docs/serve.md, authorizers); none
     // when the route has no authorizer.
     std::optional<nlohmann::json> authorizer;
+    // Payload 2.0's requestContext.authorizer, as JSON text ("" for none): a function URL's
+    // {"iam": {...}} for AuthType AWS_IAM.
+    std::string authorizer_json;
 };
 
 // The per-request values API Gateway stamps on an event: random when serving, fixed in tests.

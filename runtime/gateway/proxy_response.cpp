@@ -137,16 +137,6 @@ std::optional<std::string> scalar_text(const ordered_json& value) {
     return std::nullopt;
 }
 
-// The first value of a response header, by case-insensitive name.
-std::optional<std::string> header_value(const HeaderList& headers, std::string_view name) {
-    for (const auto& [key, value] : headers) {
-        if (iequals(key, name)) {
-            return value;
-        }
-    }
-    return std::nullopt;
-}
-
 // Reads `headers` (an object of scalars) into `out`, skipping names `skip` says are replaced.
 template <typename Skip>
 std::optional<MalformedResponse> read_single_headers(const ordered_json* headers, HeaderList& out,
@@ -230,7 +220,7 @@ std::optional<MalformedResponse> set_body(HttpResponse& response, std::string bo
 // both (names compared case-insensitively).
 std::variant<HttpResponse, MalformedResponse>
 read_v1(ApiType api_type, const ordered_json& result,
-        const std::vector<std::string>& binary_media_types) {
+        const std::vector<std::string>& binary_media_types, std::string_view accept) {
     if (!result.is_object()) {
         return malformed("the result is not a JSON object");
     }
@@ -301,11 +291,10 @@ read_v1(ApiType api_type, const ordered_json& result,
         return *error;
     }
     auto& [body, flag] = std::get<BodyAndFlag>(read);
-    // An HTTP API decodes whenever the flag is set; a REST API only for a binary media type.
-    bool decode =
-        flag && (api_type == ApiType::Http ||
-                 is_binary_media_type(header_value(response.headers, "content-type").value_or(""),
-                                      binary_media_types));
+    // An HTTP API decodes whenever the flag is set; a REST API only when the client's first
+    // Accept media type is one of its binary media types.
+    bool decode = flag && (api_type == ApiType::Http ||
+                           is_binary_media_type(first_accept_type(accept), binary_media_types));
     if (auto error = set_body(response, std::move(body), decode)) {
         return *error;
     }
@@ -379,9 +368,26 @@ HttpResponse gateway_answer(ApiType api_type, GatewayAnswer answer) {
     return response;
 }
 
+std::string first_accept_type(std::string_view accept) {
+    std::string_view first = accept.substr(0, accept.find(','));
+    first = first.substr(0, first.find(';'));
+    while (!first.empty() && (first.front() == ' ' || first.front() == '\t')) {
+        first.remove_prefix(1);
+    }
+    while (!first.empty() && (first.back() == ' ' || first.back() == '\t')) {
+        first.remove_suffix(1);
+    }
+    std::string out(first);
+    for (char& c : out) {
+        c = ascii_lower(c);
+    }
+    return out;
+}
+
 std::variant<HttpResponse, MalformedResponse>
 read_function_response(ApiType api_type, PayloadFormat format, std::string_view payload,
-                       const std::vector<std::string>& binary_media_types) {
+                       const std::vector<std::string>& binary_media_types,
+                       std::string_view accept) {
     ordered_json result = ordered_json::parse(payload, nullptr, false);
     if (result.is_discarded()) {
         return malformed("the result is not JSON");
@@ -389,13 +395,14 @@ read_function_response(ApiType api_type, PayloadFormat format, std::string_view 
     if (api_type == ApiType::Http && format == PayloadFormat::V2) {
         return read_v2(payload, result);
     }
-    return read_v1(api_type, result, binary_media_types);
+    return read_v1(api_type, result, binary_media_types, accept);
 }
 
 HttpResponse response_from_function(ApiType api_type, PayloadFormat format,
                                     std::string_view payload,
-                                    const std::vector<std::string>& binary_media_types) {
-    auto read = read_function_response(api_type, format, payload, binary_media_types);
+                                    const std::vector<std::string>& binary_media_types,
+                                    std::string_view accept) {
+    auto read = read_function_response(api_type, format, payload, binary_media_types, accept);
     if (auto* response = std::get_if<HttpResponse>(&read)) {
         return std::move(*response);
     }

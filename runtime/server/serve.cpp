@@ -154,6 +154,11 @@ config::Project project_from_flags(const FlagsFunction& flags) {
     // RouteTable::add checks the routes; serve builds its table from the same API.
     gateway::RouteTable check;
     check.add(api.api);
+    if (flags.function_url) {
+        config::FunctionUrlConfig url = *flags.function_url;
+        url.function_name = function.spec.name;
+        project.function_urls.push_back(std::move(url));
+    }
     project.functions.push_back(std::move(function));
     if (!flags.authorizer.library.empty()) {
         add_flags_authorizer(flags, project, api);
@@ -162,11 +167,31 @@ config::Project project_from_flags(const FlagsFunction& flags) {
     return project;
 }
 
+std::string format_function_urls(const config::Project& project, const std::string& host,
+                                 int port) {
+    std::string text;
+    std::string port_text = std::to_string(port);
+    for (const config::FunctionUrlConfig& url : project.function_urls) {
+        bool iam = url.auth == config::FunctionUrlConfig::AuthType::AwsIam;
+        text += "lambda-local: function URL of " + url.function_name + " (" +
+                (iam ? "AWS_IAM" : "NONE") + "): http://" +
+                gateway::function_url_host(gateway::function_url_id(url.function_name), port_text) +
+                "/ (or http://" + host + ":" + port_text +
+                std::string(gateway::k_function_url_path_prefix) + url.function_name + "/)" +
+                (url.response_stream ? "; RESPONSE_STREAM answered in one piece" : "") + "\n";
+    }
+    return text;
+}
+
 config::Project resolve_serve_project(const ServeCommand& command) {
     bool flags = !command.flags.function.library.empty() || command.flags.function.is_bootstrap();
     if (!command.flags.function.layers.empty() && !flags) {
         throw Error("--layer applies to -l/--library and --bootstrap: a template's or "
                     "serverless.yml's functions name their own layers (Layers, layers)");
+    }
+    if (command.flags.function_url && !flags) {
+        throw Error("--function-url applies to -l/--library and --bootstrap: a template's or "
+                    "serverless.yml's functions have their own (FunctionUrlConfig, url:)");
     }
     config::Project project;
     if (!command.project_file.empty()) {
@@ -197,6 +222,8 @@ int run_serve(ServeCommand command) {
     std::string routes = config::format_routes(project);
     if (command.list_routes) {
         std::fputs(routes.c_str(), stdout);
+        std::fputs(format_function_urls(project, command.serve.host, command.serve.port).c_str(),
+                   stdout);
         return 0;
     }
     // Connections are descriptors: as many as the hard limit allows (idle browsers and proxies
@@ -222,7 +249,8 @@ int run_serve(ServeCommand command) {
                                  std::to_string(project.functions.size()) + " function(s) on " +
                                  url + (project.source.empty() ? "" : " from " + project.source) +
                                  "\n" + routes + "lambda-local: Lambda Invoke API at " + url +
-                                 "/2015-03-31/functions/{FunctionName}/invocations\n";
+                                 "/2015-03-31/functions/{FunctionName}/invocations\n" +
+                                 format_function_urls(project, host, server.port());
             std::fputs(banner.c_str(), stderr);
         };
         server.start(ready);

@@ -30,7 +30,8 @@ struct FlagsFunction {
     std::vector<std::string> routes; // "ANY /{proxy+}", "GET /pets/{id}", "$default"
     gateway::ApiType api_type = gateway::ApiType::Http;
     std::optional<gateway::PayloadFormat> payload_format;
-    std::string stage;          // REST: "Prod" by default; HTTP API: "$default" by default
+    std::string stage; // REST: "Prod" by default; HTTP API: "$default" by default
+    std::optional<config::FunctionUrlConfig> function_url; // --function-url
     FlagsAuthorizer authorizer; // guards every route when its library is given
 };
 
@@ -58,6 +59,10 @@ config::Project project_from_flags(const FlagsFunction& flags);
 // Throws lambda_local::Error when there is none, for --layer with a file (its functions name
 // their own layers), or for log levels with the Text format.
 config::Project resolve_serve_project(const ServeCommand& command);
+
+// The start-up lines naming each function URL of `project` served on `port`: its own origin and
+// the path-prefix fallback.
+std::string format_function_urls(const config::Project& project, const std::string& host, int port);
 
 // Runs `serve`: prints the routes (and exits with --list-routes), or prepares the functions'
 // layers (layers.hpp) and serves until SIGINT or SIGTERM, and returns the exit status.

@@ -103,6 +103,23 @@ std::string debugged_function(const config::Project& project, const ServeOptions
     return function->spec.name;
 }
 
+// The project's function URLs, their AWS_IAM signatures checked with the configured credentials.
+std::shared_ptr<const gateway::FunctionUrls> function_urls(const config::Project& project,
+                                                           const ServeOptions& options) {
+    if (project.function_urls.empty()) {
+        return nullptr;
+    }
+    std::string region =
+        project.functions.empty() ? "us-east-1" : project.functions.front().spec.region;
+    auth::sigv4::Credentials credentials = options.iam_credentials;
+    return std::make_shared<gateway::FunctionUrls>(
+        project.function_urls, region,
+        [credentials](const HttpRequest& request, std::string_view url_region) {
+            return auth::sigv4::verify(request, credentials, url_region, "lambda");
+        },
+        gateway::iam_caller(credentials.access_key_id, options.iam_account_id));
+}
+
 http::LoopServerOptions http_options(const ServeOptions& options) {
     http::LoopServerOptions http;
     http.host = options.host;
@@ -116,7 +133,8 @@ http::LoopServerOptions http_options(const ServeOptions& options) {
 
 Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions options, int log_fd)
     : m_loop(loop), m_project(std::move(project)), m_options(std::move(options)),
-      m_log(loop, log_fd, m_options.quiet), m_gateway(m_project.apis), m_runtime_api(loop),
+      m_log(loop, log_fd, m_options.quiet),
+      m_gateway(m_project.apis, function_urls(m_project, m_options)), m_runtime_api(loop),
       m_http(loop.uv(), http_options(m_options),
              [this](http::Request request, http::Responder responder) {
                  handle(request, std::move(responder));
@@ -157,6 +175,16 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
         }
         m_pools[function.spec.name] = std::make_unique<FunctionPool>(loop, function.spec, settings,
                                                                      function_environment, m_log);
+    }
+    for (const config::FunctionUrlConfig& url : m_project.function_urls) {
+        if (url.auth == config::FunctionUrlConfig::AuthType::AwsIam &&
+            (m_options.iam_credentials.access_key_id.empty() ||
+             m_options.iam_credentials.secret_access_key.empty())) {
+            m_log.write_line("lambda-local: warning: the function URL of " + url.function_name +
+                             " is AWS_IAM and no credentials are set (AWS_ACCESS_KEY_ID and "
+                             "AWS_SECRET_ACCESS_KEY, or --access-key-id and --secret-access-key): "
+                             "every request to it gets 403");
+        }
     }
     std::vector<ScheduledRule> rules;
     if (m_options.schedules) {
@@ -409,6 +437,10 @@ void Server::handle_gateway(const http::Request& http_request, http::Responder r
     std::string target_text = http_request.target;
     std::string method = http_request.method;
     if (integration->answer) {
+        if (!integration->note.empty()) {
+            m_log.write_line("lambda-local: " + integration->function_name + ": " +
+                             integration->note);
+        }
         HttpResponse response = *integration->answer;
         m_log.write_line(access_line(
             method, target_text, response.status,

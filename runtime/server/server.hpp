@@ -2,9 +2,11 @@
 // front of a pool of execution environments per function, all on one event loop.
 #pragma once
 
+#include "runtime/auth/sigv4.hpp"
 #include "runtime/config/project.hpp"
 #include "runtime/function/lambda_variables.hpp"
 #include "runtime/gateway/authorization.hpp"
+#include "runtime/gateway/function_url.hpp"
 #include "runtime/gateway/integration.hpp"
 #include "runtime/http/loop_server.hpp"
 #include "runtime/loop/event_loop.hpp"
@@ -45,6 +47,10 @@ struct ServeOptions {
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
     // A rebuilt library is picked up once its file has not changed for this long.
     std::chrono::milliseconds watch_settle{std::chrono::milliseconds(300)};
+    // Function URLs with AuthType AWS_IAM: the credentials requests must be signed with, and
+    // the account their caller is reported in (docs/serve.md, "Function URLs").
+    auth::sigv4::Credentials iam_credentials;
+    std::string iam_account_id = "123456789012";
 };
 
 // The server: built from a project, started, stopped, all on `loop`'s thread.

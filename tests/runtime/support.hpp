@@ -97,6 +97,7 @@ class LoopEnvironment {
     bool idle_worker_alive() const { return m_environment->idle_worker_alive(); }
     const std::vector<std::string>& sandbox_notes() const { return m_environment->sandbox_notes(); }
     runtime::loop::EventLoop& loop() { return m_loop; }
+    runtime::ExecutionEnvironment& environment() { return *m_environment; }
 
   private:
     runtime::loop::EventLoop m_loop; // first: it goes last

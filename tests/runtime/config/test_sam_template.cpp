@@ -563,6 +563,95 @@ TEST_CASE("a LoggingConfig Lambda would refuse is an error at its line") {
           "with the Text format)");
 }
 
+// Function URLs -----------------------------------------------------------------------------
+
+TEST_CASE("FunctionUrlConfig gives a function a URL: AuthType, Cors and InvokeMode, also from "
+          "Globals") {
+    ConfigDir dir;
+    Project project = load(dir, R"(Globals:
+  Function:
+    FunctionUrlConfig:
+      AuthType: NONE
+Resources:
+  Open:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libfn.so:handle
+  Signed:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libfn.so:handle
+      FunctionUrlConfig:
+        AuthType: AWS_IAM
+        InvokeMode: RESPONSE_STREAM
+        Cors:
+          AllowOrigins: [https://app.example]
+          AllowMethods: [GET, POST]
+          AllowHeaders: [x-custom]
+          ExposeHeaders: [x-request-id]
+          MaxAge: 300
+          AllowCredentials: true
+)");
+    REQUIRE(project.function_urls.size() == 2);
+    const FunctionUrlConfig& open = project.function_urls[0];
+    CHECK(open.function_name == "Open");
+    CHECK(open.auth == FunctionUrlConfig::AuthType::None);
+    CHECK_FALSE(open.cors.has_value());
+    CHECK_FALSE(open.response_stream);
+    const FunctionUrlConfig& is_signed = project.function_urls[1];
+    CHECK(is_signed.function_name == "Signed");
+    CHECK(is_signed.auth == FunctionUrlConfig::AuthType::AwsIam);
+    CHECK(is_signed.response_stream);
+    REQUIRE(is_signed.cors.has_value());
+    CHECK(is_signed.cors->allow_origins == std::vector<std::string>{"https://app.example"});
+    CHECK(is_signed.cors->allow_methods == std::vector<std::string>{"GET", "POST"});
+    CHECK(is_signed.cors->allow_headers == std::vector<std::string>{"x-custom"});
+    CHECK(is_signed.cors->expose_headers == std::vector<std::string>{"x-request-id"});
+    CHECK(is_signed.cors->max_age == 300);
+    CHECK(is_signed.cors->allow_credentials);
+}
+
+TEST_CASE("an AWS::Lambda::Url resource gives the function it targets a URL") {
+    ConfigDir dir;
+    Project project = load(dir, one_function("", "") + R"(  ByRef:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libfn.so:handle
+  FnUrl:
+    Type: AWS::Lambda::Url
+    Properties:
+      TargetFunctionArn: !GetAtt Fn.Arn
+      AuthType: NONE
+      Cors: {AllowOrigins: ['*']}
+  ByRefUrl:
+    Type: AWS::Lambda::Url
+    Properties:
+      TargetFunctionArn: !Ref ByRef
+      AuthType: AWS_IAM
+)");
+    REQUIRE(project.function_urls.size() == 2);
+    CHECK(project.function_urls[0].function_name == "Fn");
+    REQUIRE(project.function_urls[0].cors.has_value());
+    CHECK(project.function_urls[0].cors->allow_origins == std::vector<std::string>{"*"});
+    CHECK(project.function_urls[1].function_name == "ByRef");
+    CHECK(project.function_urls[1].auth == FunctionUrlConfig::AuthType::AwsIam);
+}
+
+TEST_CASE("a function URL's configuration errors name the line") {
+    CHECK(load_error(one_function("      FunctionUrlConfig:\n        AuthType: OPEN\n")) ==
+          "template.yaml:7: AuthType must be NONE or AWS_IAM, not 'OPEN'");
+    CHECK(load_error(one_function("      FunctionUrlConfig:\n        AuthType: NONE\n"
+                                  "        InvokeMode: FAST\n")) ==
+          "template.yaml:8: InvokeMode must be BUFFERED or RESPONSE_STREAM, not 'FAST'");
+    CHECK(load_error(one_function("      FunctionUrlConfig: {}\n")) ==
+          "template.yaml:6: a function URL needs a AuthType");
+    CHECK(load_error(one_function("", "") + "  U:\n    Type: AWS::Lambda::Url\n"
+                                            "    Properties:\n      TargetFunctionArn: !Ref Nope\n"
+                                            "      AuthType: NONE\n") ==
+          "template.yaml:9: TargetFunctionArn of AWS::Lambda::Url 'U' names no function of the "
+          "template");
+}
+
 TEST_SUITE_END();
 
 } // namespace lambda_local::runtime::config

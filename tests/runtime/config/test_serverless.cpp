@@ -431,6 +431,59 @@ TEST_CASE("logs: values Lambda refuses are errors at their line") {
           "with the Text format)");
 }
 
+// Function URLs -----------------------------------------------------------------------------
+
+TEST_CASE("url: gives a function a URL: true, or authorizer, cors and invokeMode") {
+    ConfigDir dir;
+    Project project = load(dir, R"(service: shop
+provider:
+  name: aws
+functions:
+  open:
+    handler: libfn.so:handle
+    url: true
+  closed:
+    handler: libfn.so:handle
+    url: false
+  signed:
+    handler: libfn.so:handle
+    url:
+      authorizer: aws_iam
+      invokeMode: RESPONSE_STREAM
+      cors: true
+  custom:
+    handler: libfn.so:handle
+    url:
+      cors:
+        allowedOrigins: [https://app.example]
+        allowedMethods: [GET]
+        maxAge: 60
+)");
+    REQUIRE(project.function_urls.size() == 3);
+    CHECK(project.function_urls[0].function_name == "shop-dev-open");
+    CHECK(project.function_urls[0].auth == FunctionUrlConfig::AuthType::None);
+    CHECK_FALSE(project.function_urls[0].cors.has_value());
+    const FunctionUrlConfig& is_signed = project.function_urls[1];
+    CHECK(is_signed.function_name == "shop-dev-signed");
+    CHECK(is_signed.auth == FunctionUrlConfig::AuthType::AwsIam);
+    CHECK(is_signed.response_stream);
+    REQUIRE(is_signed.cors.has_value());
+    CHECK(is_signed.cors->allow_origins == std::vector<std::string>{"*"});
+    CHECK(is_signed.cors->allow_methods == std::vector<std::string>{"*"});
+    const FunctionUrlConfig& custom = project.function_urls[2];
+    REQUIRE(custom.cors.has_value());
+    CHECK(custom.cors->allow_origins == std::vector<std::string>{"https://app.example"});
+    CHECK(custom.cors->allow_methods == std::vector<std::string>{"GET"});
+    CHECK(custom.cors->max_age == 60);
+}
+
+TEST_CASE("url: errors name the line") {
+    CHECK(load_error(one_function("    url:\n      authorizer: jwt\n")) ==
+          "serverless.yml:8: url.authorizer must be aws_iam (or left out), not 'jwt'");
+    CHECK(load_error(one_function("    url:\n      invokeMode: SLOW\n")) ==
+          "serverless.yml:8: url.invokeMode must be BUFFERED or RESPONSE_STREAM, not 'SLOW'");
+}
+
 TEST_SUITE_END();
 
 } // namespace lambda_local::runtime::config

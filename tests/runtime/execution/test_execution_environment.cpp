@@ -16,6 +16,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -115,6 +116,36 @@ TEST_CASE("the first invocation is a cold start and the next one reuses the envi
         InvocationResult third = environment.invoke(request_with());
         REQUIRE_MESSAGE(third.ok(), third.payload);
         CHECK(tmp_count(third) == 3);
+    }
+}
+
+TEST_CASE("an invocation's callback never runs inside invoke(), however quick the handler") {
+    // A pool invokes again from an invocation's callback: a callback run from inside invoke()
+    // would nest once per queued invocation and deliver them in reverse order.
+    HandlerOutput output;
+    LoopEnvironment environment(spec_for("libecho_cpp.so", "tmp_use"), options_for(output));
+    REQUIRE(environment.invoke(request_with()).ok()); // warm: the next answers are quick
+    constexpr int k_chained = 200;
+    bool inside_invoke = false;
+    int nested = 0;
+    std::vector<long> counts;
+    std::function<void()> invoke_next = [&] {
+        inside_invoke = true;
+        environment.environment().invoke(request_with(), [&](InvocationResult result) {
+            nested += inside_invoke ? 1 : 0;
+            counts.push_back(tmp_count(result));
+            if (static_cast<int>(counts.size()) < k_chained) {
+                invoke_next();
+            }
+        });
+        inside_invoke = false;
+    };
+    invoke_next();
+    environment.loop().run_until([&] { return static_cast<int>(counts.size()) == k_chained; });
+    CHECK(nested == 0);
+    REQUIRE(counts.size() == k_chained);
+    for (int i = 0; i < k_chained; ++i) {
+        CHECK(counts[i] == i + 2); // in order, after the warming invocation's 1
     }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 using lambda_local::runtime::gateway::ApiType;
+using lambda_local::runtime::gateway::first_accept_type;
 using lambda_local::runtime::gateway::gateway_answer;
 using lambda_local::runtime::gateway::GatewayAnswer;
 using lambda_local::runtime::gateway::HeaderList;
@@ -102,34 +103,46 @@ TEST_CASE("header values that are numbers or booleans are sent as text, null one
                                          {"X-Multi", "s"}});
 }
 
-TEST_CASE("a REST API decodes a base64 body only for its binary media types") {
+TEST_CASE("a REST API decodes a base64 body only when the first Accept type is a binary one") {
     const std::string payload = R"({"statusCode": 200, "isBase64Encoded": true,
         "headers": {"Content-Type": "image/png"}, "body": "iVBORw0K"})";
-    SUBCASE("the type listed") {
-        CHECK(rest(payload, {"image/png"}).body == "\x89PNG\r\n");
+    auto rest_accepting = [&payload](const std::vector<std::string>& types,
+                                     std::string_view accept) {
+        return response_from_function(ApiType::Rest, PayloadFormat::V1, payload, types, accept);
+    };
+    SUBCASE("the Accept type listed") {
+        CHECK(rest_accepting({"image/png"}, "image/png").body == "\x89PNG\r\n");
     }
-    SUBCASE("a wildcard") {
-        CHECK(rest(payload, {"image/*"}).body == "\x89PNG\r\n");
+    SUBCASE("a wildcard in binaryMediaTypes") {
+        CHECK(rest_accepting({"image/*"}, "image/png").body == "\x89PNG\r\n");
     }
-    SUBCASE("*/* configured") {
-        CHECK(rest(payload, {"*/*"}).body == "\x89PNG\r\n");
+    SUBCASE("*/* configured matches any Accept, and none") {
+        CHECK(rest_accepting({"*/*"}, "text/html").body == "\x89PNG\r\n");
+        CHECK(rest_accepting({"*/*"}, "").body == "\x89PNG\r\n");
     }
-    SUBCASE("the type not listed: the base64 text goes out as it is") {
-        HttpResponse response = rest(payload, {"application/pdf"});
+    SUBCASE("only the first Accept type counts (a browser's image request)") {
+        CHECK(rest_accepting({"image/webp"}, "image/webp,image/*,*/*;q=0.8").body == "\x89PNG\r\n");
+        CHECK(rest_accepting({"image/png"}, "image/webp,image/png,*/*;q=0.8").body == "iVBORw0K");
+    }
+    SUBCASE("Accept */* (curl's) is not image/png: the base64 text goes out as it is") {
+        HttpResponse response = rest_accepting({"image/png"}, "*/*");
         CHECK(response.status == 200);
         CHECK(response.body == "iVBORw0K");
     }
-    SUBCASE("no Content-Type and no */*") {
-        HttpResponse response =
-            rest(R"({"statusCode": 200, "isBase64Encoded": true, "body": "aGk="})", {"image/*"});
-        CHECK(response.body == "aGk=");
+    SUBCASE("no Accept and no */*: the text") {
+        CHECK(rest_accepting({"image/png"}, "").body == "iVBORw0K");
     }
-    SUBCASE("multiValueHeaders give the type") {
-        HttpResponse response = rest(R"({"statusCode": 200, "isBase64Encoded": true,
-            "multiValueHeaders": {"content-type": ["image/gif"]}, "body": "R0lGODlh"})",
-                                     {"image/gif"});
-        CHECK(response.body == "GIF89a");
+    SUBCASE("the response's own Content-Type does not decide") {
+        CHECK(rest_accepting({"image/png"}, "application/json").body == "iVBORw0K");
+        CHECK(rest_accepting({"application/octet-stream"}, "application/octet-stream").body ==
+              "\x89PNG\r\n");
     }
+}
+
+TEST_CASE("the first Accept media type is read without its parameters") {
+    CHECK(first_accept_type("image/webp,image/*,*/*;q=0.8") == "image/webp");
+    CHECK(first_accept_type(" Image/PNG ; q=1, text/html") == "image/png");
+    CHECK(first_accept_type("") == "");
 }
 
 TEST_CASE("an HTTP API decodes a base64 body whenever isBase64Encoded is true") {

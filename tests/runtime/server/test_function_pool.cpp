@@ -212,6 +212,11 @@ TEST_SUITE("runtime::server::FunctionPool") {
             });
         }
         harness.run_until([&] { return counts.size() == 5; });
+        std::string seen;
+        for (int count : counts) {
+            seen += std::to_string(count) + " ";
+        }
+        INFO("counts: ", seen);
         CHECK(counts == std::vector<int>{1, 2, 3, 4, 5}); // one warm environment, in order
     }
 

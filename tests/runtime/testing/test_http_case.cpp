@@ -149,4 +149,22 @@ TEST_SUITE("runtime::testing::HttpCase") {
         CHECK(trace.size() == std::string("Root=1-").size() + 8 + 1 + 24);
     }
 
+    TEST_CASE("a REST case gets binary only when its first Accept type is a binary media type") {
+        HttpSetup setup = setup_for(gateway::ApiType::Rest, "Prod", "GET", "/logo");
+        setup.apis.front().binary_media_types = {"image/png"};
+        setup.gateway = std::make_shared<gateway::Gateway>(setup.apis);
+        InvocationResult png;
+        png.payload = R"({"statusCode":200,"isBase64Encoded":true,)"
+                      R"("headers":{"Content-Type":"image/png"},"body":"iVBORw0K"})";
+        gateway::HttpRequest wants_png = request("GET", "/logo");
+        wants_png.headers = {{"Accept", "image/png"}};
+        const PreparedRequest binary = prepare_request(setup, orders(), wants_png);
+        REQUIRE_FALSE(binary.answer().has_value());
+        CHECK(http_answer(setup, binary, png).body == "\x89PNG\r\n");
+        gateway::HttpRequest any = request("GET", "/logo");
+        any.headers = {{"Accept", "*/*"}};
+        const PreparedRequest text = prepare_request(setup, orders(), any);
+        CHECK(http_answer(setup, text, png).body == "iVBORw0K");
+    }
+
 } // TEST_SUITE

@@ -177,11 +177,14 @@ void write_stage_variables(JsonWriter& json, const ProxyIntegration& integration
     json.raw(integration.stage_variables->dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-// requestContext.authorizer, when an authorizer allowed the request.
+// requestContext.authorizer, when an authorizer allowed the request (or a function URL's
+// AWS_IAM caller).
 void write_authorizer(JsonWriter& json, const ProxyIntegration& integration) {
     if (integration.authorizer && integration.authorizer->is_object()) {
         json.key("authorizer")
             .raw(integration.authorizer->dump(-1, ' ', false, json::error_handler_t::replace));
+    } else if (!integration.authorizer_json.empty()) {
+        json.key("authorizer").raw(integration.authorizer_json); // a function URL's {"iam":...}
     }
 }
 

@@ -111,6 +111,10 @@ Runner add_serve(CLI::App& app) {
                     "AWS_ACCESS_KEY_ID)");
     sub->add_option("--secret-access-key", c.serve.iam_credentials.secret_access_key,
                     "Its secret (default: AWS_SECRET_ACCESS_KEY)");
+    sub->add_option("--jwks", c.serve.jwks_files,
+                    "JWT and Cognito authorizers take ISSUER's keys from this JWKS file instead "
+                    "of fetching them (repeatable)")
+        ->type_name("ISSUER=FILE");
     library->excludes("--template");
     sub->get_option("--bootstrap")->excludes("--template");
 

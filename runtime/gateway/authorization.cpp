@@ -139,6 +139,7 @@ std::map<std::string, std::string> identity_context(const Integration& integrati
 
 Authorization::Authorization(const std::vector<config::ApiConfig>& apis, InvokeFunction invoke,
                              std::function<void(const std::string&)> log,
+                             MakeTokenAuthorizer make_token_authorizer,
                              AuthorizerCache::Clock clock)
     : m_cache(std::move(clock)) {
     for (const config::ApiConfig& api : apis) {
@@ -174,10 +175,18 @@ Authorization::Authorization(const std::vector<config::ApiConfig>& apis, InvokeF
                 break;
             }
             case config::AuthorizerKind::Jwt:
-            case config::AuthorizerKind::CognitoUserPools:
-                // The JWT engine plugs in here (runtime/auth/).
-                throw Error(what + " (" + std::string(config::authorizer_kind_name(config.kind)) +
-                            "): JWT authorizers are not supported yet");
+            case config::AuthorizerKind::CognitoUserPools: {
+                std::string kind(config::authorizer_kind_name(config.kind));
+                if (!make_token_authorizer) {
+                    throw Error(what + " (" + kind + "): token authorizers run under `serve`");
+                }
+                try {
+                    authorizer = make_token_authorizer(config);
+                } catch (const Error& e) {
+                    throw Error(what + " (" + kind + "): " + e.what());
+                }
+                break;
+            }
             }
             m_authorizers[{api.api.id, config.name}] = std::move(authorizer);
         }

@@ -78,14 +78,21 @@ class RefusingAuthorizer : public Authorizer {
     std::string m_reason;
 };
 
+// Makes the Authorizer of a JWT or Cognito user pool authorizer (`serve` links the token
+// verification, runtime/auth/; lambda-local itself does not).
+using MakeTokenAuthorizer =
+    std::function<std::unique_ptr<Authorizer>(const config::AuthorizerConfig& config)>;
+
 // The authorizers of a project's APIs, and the authorization of a prepared request.
 class Authorization {
   public:
-    // Makes an Authorizer per authorizer that a route names. Throws lambda_local::Error
-    // "JWT authorizers are not supported yet" for a JWT or Cognito authorizer.
+    // Makes an Authorizer per authorizer that a route names; JWT and Cognito ones with
+    // `make_token_authorizer`. Throws lambda_local::Error for a JWT or Cognito authorizer
+    // without it, or when it throws.
     Authorization(
         const std::vector<config::ApiConfig>& apis, InvokeFunction invoke,
         std::function<void(const std::string&)> log,
+        MakeTokenAuthorizer make_token_authorizer = nullptr,
         AuthorizerCache::Clock clock = [] { return MonotonicClock::now(); });
 
     // One line per authorizer that routes use but that every request will be refused by

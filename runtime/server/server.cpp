@@ -5,6 +5,7 @@
 #include "runtime/debugger/debug_hints.hpp"
 #include "runtime/function/quotas.hpp"
 #include "runtime/server/invoke_api.hpp"
+#include "runtime/server/jwt_authorizer.hpp"
 #include "runtime/util/clock.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/ids.hpp"
@@ -191,14 +192,22 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
         rules = scheduled_rules(m_project);
     }
     m_region = m_project.functions.empty() ? "us-east-1" : m_project.functions.front().spec.region;
-    // Authorizers (docs/serve.md): their functions run through the pools like integrations.
+    // Authorizers (docs/serve.md): their functions run through the pools like integrations;
+    // JWT and Cognito tokens are verified with the issuers' keys (docs/authorizers-jwt.md).
+    for (const std::string& option : m_options.jwks_files) {
+        auth::IssuerKeyFile file = auth::parse_issuer_key_file(option);
+        m_keys.add_local_keys(file.issuer, auth::load_jwks_file(file.path));
+    }
     m_authorization = std::make_unique<gateway::Authorization>(
         m_project.apis,
         [this](const std::string& function_name, std::string event,
                std::function<void(const InvocationResult&)> done) {
             invoke_authorizer(function_name, std::move(event), std::move(done));
         },
-        [this](const std::string& line) { m_log.write_line(line); });
+        [this](const std::string& line) { m_log.write_line(line); },
+        [this](const config::AuthorizerConfig& config) -> std::unique_ptr<gateway::Authorizer> {
+            return std::make_unique<JwtAuthorizer>(m_loop, m_keys, config);
+        });
     for (const std::string& warning : m_authorization->warnings()) {
         m_log.write_line("lambda-local: warning: " + warning);
     }

@@ -2,6 +2,7 @@
 // front of a pool of execution environments per function, all on one event loop.
 #pragma once
 
+#include "runtime/auth/key_source.hpp"
 #include "runtime/auth/sigv4.hpp"
 #include "runtime/config/project.hpp"
 #include "runtime/function/lambda_variables.hpp"
@@ -28,6 +29,9 @@ namespace lambda_local::runtime::server {
 // Everything `serve` is told besides the project.
 struct ServeOptions {
     std::string host = "127.0.0.1";
+    // --jwks ISSUER=FILE: JWT and Cognito authorizers take the issuer's keys from FILE, never
+    // from the network (docs/authorizers-jwt.md).
+    std::vector<std::string> jwks_files;
     int port = 3000;   // 0: an ephemeral port (tests)
     PoolSettings pool; // per function; a function's reserved concurrency lowers the limit
     int warm = 0;      // environments started per function before serving
@@ -100,6 +104,7 @@ class Server {
     http::LoopServer m_http;
     std::map<std::string, std::unique_ptr<FunctionPool>> m_pools; // by function name
     std::unique_ptr<Scheduler> m_scheduler;
+    auth::KeySource m_keys; // JWT and Cognito authorizers' keys: before m_authorization
     std::unique_ptr<gateway::Authorization> m_authorization;
     std::vector<std::unique_ptr<loop::DirectoryWatch>> m_watches;
     std::map<std::string, std::string> m_seen; // function → its code file's version

@@ -4,6 +4,7 @@
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/serve_process.hpp"
 #include "tests/e2e/support.hpp"
+#include "tests/runtime/auth/token_fixture.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,6 +15,9 @@
 namespace lambda_local::e2e {
 
 using nlohmann::json;
+namespace auth = lambda_local::tests::auth;
+namespace http = runtime::http;
+using runtime::http::Response;
 
 namespace {
 
@@ -271,33 +275,93 @@ print(json.dumps(out))
         serve.wait_for_log("lambda-local: authorizer Simple: cached result used for GET /simple"));
 }
 
-TEST_CASE("serve refuses to start with a JWT authorizer it cannot verify yet") {
+TEST_CASE("a JWT authorizer verifies tokens with the issuer's keys and enforces scopes") {
+    // Keys of the test's own: the issuer's JWKS is a file (--jwks), as in CI without a network.
+    const auth::TestKey& key = auth::key_one();
+    const auth::TestKey& stranger = auth::key_two();
     TempDir dir;
-    std::string path =
-        dir.write("template.yaml", "Resources:\n"
-                                   "  Http:\n"
-                                   "    Type: AWS::Serverless::HttpApi\n"
-                                   "    Properties:\n"
-                                   "      Auth:\n"
-                                   "        DefaultAuthorizer: Jwt\n"
-                                   "        Authorizers:\n"
-                                   "          Jwt:\n"
-                                   "            JwtConfiguration: {issuer: "
-                                   "https://issuer.example, audience: [a]}\n"
-                                   "  Fn:\n"
-                                   "    Type: AWS::Serverless::Function\n"
-                                   "    Properties:\n"
-                                   "      CodeUri: " +
-                                       samples_dir() +
-                                       "\n"
-                                       "      Handler: libhttp_api.so:echo\n"
-                                       "      Events:\n"
-                                       "        Get: {Type: HttpApi, Properties: "
-                                       "{ApiId: !Ref Http, Path: /a, Method: get}}\n");
-    ProcessResult result = lambda_local({"serve", "--template", path, "--port", "0"});
+    std::string jwks = dir.write("jwks.json", auth::jwks_of({&key}));
+    std::string path = dir.write(
+        "template.yaml", "Resources:\n"
+                         "  Http:\n"
+                         "    Type: AWS::Serverless::HttpApi\n"
+                         "    Properties:\n"
+                         "      Auth:\n"
+                         "        DefaultAuthorizer: Jwt\n"
+                         "        Authorizers:\n"
+                         "          Jwt:\n"
+                         "            IdentitySource: $request.header.Authorization\n"
+                         "            JwtConfiguration: {issuer: '" +
+                             auth::k_issuer +
+                             "', audience: [my-api]}\n"
+                             "  Fn:\n"
+                             "    Type: AWS::Serverless::Function\n"
+                             "    Properties:\n"
+                             "      CodeUri: " +
+                             samples_dir() +
+                             "\n"
+                             "      Handler: libhttp_api.so:echo\n"
+                             "      Events:\n"
+                             "        Read: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: "
+                             "/read, Method: get}}\n"
+                             "        Admin:\n"
+                             "          Type: HttpApi\n"
+                             "          Properties:\n"
+                             "            ApiId: !Ref Http\n"
+                             "            Path: /admin\n"
+                             "            Method: get\n"
+                             "            Auth: {Authorizer: Jwt, AuthorizationScopes: [admin]}\n");
+    ServeProcess serve(
+        {"--template", path, "--no-schedules", "--jwks", auth::k_issuer + "=" + jwks});
+    const long long now = epoch_ms_now() / 1000;
+    const std::string token = auth::mint(key, auth::claims_at(now));
+
+    Response allowed = serve_request(serve, "GET", "/read", {{"Authorization", "Bearer " + token}});
+    INFO(describe(allowed));
+    REQUIRE(allowed.status == 200);
+    json event = parse_json(allowed.body);
+    CHECK(event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == "user-1");
+    CHECK(event["requestContext"]["authorizer"]["jwt"]["scopes"] == json({"read", "write"}));
+
+    auto status_of = [&](const std::string& target, const std::string& authorization) {
+        http::HeaderList headers;
+        if (!authorization.empty()) {
+            headers.emplace_back("Authorization", authorization);
+        }
+        Response response = serve_request(serve, "GET", target, headers);
+        INFO(describe(response));
+        if (response.status == 401) {
+            CHECK(response.body == R"({"message":"Unauthorized"})");
+        }
+        return response.status;
+    };
+    CHECK(status_of("/read", "") == 401);                   // no identity: no check
+    CHECK(status_of("/read", "Bearer not.a.token") == 401); // malformed
+    CHECK(status_of("/read", "Bearer " + auth::mint(stranger, auth::claims_at(now))) == 401);
+    json expired = auth::claims_at(now - 7200);
+    CHECK(status_of("/read", "Bearer " + auth::mint(key, expired)) == 401);
+    json elsewhere = auth::claims_at(now);
+    elsewhere["aud"] = "another-api";
+    CHECK(status_of("/read", "Bearer " + auth::mint(key, elsewhere)) == 401);
+    // A valid token without the route's scope: 403.
+    Response forbidden =
+        serve_request(serve, "GET", "/admin", {{"Authorization", "Bearer " + token}});
+    CHECK(forbidden.status == 403);
+    CHECK(forbidden.body == R"({"message":"Forbidden"})");
+    json admin = auth::claims_at(now);
+    admin["scope"] = "admin";
+    CHECK(status_of("/admin", "Bearer " + auth::mint(key, admin)) == 200);
+}
+
+TEST_CASE("serve refuses a --jwks file that holds no key, naming it") {
+    TempDir dir;
+    std::string empty = dir.write("empty.json", R"({"keys":[]})");
+    ProcessResult result =
+        lambda_local({"serve", "-l", sample_library("libhttp_api.so"), "-H", "echo", "--port", "0",
+                      "--jwks", "https://issuer.example=" + empty});
     INFO(describe(result));
     CHECK(result.exit_code == 2);
-    CHECK(result.err.find("JWT authorizers are not supported yet") != std::string::npos);
+    CHECK(result.err.find(empty) != std::string::npos);
 }
 
 TEST_CASE("-l serving takes an authorizer library by flags") {

@@ -107,7 +107,7 @@ struct Harness {
         : apis{std::move(api)}, gateway(apis),
           authorization(
               apis, functions.invoke(), [this](const std::string& line) { log.push_back(line); },
-              [this] { return now; }) {}
+              nullptr, [this] { return now; }) {}
 
     // Prepares and authorizes `request`; the verdict (the fake answers at once).
     AuthorizationVerdict authorize(HttpRequest request, Integration* out = nullptr) {
@@ -350,7 +350,7 @@ TEST_SUITE("runtime::gateway::Authorization") {
         CHECK(remote.functions.calls.empty());
     }
 
-    TEST_CASE("a JWT authorizer refuses to start until JWT verification is there") {
+    TEST_CASE("a JWT authorizer is made by the token verifier given, and refused without one") {
         config::AuthorizerConfig jwt;
         jwt.name = "Jwt";
         jwt.kind = config::AuthorizerKind::Jwt;
@@ -361,8 +361,28 @@ TEST_SUITE("runtime::gateway::Authorization") {
             FAIL("no error");
         } catch (const Error& e) {
             CHECK(std::string(e.what()) ==
-                  "authorizer 'Jwt' of API 'Api' (JWT): JWT authorizers are not supported yet");
+                  "authorizer 'Jwt' of API 'Api' (JWT): token authorizers run under `serve`");
         }
+        try {
+            Authorization authorization(
+                apis, nullptr, nullptr,
+                [](const config::AuthorizerConfig&) -> std::unique_ptr<Authorizer> {
+                    throw Error("a bad identity source");
+                });
+            FAIL("no error");
+        } catch (const Error& e) {
+            CHECK(std::string(e.what()) ==
+                  "authorizer 'Jwt' of API 'Api' (JWT): a bad identity source");
+        }
+        std::vector<std::string> made;
+        Authorization authorization(
+            apis, nullptr, nullptr,
+            [&made](const config::AuthorizerConfig& config) -> std::unique_ptr<Authorizer> {
+                made.push_back(config.name);
+                return std::make_unique<RefusingAuthorizer>("made for the test");
+            });
+        CHECK(made == std::vector<std::string>{"Jwt"});
+        CHECK(authorization.warnings().empty());
     }
 
     TEST_CASE("the gateway's refusals have AWS's status codes and bodies") {

@@ -1,0 +1,73 @@
+// JWT and Cognito user pool authorizers in `serve`.
+#include "runtime/server/jwt_authorizer.hpp"
+
+#include "runtime/util/error.hpp"
+
+#include <utility>
+#include <variant>
+
+namespace lambda_local::runtime::server {
+namespace {
+
+gateway::AuthorizationVerdict verdict_of(auth::AuthorizerOutcome outcome) {
+    gateway::AuthorizationVerdict verdict;
+    switch (outcome.decision) {
+    case auth::Decision::Allow:
+        verdict.outcome = gateway::AuthorizationOutcome::Allowed;
+        verdict.authorizer = std::move(outcome.authorizer);
+        break;
+    case auth::Decision::Unauthorized:
+        verdict.outcome = gateway::AuthorizationOutcome::Unauthorized;
+        break;
+    case auth::Decision::Forbidden:
+        verdict.outcome = gateway::AuthorizationOutcome::Forbidden;
+        break;
+    }
+    verdict.reason = std::move(outcome.reason);
+    return verdict;
+}
+
+} // namespace
+
+JwtAuthorizer::JwtAuthorizer(loop::EventLoop& loop, auth::KeySource& keys,
+                             const config::AuthorizerConfig& config)
+    : m_loop(loop), m_keys(keys),
+      m_cognito(config.kind == config::AuthorizerKind::CognitoUserPools) {
+    std::string header = "Authorization"; // API Gateway's default identity source
+    if (!config.identity_sources.empty()) {
+        if (config.identity_sources.size() > 1) {
+            throw Error("a " + std::string(config::authorizer_kind_name(config.kind)) +
+                        " authorizer reads its token from one header, not " +
+                        std::to_string(config.identity_sources.size()) + " identity sources");
+        }
+        auto named = auth::identity_header(config.identity_sources.front());
+        if (named.index() == 1) {
+            throw Error(std::get<1>(named));
+        }
+        header = std::get<0>(named);
+    }
+    m_jwt.issuer = config.issuer;
+    m_jwt.audiences = config.audiences;
+    m_jwt.identity_header = header;
+    m_user_pools.user_pool_arns = config.user_pool_arns;
+    m_user_pools.identity_header = header;
+}
+
+void JwtAuthorizer::authorize(const gateway::AuthorizationRequest& request,
+                              std::function<void(gateway::AuthorizationVerdict)> done) {
+    static const std::vector<std::string> k_no_scopes;
+    const std::vector<std::string>& scopes =
+        request.scopes != nullptr ? *request.scopes : k_no_scopes;
+    auto decided = [done = std::move(done)](auth::AuthorizerOutcome outcome) {
+        done(verdict_of(std::move(outcome)));
+    };
+    if (m_cognito) {
+        auth::authorize_cognito(m_loop, m_keys, m_user_pools, request.input.request->headers,
+                                scopes, std::move(decided));
+    } else {
+        auth::authorize_jwt(m_loop, m_keys, m_jwt, request.input.request->headers, scopes,
+                            std::move(decided));
+    }
+}
+
+} // namespace lambda_local::runtime::server

@@ -4,6 +4,7 @@
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/serve_process.hpp"
 #include "tests/e2e/support.hpp"
+#include "tests/runtime/auth/issuer_server.hpp"
 #include "tests/runtime/auth/token_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -275,52 +276,62 @@ print(json.dumps(out))
         serve.wait_for_log("lambda-local: authorizer Simple: cached result used for GET /simple"));
 }
 
-TEST_CASE("a JWT authorizer verifies tokens with the issuer's keys and enforces scopes") {
-    // Keys of the test's own: the issuer's JWKS is a file (--jwks), as in CI without a network.
-    const auth::TestKey& key = auth::key_one();
-    const auth::TestKey& stranger = auth::key_two();
-    TempDir dir;
-    std::string jwks = dir.write("jwks.json", auth::jwks_of({&key}));
-    std::string path = dir.write(
-        "template.yaml", "Resources:\n"
-                         "  Http:\n"
-                         "    Type: AWS::Serverless::HttpApi\n"
-                         "    Properties:\n"
-                         "      Auth:\n"
-                         "        DefaultAuthorizer: Jwt\n"
-                         "        Authorizers:\n"
-                         "          Jwt:\n"
-                         "            IdentitySource: $request.header.Authorization\n"
-                         "            JwtConfiguration: {issuer: '" +
-                             auth::k_issuer +
-                             "', audience: [my-api]}\n"
-                             "  Fn:\n"
-                             "    Type: AWS::Serverless::Function\n"
-                             "    Properties:\n"
-                             "      CodeUri: " +
-                             samples_dir() +
-                             "\n"
-                             "      Handler: libhttp_api.so:echo\n"
-                             "      Events:\n"
-                             "        Read: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: "
-                             "/read, Method: get}}\n"
-                             "        Admin:\n"
-                             "          Type: HttpApi\n"
-                             "          Properties:\n"
-                             "            ApiId: !Ref Http\n"
-                             "            Path: /admin\n"
-                             "            Method: get\n"
-                             "            Auth: {Authorizer: Jwt, AuthorizationScopes: [admin]}\n");
-    ServeProcess serve(
-        {"--template", path, "--no-schedules", "--jwks", auth::k_issuer + "=" + jwks});
-    const long long now = epoch_ms_now() / 1000;
-    const std::string token = auth::mint(key, auth::claims_at(now));
+namespace {
 
-    Response allowed = serve_request(serve, "GET", "/read", {{"Authorization", "Bearer " + token}});
-    INFO(describe(allowed));
-    REQUIRE(allowed.status == 200);
-    json event = parse_json(allowed.body);
+// An HTTP API whose routes a JWT authorizer of `issuer` (audience my-api) guards: /read, and
+// /admin, which needs the scope `admin`. Echo answers with its event.
+std::string write_jwt_template(const TempDir& dir, const std::string& issuer) {
+    return dir.write("template.yaml",
+                     "Resources:\n"
+                     "  Http:\n"
+                     "    Type: AWS::Serverless::HttpApi\n"
+                     "    Properties:\n"
+                     "      Auth:\n"
+                     "        DefaultAuthorizer: Jwt\n"
+                     "        Authorizers:\n"
+                     "          Jwt:\n"
+                     "            IdentitySource: $request.header.Authorization\n"
+                     "            JwtConfiguration: {issuer: '" +
+                         issuer +
+                         "', audience: [my-api]}\n"
+                         "  Fn:\n"
+                         "    Type: AWS::Serverless::Function\n"
+                         "    Properties:\n"
+                         "      CodeUri: " +
+                         samples_dir() +
+                         "\n"
+                         "      Handler: libhttp_api.so:echo\n"
+                         "      Events:\n"
+                         "        Read: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: "
+                         "/read, Method: get}}\n"
+                         "        Admin:\n"
+                         "          Type: HttpApi\n"
+                         "          Properties:\n"
+                         "            ApiId: !Ref Http\n"
+                         "            Path: /admin\n"
+                         "            Method: get\n"
+                         "            Auth: {Authorizer: Jwt, AuthorizationScopes: [admin]}\n");
+}
+
+// Valid claims of `issuer`, for now.
+json claims_of(const std::string& issuer) {
+    json claims = auth::claims_at(epoch_ms_now() / 1000);
+    claims["iss"] = issuer;
+    return claims;
+}
+
+// What the JWT authorizer of write_jwt_template() answers, tokens of `key` allowed.
+void check_jwt_authorizer(const ServeProcess& serve, const std::string& issuer,
+                          const auth::TestKey& key) {
+    const std::string token = auth::mint(key, claims_of(issuer));
+    // curl, with the token as a browser's fetch would send it.
+    ProcessResult curl = run_process(
+        {"/usr/bin/curl", "-s", "-H", "Authorization: Bearer " + token, serve.url("/read")});
+    INFO(describe(curl));
+    REQUIRE(curl.exit_code == 0);
+    json event = parse_json(curl.out);
     CHECK(event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == "user-1");
+    CHECK(event["requestContext"]["authorizer"]["jwt"]["claims"]["iss"] == issuer);
     CHECK(event["requestContext"]["authorizer"]["jwt"]["scopes"] == json({"read", "write"}));
 
     auto status_of = [&](const std::string& target, const std::string& authorization) {
@@ -335,22 +346,51 @@ TEST_CASE("a JWT authorizer verifies tokens with the issuer's keys and enforces 
         }
         return response.status;
     };
+    CHECK(status_of("/read", token) == 200);                // without "Bearer " too
     CHECK(status_of("/read", "") == 401);                   // no identity: no check
     CHECK(status_of("/read", "Bearer not.a.token") == 401); // malformed
-    CHECK(status_of("/read", "Bearer " + auth::mint(stranger, auth::claims_at(now))) == 401);
-    json expired = auth::claims_at(now - 7200);
+    CHECK(status_of("/read", "Bearer " + auth::mint(auth::key_two(), claims_of(issuer))) == 401);
+    json expired = claims_of(issuer);
+    expired["exp"] = expired["iat"].get<long long>() - 3600;
     CHECK(status_of("/read", "Bearer " + auth::mint(key, expired)) == 401);
-    json elsewhere = auth::claims_at(now);
+    json elsewhere = claims_of(issuer);
     elsewhere["aud"] = "another-api";
     CHECK(status_of("/read", "Bearer " + auth::mint(key, elsewhere)) == 401);
+    json other_issuer = claims_of(issuer);
+    other_issuer["iss"] = issuer + "/other";
+    CHECK(status_of("/read", "Bearer " + auth::mint(key, other_issuer)) == 401);
     // A valid token without the route's scope: 403.
     Response forbidden =
         serve_request(serve, "GET", "/admin", {{"Authorization", "Bearer " + token}});
     CHECK(forbidden.status == 403);
     CHECK(forbidden.body == R"({"message":"Forbidden"})");
-    json admin = auth::claims_at(now);
+    json admin = claims_of(issuer);
     admin["scope"] = "admin";
     CHECK(status_of("/admin", "Bearer " + auth::mint(key, admin)) == 200);
+}
+
+} // namespace
+
+TEST_CASE("a JWT authorizer verifies tokens with keys fetched from the issuer, and caches them") {
+    auth::IssuerServer issuer; // on 127.0.0.1, stopped at the end of the test
+    issuer.set_keys(auth::jwks_of({&auth::key_one()}));
+    TempDir dir;
+    ServeProcess serve({"--template", write_jwt_template(dir, issuer.issuer()), "--no-schedules"});
+    check_jwt_authorizer(serve, issuer.issuer(), auth::key_one());
+    // Keys are cached: one discovery document and one key set for every request above (the
+    // stranger's token, with an unknown kid, may refetch once: at most once a minute).
+    CHECK(issuer.discovery_requests() >= 1);
+    CHECK(issuer.discovery_requests() <= 2);
+    CHECK(issuer.key_requests() >= 1);
+    CHECK(issuer.key_requests() <= 2);
+}
+
+TEST_CASE("a JWT authorizer takes an issuer's keys from a --jwks file, without a network") {
+    TempDir dir;
+    std::string jwks = dir.write("jwks.json", auth::jwks_of({&auth::key_one()}));
+    ServeProcess serve({"--template", write_jwt_template(dir, auth::k_issuer), "--no-schedules",
+                        "--jwks", auth::k_issuer + "=" + jwks});
+    check_jwt_authorizer(serve, auth::k_issuer, auth::key_one());
 }
 
 TEST_CASE("serve refuses a --jwks file that holds no key, naming it") {

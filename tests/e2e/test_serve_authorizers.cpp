@@ -393,6 +393,71 @@ TEST_CASE("a JWT authorizer takes an issuer's keys from a --jwks file, without a
     check_jwt_authorizer(serve, auth::k_issuer, auth::key_one());
 }
 
+TEST_CASE("a Cognito user pool authorizer takes the pool's ID tokens, claims as strings") {
+    // The pool's issuer, its keys from a file: what CI without AWS does.
+    const std::string pool_arn =
+        "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Test";
+    const std::string issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Test";
+    TempDir dir;
+    std::string jwks = dir.write("jwks.json", auth::jwks_of({&auth::key_one()}));
+    std::string path = dir.write("template.yaml", "Resources:\n"
+                                                  "  Api:\n"
+                                                  "    Type: AWS::Serverless::Api\n"
+                                                  "    Properties:\n"
+                                                  "      StageName: Prod\n"
+                                                  "      Auth:\n"
+                                                  "        DefaultAuthorizer: Pool\n"
+                                                  "        Authorizers:\n"
+                                                  "          Pool: {UserPoolArn: '" +
+                                                      pool_arn +
+                                                      "'}\n"
+                                                      "  Fn:\n"
+                                                      "    Type: AWS::Serverless::Function\n"
+                                                      "    Properties:\n"
+                                                      "      CodeUri: " +
+                                                      samples_dir() +
+                                                      "\n"
+                                                      "      Handler: libhttp_api.so:echo\n"
+                                                      "      Events:\n"
+                                                      "        Get: {Type: Api, Properties: "
+                                                      "{RestApiId: !Ref Api, Path: /me, Method: "
+                                                      "get}}\n");
+    ServeProcess serve({"--template", path, "--no-schedules", "--jwks", issuer + "=" + jwks});
+    json claims = claims_of(issuer);
+    claims["aud"] = "app-client-1";
+    claims["token_use"] = "id";
+    claims["email_verified"] = true;
+    // curl, then Python requests: the same token, the same answer.
+    ProcessResult curl = run_process({"/usr/bin/curl", "-s", "-H",
+                                      "Authorization: " + auth::mint(auth::key_one(), claims),
+                                      serve.url("/Prod/me")});
+    INFO(describe(curl));
+    REQUIRE(curl.exit_code == 0);
+    json event = parse_json(curl.out);
+    CHECK(event["requestContext"]["authorizer"]["claims"]["sub"] == "user-1");
+    CHECK(event["requestContext"]["authorizer"]["claims"]["email_verified"] == "true");
+    json seen = run_python_json(
+        "import json, sys, requests\n"
+        "r = requests.get(sys.argv[1], headers={'Authorization': sys.argv[2]}, timeout=30)\n"
+        "print(json.dumps({'status': r.status_code, 'body': r.text}))\n",
+        {serve.url("/Prod/me"), auth::mint(auth::key_one(), claims)});
+    CHECK(seen["status"] == 200);
+    // An access token on a method without scopes, a token of another pool, none at all: 401.
+    json access = claims;
+    access["token_use"] = "access";
+    CHECK(serve_request(serve, "GET", "/Prod/me",
+                        {{"Authorization", auth::mint(auth::key_one(), access)}})
+              .status == 401);
+    json other = claims;
+    other["iss"] = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other";
+    CHECK(serve_request(serve, "GET", "/Prod/me",
+                        {{"Authorization", auth::mint(auth::key_one(), other)}})
+              .status == 401);
+    Response none = serve_request(serve, "GET", "/Prod/me");
+    CHECK(none.status == 401);
+    CHECK(none.body == R"({"message":"Unauthorized"})");
+}
+
 TEST_CASE("serve refuses a --jwks file that holds no key, naming it") {
     TempDir dir;
     std::string empty = dir.write("empty.json", R"({"keys":[]})");

@@ -2,6 +2,7 @@
 #include "runtime/auth/sigv4.hpp"
 
 #include "runtime/util/encoding.hpp"
+#include "runtime/util/text.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -23,18 +24,6 @@ constexpr std::size_t k_max_signed_headers = 64;
 constexpr std::size_t k_max_authorization = 4096;
 // A presigned URL lives at most 7 days (AWS's limit for X-Amz-Expires).
 constexpr long long k_max_expires_s = 7 * 24 * 3600;
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        c = ascii_lower(c);
-    }
-    return out;
-}
 
 bool unreserved(unsigned char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -77,20 +66,9 @@ std::string hmac(std::string_view key, std::string_view data) {
     return std::string(reinterpret_cast<const char*>(out), size);
 }
 
-std::string_view trim(std::string_view text) {
-    auto blank = [](char c) { return c == ' ' || c == '\t'; };
-    while (!text.empty() && blank(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && blank(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 // A header value as the canonical request has it: trimmed, inner runs of spaces made one.
 std::string canonical_value(std::string_view value) {
-    value = trim(value);
+    value = trim_blanks(value);
     std::string out;
     out.reserve(value.size());
     bool space = false;
@@ -308,7 +286,7 @@ std::optional<SignatureParts> read_signature(const HttpRequest& request, std::st
         bool credential = false;
         bool headers = false;
         for (std::string_view item : split(text, ',')) {
-            item = trim(item);
+            item = trim_blanks(item);
             std::size_t eq = item.find('=');
             std::string_view key = item.substr(0, eq);
             std::string_view value =

@@ -1,6 +1,8 @@
 // Evaluating an authorizer's IAM policy: Allow and Deny statements, wildcards, Deny wins.
 #include "runtime/gateway/authorizer_policy.hpp"
 
+#include "runtime/util/text.hpp"
+
 #include <cctype>
 #include <vector>
 
@@ -11,14 +13,6 @@ constexpr std::string_view k_invoke_action = "execute-api:Invoke";
 // More statements or patterns than this is not a policy anyone writes: malformed.
 constexpr std::size_t k_max_statements = 1000;
 constexpr std::size_t k_max_patterns = 1000;
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 // The strings of a member that is a string or a list of strings; false when it is neither.
 bool strings_of(const nlohmann::json& value, std::vector<std::string>& out) {

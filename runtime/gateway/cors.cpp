@@ -1,6 +1,8 @@
 // CORS preflight answers and response headers from an API's CORS configuration.
 #include "runtime/gateway/cors.hpp"
 
+#include "runtime/util/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -20,19 +22,6 @@ constexpr std::string_view k_wildcard = "*";
 // What ANY (and a $default route) stands for in access-control-allow-methods.
 constexpr std::array<std::string_view, 7> k_all_methods = {"DELETE", "GET",  "HEAD", "OPTIONS",
                                                            "PATCH",  "POST", "PUT"};
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-char ascii_upper(char c) {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
 
 std::optional<std::string> header_value(const HeaderList& headers, std::string_view name) {
     for (const auto& [key, value] : headers) {

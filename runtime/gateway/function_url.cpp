@@ -8,6 +8,7 @@
 #include "runtime/util/ids.hpp"
 #include "runtime/util/json_writer.hpp"
 #include "runtime/util/sha256.hpp"
+#include "runtime/util/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -63,24 +64,6 @@ HttpResponse url_answer(UrlAnswer answer) {
         response.body = text.body;
     }
     return response;
-}
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        c = ascii_lower(c);
-    }
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_lower(x) == ascii_lower(y);
-           });
 }
 
 std::string* header_value(HeaderList& headers, std::string_view name) {

@@ -2,6 +2,7 @@
 #include "runtime/gateway/identity_source.hpp"
 
 #include "runtime/util/encoding.hpp"
+#include "runtime/util/text.hpp"
 
 #include <strings.h>
 
@@ -31,16 +32,6 @@ constexpr std::array<Prefix, 4> k_http_prefixes = {{
     {"$context.", IdentitySource::From::Context},
 }};
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 // The last value of query parameter `name` in a raw query string, decoded.
 std::optional<std::string> query_value(std::string_view raw, std::string_view name) {
     std::optional<std::string> found;
@@ -61,7 +52,7 @@ std::optional<std::string> query_value(std::string_view raw, std::string_view na
 } // namespace
 
 std::optional<IdentitySource> parse_identity_source(std::string_view text, ApiType api_type) {
-    text = trim(text);
+    text = trim_blanks(text);
     const auto& prefixes = api_type == ApiType::Rest ? k_rest_prefixes : k_http_prefixes;
     for (const Prefix& prefix : prefixes) {
         if (!text.starts_with(prefix.text) || text.size() == prefix.text.size()) {
@@ -85,7 +76,7 @@ std::vector<std::string> split_identity_sources(std::string_view text) {
     std::vector<std::string> out;
     while (!text.empty()) {
         std::size_t comma = text.find(',');
-        std::string_view piece = trim(text.substr(0, comma));
+        std::string_view piece = trim_blanks(text.substr(0, comma));
         text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
         if (!piece.empty()) {
             out.emplace_back(piece);

@@ -4,6 +4,7 @@
 #include "runtime/util/encoding.hpp"
 #include "runtime/util/ids.hpp"
 #include "runtime/util/json_writer.hpp"
+#include "runtime/util/text.hpp"
 
 #include <array>
 #include <cstdint>
@@ -23,32 +24,9 @@ constexpr std::array<std::string_view, 3> k_http_text_media_types = {
 constexpr std::string_view k_http_text_media_prefix = "text/";
 constexpr std::string_view k_default_stage = "$default";
 
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        c = ascii_lower(c);
-    }
-    return out;
-}
-
-std::string_view trim(std::string_view text) {
-    auto blank = [](char c) { return c == ' ' || c == '\t'; };
-    while (!text.empty() && blank(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && blank(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 // The media type of a Content-Type value, lowercased, without parameters: "image/png".
 std::string media_type(std::string_view content_type) {
-    return lowercase(trim(content_type.substr(0, content_type.find(';'))));
+    return lowercase(trim_blanks(content_type.substr(0, content_type.find(';'))));
 }
 
 // The parameters of a raw query string in order, decoded; "k" without '=' has the value "".
@@ -325,7 +303,7 @@ void write_event_v2(JsonWriter& json, const HttpRequest& request,
         std::string_view rest = value;
         while (!rest.empty()) {
             std::size_t semicolon = rest.find(';');
-            std::string_view cookie = trim(rest.substr(0, semicolon));
+            std::string_view cookie = trim_blanks(rest.substr(0, semicolon));
             rest = semicolon == std::string_view::npos ? std::string_view{}
                                                        : rest.substr(semicolon + 1);
             if (!cookie.empty()) {

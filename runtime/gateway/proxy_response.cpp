@@ -2,6 +2,7 @@
 #include "runtime/gateway/proxy_response.hpp"
 
 #include "runtime/util/encoding.hpp"
+#include "runtime/util/text.hpp"
 
 #include "runtime/gateway/proxy_event.hpp"
 
@@ -70,16 +71,6 @@ constexpr std::array<std::string_view, 5> k_rest_response_keys = {
 
 MalformedResponse malformed(std::string reason) {
     return MalformedResponse{std::move(reason)};
-}
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// Header names compare without regard to ASCII case.
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 // A member of a result, or nullptr when absent or null (a null counts as absent).

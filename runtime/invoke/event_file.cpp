@@ -3,6 +3,7 @@
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/file.hpp"
+#include "runtime/util/text.hpp"
 
 #include <unistd.h>
 
@@ -33,10 +34,6 @@ std::string read_stream(std::istream& in, const std::string& what) {
         throw Error(what + ": cannot read");
     }
     return text;
-}
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 bool has_yaml_extension(std::string_view path) {

@@ -4,6 +4,7 @@
 #include "runtime/function/function_spec.hpp"
 #include "runtime/invoke/event_file.hpp"
 #include "runtime/util/encoding.hpp"
+#include "runtime/util/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -79,15 +80,6 @@ constexpr std::string_view k_bad_payload =
 constexpr std::string_view k_throttled = "Rate Exceeded.";
 // How much of the JSON parser's explanation a payload error quotes.
 constexpr std::size_t k_max_error_detail = 200;
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
 
 // The first value of header `name` (case-insensitive), or nothing.
 std::optional<std::string_view> header(const HttpRequest& request, std::string_view name) {

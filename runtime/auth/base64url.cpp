@@ -1,12 +1,11 @@
 // Base64url as JSON Web Signatures write it: strict decoding, unpadded encoding.
 #include "runtime/auth/base64url.hpp"
 
+#include "runtime/util/encoding.hpp"
+
 namespace lambda_local::runtime::auth {
 
 namespace {
-
-constexpr std::string_view k_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int sextet(char c) {
     if (c >= 'A' && c <= 'Z') {
@@ -57,21 +56,8 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 }
 
 std::string base64url_encode(std::string_view bytes) {
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    unsigned int buffer = 0;
-    int bits = 0;
-    for (char c : bytes) {
-        buffer = (buffer << 8) | static_cast<unsigned char>(c);
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out.push_back(k_alphabet[(buffer >> bits) & 0x3F]);
-        }
-    }
-    if (bits > 0) {
-        out.push_back(k_alphabet[(buffer << (6 - bits)) & 0x3F]);
-    }
+    std::string out = base64_encode(bytes, Base64Alphabet::Url);
+    out.erase(out.find_last_not_of('=') + 1);
     return out;
 }
 

@@ -1,6 +1,8 @@
 // Amazon Cognito user pools: issuer URLs and API Gateway's claim spellings.
 #include "runtime/auth/cognito.hpp"
 
+#include "runtime/util/text.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -9,18 +11,6 @@
 namespace lambda_local::runtime::auth {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> out;
-    while (true) {
-        std::size_t at = text.find(separator);
-        out.push_back(text.substr(0, at));
-        if (at == std::string_view::npos) {
-            return out;
-        }
-        text.remove_prefix(at + 1);
-    }
-}
 
 bool plain(std::string_view text, std::string_view extra) {
     if (text.empty()) {
@@ -47,7 +37,7 @@ std::variant<std::string, std::string> cognito_issuer(std::string_view user_pool
                                         "<poolId>): " +
                                         why);
     };
-    std::vector<std::string_view> parts = split(user_pool_arn, ':');
+    std::vector<std::string_view> parts = split_view(user_pool_arn, ':');
     if (parts.size() != 6 || parts[0] != "arn" || parts[1].substr(0, 3) != "aws" ||
         parts[2] != "cognito-idp") {
         return invalid("not an arn of cognito-idp");

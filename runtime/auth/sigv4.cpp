@@ -86,18 +86,6 @@ std::string canonical_value(std::string_view value) {
     return out;
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> out;
-    while (true) {
-        std::size_t at = text.find(separator);
-        out.push_back(text.substr(0, at));
-        if (at == std::string_view::npos) {
-            return out;
-        }
-        text.remove_prefix(at + 1);
-    }
-}
-
 const std::string* header(const HttpRequest& request, std::string_view lower_name) {
     for (const auto& [name, value] : request.headers) {
         if (lowercase(name) == lower_name) {
@@ -113,7 +101,7 @@ std::vector<std::pair<std::string, std::string>> query_parameters(std::string_vi
     if (raw.empty()) {
         return out;
     }
-    for (std::string_view piece : split(raw, '&')) {
+    for (std::string_view piece : split_view(raw, '&')) {
         if (piece.empty()) {
             continue;
         }
@@ -127,7 +115,7 @@ std::vector<std::pair<std::string, std::string>> query_parameters(std::string_vi
 
 // "Credential=AKID/20150830/us-east-1/lambda/aws4_request" → its parts.
 bool read_credential(std::string_view credential, SignatureParts& parts, std::string* why) {
-    std::vector<std::string_view> scope = split(credential, '/');
+    std::vector<std::string_view> scope = split_view(credential, '/');
     if (scope.size() != 5 || scope[0].empty() || scope[1].size() != 8 || scope[4] != k_terminator) {
         *why = "the credential is not <key>/<date>/<region>/<service>/aws4_request";
         return false;
@@ -140,7 +128,7 @@ bool read_credential(std::string_view credential, SignatureParts& parts, std::st
 }
 
 bool read_signed_headers(std::string_view list, SignatureParts& parts, std::string* why) {
-    for (std::string_view name : split(list, ';')) {
+    for (std::string_view name : split_view(list, ';')) {
         if (name.empty() || parts.signed_headers.size() >= k_max_signed_headers) {
             *why = "SignedHeaders is not a list of header names";
             return false;
@@ -188,7 +176,7 @@ std::string canonical_uri(std::string_view raw_path) {
         return "/";
     }
     std::vector<std::string_view> kept;
-    for (std::string_view segment : split(raw_path, '/')) {
+    for (std::string_view segment : split_view(raw_path, '/')) {
         if (segment.empty() || segment == ".") {
             continue;
         }
@@ -285,7 +273,7 @@ std::optional<SignatureParts> read_signature(const HttpRequest& request, std::st
         text.remove_prefix(k_algorithm.size() + 1);
         bool credential = false;
         bool headers = false;
-        for (std::string_view item : split(text, ',')) {
+        for (std::string_view item : split_view(text, ',')) {
             item = trim_blanks(item);
             std::size_t eq = item.find('=');
             std::string_view key = item.substr(0, eq);

@@ -3,6 +3,7 @@
 
 #include "runtime/sample_events/sample_events.hpp"
 #include "runtime/util/error.hpp"
+#include "runtime/util/text.hpp"
 
 #include <array>
 #include <cctype>
@@ -101,20 +102,6 @@ std::vector<std::string_view> split_words(std::string_view text) {
     return words;
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> parts;
-    std::size_t start = 0;
-    while (true) {
-        std::size_t end = text.find(separator, start);
-        if (end == std::string_view::npos) {
-            parts.push_back(text.substr(start));
-            return parts;
-        }
-        parts.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-}
-
 // A whole number of at most 9 digits, or -1.
 int whole_number(std::string_view text) {
     if (text.empty() || text.size() > 9) {
@@ -199,12 +186,12 @@ std::vector<bool> parse_values(std::string_view expression, const CronField& fie
                                std::string_view text) {
     std::vector<bool> selected(static_cast<std::size_t>(field.max) + 1, false);
     const int size = field.max - field.min + 1;
-    for (std::string_view item : split(text, ',')) {
+    for (std::string_view item : split_view(text, ',')) {
         if (item.empty()) {
             fail(expression,
                  std::string(field.name) + ": empty item in the list '" + std::string(text) + "'");
         }
-        std::vector<std::string_view> parts = split(item, '/');
+        std::vector<std::string_view> parts = split_view(item, '/');
         if (parts.size() > 2) {
             fail(expression,
                  std::string(field.name) + ": '" + std::string(item) + "' has more than one '/'");
@@ -221,7 +208,7 @@ std::vector<bool> parse_values(std::string_view expression, const CronField& fie
         int first = field.min;
         int last = field.max;
         if (base != "*") {
-            std::vector<std::string_view> bounds = split(base, '-');
+            std::vector<std::string_view> bounds = split_view(base, '-');
             if (bounds.size() > 2) {
                 fail(expression, std::string(field.name) + ": '" + std::string(item) +
                                      "' is not a value or a range");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lambda_local {
 
@@ -40,6 +41,19 @@ inline std::string_view trim_blanks(std::string_view text) {
         text.remove_suffix(1);
     }
     return text;
+}
+
+// The parts of `text` between the `separator`s, empty ones included ("a,,b" is 3 parts).
+inline std::vector<std::string_view> split_view(std::string_view text, char separator) {
+    std::vector<std::string_view> parts;
+    while (true) {
+        std::size_t at = text.find(separator);
+        parts.push_back(text.substr(0, at));
+        if (at == std::string_view::npos) {
+            return parts;
+        }
+        text.remove_prefix(at + 1);
+    }
 }
 
 } // namespace lambda_local

@@ -1,7 +1,11 @@
 // One invocation of a function: what goes in and what comes out.
 #pragma once
 
+#include "runtime/execution/response_stream.hpp"
+
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +19,11 @@ struct InvocationRequest {
     std::string trace_id;         // the X-Ray header; generated when empty
     std::string client_context;   // the caller's client context JSON (Invoke API), or empty
     std::string cognito_identity; // the caller's Cognito identity JSON, or empty
+    // Where a function that streams its response writes it, as it writes it
+    // (response_stream.hpp). Without one, streamed bytes are gathered into the result's
+    // payload, as Lambda does for a plain Invoke of a streaming function. A function that does
+    // not stream never touches it: its payload is in the result.
+    std::shared_ptr<ResponseSink> stream;
 };
 
 // How an invocation ended.
@@ -37,6 +46,13 @@ struct InvocationResult {
     std::int64_t max_memory_used_mb = 0;
     std::optional<double> init_duration_ms; // set on a cold start
     std::vector<std::string> log_lines;     // what the platform writes to the log
+    // The function streamed its response (to the request's sink, or gathered into `payload`
+    // when there was none). An error, timeout or crash after streaming began is still reported
+    // by `status`, `error_type` and `payload` (Lambda's error JSON); the bytes already written
+    // stay written.
+    bool streamed = false;
+    std::size_t streamed_bytes = 0;  // written by the function, in all
+    std::string stream_content_type; // as the function declared it
     // --debug: a debugger was attached to the environment during this invocation (or the init
     // before it), which suspended its time limits (docs/debugging.md).
     bool debugger_attached = false;

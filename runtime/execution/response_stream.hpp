@@ -48,9 +48,10 @@ class ResponseSink {
     // the sink calls the callback given to on_ready(), so the function blocks in its write as
     // on Lambda. The sink must still accept these bytes.
     virtual bool write(std::string_view bytes) = 0;
-    // Sets the callback the sink calls, once, after a write() returned false and it can take
-    // more. A sink whose client went away discards what it is given and returns true: the
-    // invocation goes on, as on Lambda.
+    // Sets the callback the sink calls each time it can take more after a write() returned
+    // false (from the loop, not from inside write()); an empty one clears it. A sink whose
+    // client went away discards what it is given and returns true: the invocation goes on, as
+    // on Lambda.
     virtual void on_ready(std::function<void()> ready) = 0;
 };
 

@@ -1,4 +1,4 @@
-/* lambda_local.h: the native handler ABI of lambda-local, version 1.
+/* lambda_local.h: the native handler ABI of lambda-local, version 2.
  *
  * A native handler library exports three C symbols (no link-time dependency
  * on lambda-local; everything it needs is passed in as a table of functions):
@@ -19,8 +19,9 @@
 extern "C" {
 #endif
 
-/* The ABI version this header describes. */
-#define LAMBDA_LOCAL_ABI_VERSION 1u
+/* The ABI version this header describes. Version 2 added response streaming (the stream_*
+ * fields); a library built against version 1 works unchanged with a version 2 host. */
+#define LAMBDA_LOCAL_ABI_VERSION 2u
 
 /* One invocation (or, during lambda_local_init, the init phase). Opaque. */
 typedef struct lambda_local_invocation lambda_local_invocation;
@@ -60,6 +61,29 @@ typedef struct lambda_local_api {
      * Strings are copied; error_type may be NULL ("HandlerError"). During init
      * it makes the init fail with that error. Returns 0. */
     int (*fail)(lambda_local_invocation* inv, const char* error_type, const char* error_message);
+
+    /* --- Version 2: response streaming (docs/streaming.md). Check abi_version >= 2 first. ---
+     * A handler streams its response by writing it in pieces: each piece reaches the caller
+     * as it is written, while the handler goes on. Once streaming has started, respond() fails
+     * (-1), and fail() ends the stream with Lambda's mid-stream error instead of replacing the
+     * response. Returning 0 ends the stream normally. */
+
+    /* Starts a streamed response of `content_type` (NULL: "application/octet-stream").
+     * Optional: the first stream_write() starts one. Returns 0, or -1 during init or when the
+     * response has started or was set by respond(). */
+    int (*stream_start)(lambda_local_invocation* inv, const char* content_type);
+
+    /* Starts a streamed HTTP response (a function URL in RESPONSE_STREAM mode, a REST
+     * integration in STREAM mode): `prelude_json` is a JSON object with "statusCode",
+     * "headers" and "cookies", all optional. It goes first, then the body's bytes from
+     * stream_write(), in Lambda's HTTP integration form. Returns 0, or -1 as stream_start(). */
+    int (*stream_http_start)(lambda_local_invocation* inv, const char* prelude_json, size_t len);
+
+    /* Writes the next bytes of the streamed response. It returns once they are on their way,
+     * and blocks while the caller is slow to read (or Lambda's bandwidth limit holds them).
+     * Returns 0, or -1 during init, after respond(), or when the stream can take no more
+     * (it passed Lambda's 200 MB). */
+    int (*stream_write)(lambda_local_invocation* inv, const char* data, size_t len);
 } lambda_local_api;
 
 /* Signatures of the exported symbols. Handlers return 0 on success; any other

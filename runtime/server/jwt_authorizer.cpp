@@ -24,6 +24,10 @@ gateway::AuthorizationVerdict verdict_of(auth::AuthorizerOutcome outcome) {
         break;
     }
     verdict.reason = std::move(outcome.reason);
+    if (!outcome.www_authenticate.empty()) {
+        // An HTTP API names the scheme and the error of its refusal (docs/authorizers-jwt.md).
+        verdict.headers.emplace_back("www-authenticate", std::move(outcome.www_authenticate));
+    }
     return verdict;
 }
 

@@ -343,6 +343,12 @@ void check_jwt_authorizer(const ServeProcess& serve, const std::string& issuer,
         INFO(describe(response));
         if (response.status == 401) {
             CHECK(response.body == R"({"message":"Unauthorized"})");
+            // Every refusal names the scheme and the error (docs/authorizers-jwt.md).
+            const std::string* challenge = response.header("www-authenticate");
+            REQUIRE(challenge != nullptr);
+            CHECK(challenge->rfind("Bearer scope=\"\" error=\"invalid_token\" "
+                                   "error_description=\"",
+                                   0) == 0);
         }
         return response.status;
     };
@@ -356,6 +362,17 @@ void check_jwt_authorizer(const ServeProcess& serve, const std::string& issuer,
     json elsewhere = claims_of(issuer);
     elsewhere["aud"] = "another-api";
     CHECK(status_of("/read", "Bearer " + auth::mint(key, elsewhere)) == 401);
+    // The one www-authenticate value AWS documents (its JWT authorizer troubleshooting page),
+    // seen by curl.
+    {
+        ProcessResult refused = run_process({"/usr/bin/curl", "-s", "-i", "-H",
+                                             "Authorization: Bearer " + auth::mint(key, elsewhere),
+                                             serve.url("/read")});
+        INFO(describe(refused));
+        CHECK(refused.out.find("\r\nwww-authenticate: Bearer scope=\"\" error=\"invalid_token\" "
+                               "error_description=\"the token does not have a valid "
+                               "audience\"\r\n") != std::string::npos);
+    }
     json other_issuer = claims_of(issuer);
     other_issuer["iss"] = issuer + "/other";
     CHECK(status_of("/read", "Bearer " + auth::mint(key, other_issuer)) == 401);
@@ -364,6 +381,10 @@ void check_jwt_authorizer(const ServeProcess& serve, const std::string& issuer,
         serve_request(serve, "GET", "/admin", {{"Authorization", "Bearer " + token}});
     CHECK(forbidden.status == 403);
     CHECK(forbidden.body == R"({"message":"Forbidden"})");
+    const std::string* challenge = forbidden.header("www-authenticate");
+    REQUIRE(challenge != nullptr);
+    CHECK(*challenge == "Bearer scope=\"admin\" error=\"insufficient_scope\" "
+                        "error_description=\"the token has none of the route's scopes\"");
     json admin = claims_of(issuer);
     admin["scope"] = "admin";
     CHECK(status_of("/admin", "Bearer " + auth::mint(key, admin)) == 200);

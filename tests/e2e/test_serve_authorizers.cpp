@@ -631,7 +631,7 @@ cases:
 TEST_CASE("lambda-local test: authorization: run verifies JWTs with the test file's jwks") {
     TempDir dir;
     write_jwt_template(dir, auth::k_issuer);
-    dir.write("keys/jwks.json", auth::jwks_of({&auth::key_one()}));
+    dir.write("jwks.json", auth::jwks_of({&auth::key_one()}));
     const std::string token = auth::mint(auth::key_one(), claims_of(auth::k_issuer));
     json elsewhere = claims_of(auth::k_issuer);
     elsewhere["aud"] = "another-api";
@@ -641,7 +641,7 @@ TEST_CASE("lambda-local test: authorization: run verifies JWTs with the test fil
     admin["scope"] = "admin";
     dir.write("jwt.test.yaml", "function: {template: template.yaml, name: Fn}\n"
                                "jwks:\n  " +
-                                   auth::k_issuer + ": keys/jwks.json\n" + R"(cases:
+                                   auth::k_issuer + ": jwks.json\n" + R"(cases:
   - name: a valid token is allowed, its claims under authorizer.jwt
     request: {path: /read, headers: {Authorization: "Bearer )" +
                                    token + R"("}}

@@ -6,6 +6,7 @@
 #include "runtime/layers/layers.hpp"
 #include "runtime/logs/logging_config.hpp"
 #include "runtime/runtime_api/server.hpp"
+#include "runtime/testing/case_authorizers.hpp"
 #include "runtime/util/error.hpp"
 
 #include <CLI/CLI.hpp>
@@ -30,6 +31,11 @@ Runner add_test(CLI::App& app);
 // What serves custom runtimes their Runtime API: an HTTP server on the command's loop in
 // lambda-local-serve; nothing in lambda-local, which hands such commands over to it.
 runtime::runtime_api::HostFactory runtime_api_host_factory();
+
+// What verifies the tokens of JWT and Cognito authorizers in `lambda-local test`: runtime/auth
+// in lambda-local-serve; nothing in lambda-local, which does not link libcrypto and hands such
+// test runs over to lambda-local-serve.
+runtime::testing::TokenAuthorizers token_authorizers();
 
 // Replaces this process with lambda-local-serve (beside this executable, or in
 // ../libexec/lambda-local/) running the same command line. Returns only when it cannot.

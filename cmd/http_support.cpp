@@ -1,7 +1,8 @@
 // What lambda-local-serve has and lambda-local has not: an HTTP server for custom runtimes'
-// Runtime API (and for `serve`, which only lambda-local-serve runs). Compiled into both, with
-// LL_SERVES_HTTP set for lambda-local-serve only: libh2o and the TLS libraries it loads stay out
-// of every cold `invoke` of a library handler.
+// Runtime API (and for `serve`, which only lambda-local-serve runs), and the JWT verification
+// of `test`'s authorizers. Compiled into both, with LL_SERVES_HTTP set for lambda-local-serve
+// only: libh2o and the TLS libraries it loads stay out of every cold `invoke` of a library
+// handler.
 #include "cmd/commands.hpp"
 
 #include "runtime/util/error.hpp"
@@ -9,6 +10,7 @@
 
 #if LL_SERVES_HTTP
 #include "runtime/runtime_api/http_host.hpp"
+#include "runtime/server/jwt_authorizer.hpp"
 #endif
 
 #include <unistd.h>
@@ -24,6 +26,21 @@ runtime::runtime_api::HostFactory runtime_api_host_factory() {
     return [](runtime::loop::EventLoop& loop) -> std::unique_ptr<runtime::runtime_api::Host> {
         return std::make_unique<runtime::runtime_api::HttpHost>(loop);
     };
+#else
+    return {};
+#endif
+}
+
+runtime::testing::TokenAuthorizers token_authorizers() {
+#if LL_SERVES_HTTP
+    return
+        [](runtime::loop::EventLoop& loop, const std::vector<runtime::testing::JwksFile>& files) {
+            std::vector<std::pair<std::string, std::string>> pairs;
+            for (const runtime::testing::JwksFile& file : files) {
+                pairs.emplace_back(file.issuer, file.path);
+            }
+            return runtime::server::test_token_authorizers(loop, pairs);
+        };
 #else
     return {};
 #endif

@@ -49,6 +49,7 @@ Runner add_test(CLI::App& app) {
                    : verbose->count() > 0 ? runtime::testing::Detail::Verbose
                                           : runtime::testing::Detail::Normal;
         o.runtime_api = runtime_api_host_factory();
+        o.token_authorizers = token_authorizers();
         return runtime::testing::run_test_command(o, std::cout, std::cerr);
     };
 }

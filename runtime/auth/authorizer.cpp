@@ -35,7 +35,13 @@ AuthorizerOutcome refuse(Decision decision, std::string reason, bool http_api,
     outcome.decision = decision;
     outcome.reason = std::move(reason);
     if (http_api) {
-        // The shape AWS's troubleshooting page of HTTP API JWT authorizers shows.
+        // AWS publishes one value, for a token of another audience, on "Troubleshooting
+        // issues with HTTP API JWT authorizers": `Bearer scope="" error="invalid_token"
+        // error_description="the token does not have a valid audience"` with 401. Every other
+        // refusal (no header, a malformed, expired or badly signed token, a missing scope) has
+        // the same shape here, but its exact value is not confirmed by a source: the error
+        // codes are RFC 6750's (section 3.1: invalid_token, insufficient_scope with the
+        // scopes needed), the description is lambda-local's own reason.
         std::string scope_list;
         for (const std::string& scope : scopes) {
             scope_list += (scope_list.empty() ? "" : " ") + scope;

@@ -230,11 +230,17 @@ void Authorization::authorize(const Integration& integration,
         integration.api != nullptr ? &integration.api->stage_variables : nullptr;
     identity.context = &context;
     std::optional<std::vector<std::string>> values = identity_values(sources, identity);
-    if (!values) {
+    const bool reads_token = config.kind == config::AuthorizerKind::Jwt ||
+                             config.kind == config::AuthorizerKind::CognitoUserPools;
+    if (!values && !reads_token) {
         done(verdict_of(AuthorizationOutcome::Unauthorized, "an identity source is missing"));
         return;
     }
-    input.identity = std::move(*values);
+    // A JWT or Cognito authorizer reads its header itself: a missing token is its own 401
+    // (with an HTTP API's www-authenticate).
+    if (values) {
+        input.identity = std::move(*values);
+    }
     found->second->authorize(request, std::move(done));
 }
 

@@ -100,8 +100,9 @@ class Authorization {
     const std::vector<std::string>& warnings() const { return m_warnings; }
 
     // Authorizes `integration` (prepared, with `authorizer` set) for the front door's region:
-    // a missing identity source is 401, a method ARN over 1600 bytes 414, without calling
-    // the authorizer; then its verdict. `done` may be called before this returns.
+    // a missing identity source of a Lambda authorizer is 401, a method ARN over 1600 bytes
+    // 414, without calling the authorizer; then its verdict (a JWT or Cognito authorizer
+    // refuses a missing token itself). `done` may be called before this returns.
     void authorize(const Integration& integration, std::function<void(AuthorizationVerdict)> done);
 
   private:

@@ -186,6 +186,13 @@ HttpResponse Gateway::refused(const Integration& integration, AuthorizationOutco
     return response;
 }
 
+HttpResponse Gateway::refused(const Integration& integration,
+                              const AuthorizationVerdict& verdict) const {
+    HttpResponse response = refused(integration, verdict.outcome);
+    response.headers.insert(response.headers.end(), verdict.headers.begin(), verdict.headers.end());
+    return response;
+}
+
 void Gateway::add_cors(const Integration& integration, HttpResponse& response) const {
     if (integration.api != nullptr && integration.api->cors) {
         add_cors_headers(*integration.api->cors, integration.request, response);

@@ -76,6 +76,8 @@ class Gateway {
     void authorized(Integration& integration, nlohmann::json authorizer) const;
     // The answer to a request its authorizer refused (401, 403, 414, 500), with CORS headers.
     HttpResponse refused(const Integration& integration, AuthorizationOutcome outcome) const;
+    // The same for a verdict, with the headers it carries (www-authenticate).
+    HttpResponse refused(const Integration& integration, const AuthorizationVerdict& verdict) const;
 
     // The client's answer to the function's result: the proxy response, or API Gateway's own
     // answer to a function error, crash, timeout (Cancelled: the integration timed out) or a

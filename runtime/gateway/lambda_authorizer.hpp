@@ -39,6 +39,9 @@ struct AuthorizationVerdict {
     nlohmann::json authorizer;
     std::string reason;  // for the log: why it was refused
     bool cached = false; // decided from a cached output, without calling the function
+    // Refusals: headers the gateway's answer carries besides its own (an HTTP API JWT
+    // authorizer's www-authenticate).
+    HeaderList headers;
 };
 
 // The gateway's answer to a refusal of an API of `api_type` (no CORS headers).

@@ -48,8 +48,9 @@ class Host {
 // hands custom runtimes over to the one with it (lambda-local-serve): see NeedsRuntimeApi.
 using HostFactory = std::function<std::unique_ptr<Host>(loop::EventLoop& loop)>;
 
-// Thrown where a custom runtime would need a Runtime API and no HostFactory was given: the
-// command line is then run again by lambda-local-serve (cmd/main.cpp).
+// Thrown where a custom runtime would need a Runtime API and no HostFactory was given (and by
+// `lambda-local test` for a JWT authorizer, whose verification only lambda-local-serve links):
+// the command line is then run again by lambda-local-serve (cmd/main.cpp).
 class NeedsRuntimeApi : public std::runtime_error {
   public:
     NeedsRuntimeApi() : std::runtime_error("a custom runtime needs lambda-local-serve") {}

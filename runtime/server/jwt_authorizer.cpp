@@ -24,10 +24,43 @@ gateway::AuthorizationVerdict verdict_of(auth::AuthorizerOutcome outcome) {
         break;
     }
     verdict.reason = std::move(outcome.reason);
+    if (!outcome.www_authenticate.empty()) {
+        // An HTTP API names the scheme and the error of its refusal (docs/authorizers-jwt.md).
+        verdict.headers.emplace_back("www-authenticate", std::move(outcome.www_authenticate));
+    }
     return verdict;
 }
 
+// A JwtAuthorizer that keeps its KeySource alive (test_token_authorizers).
+class KeyedJwtAuthorizer : public gateway::Authorizer {
+  public:
+    KeyedJwtAuthorizer(loop::EventLoop& loop, std::shared_ptr<auth::KeySource> keys,
+                       const config::AuthorizerConfig& config)
+        : m_keys(std::move(keys)), m_authorizer(loop, *m_keys, config) {}
+    void authorize(const gateway::AuthorizationRequest& request,
+                   std::function<void(gateway::AuthorizationVerdict)> done) override {
+        m_authorizer.authorize(request, std::move(done));
+    }
+
+  private:
+    std::shared_ptr<auth::KeySource> m_keys;
+    JwtAuthorizer m_authorizer;
+};
+
 } // namespace
+
+gateway::MakeTokenAuthorizer
+test_token_authorizers(loop::EventLoop& loop,
+                       const std::vector<std::pair<std::string, std::string>>& jwks_files) {
+    auto keys = std::make_shared<auth::KeySource>();
+    for (const auto& [issuer, path] : jwks_files) {
+        keys->add_local_keys(issuer, auth::load_jwks_file(path));
+    }
+    return [&loop,
+            keys](const config::AuthorizerConfig& config) -> std::unique_ptr<gateway::Authorizer> {
+        return std::make_unique<KeyedJwtAuthorizer>(loop, keys, config);
+    };
+}
 
 JwtAuthorizer::JwtAuthorizer(loop::EventLoop& loop, auth::KeySource& keys,
                              const config::AuthorizerConfig& config)

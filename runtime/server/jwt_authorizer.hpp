@@ -9,6 +9,10 @@
 #include "runtime/loop/event_loop.hpp"
 
 #include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace lambda_local::runtime::server {
 
@@ -28,5 +32,13 @@ class JwtAuthorizer : public gateway::Authorizer {
     auth::JwtAuthorizerConfig m_jwt;
     auth::CognitoAuthorizerConfig m_user_pools;
 };
+
+// The JWT and Cognito user pool authorizers of `lambda-local test` (runtime/testing's
+// TokenAuthorizers): on `loop`, with one KeySource that takes the keys of `jwks_files`' issuers
+// from those files (others are fetched). Throws lambda_local::Error for a file that cannot be
+// read or holds no usable key.
+gateway::MakeTokenAuthorizer
+test_token_authorizers(loop::EventLoop& loop,
+                       const std::vector<std::pair<std::string, std::string>>& jwks_files);
 
 } // namespace lambda_local::runtime::server

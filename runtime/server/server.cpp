@@ -466,7 +466,7 @@ void Server::handle_gateway(const http::Request& http_request, http::Responder r
                     invoke_integration(integration, std::move(responder), target_text, begin);
                     return;
                 }
-                HttpResponse response = m_gateway.refused(*integration, verdict.outcome);
+                HttpResponse response = m_gateway.refused(*integration, verdict);
                 m_log.write_line("lambda-local: authorizer " + integration->authorizer->name +
                                  ": " + std::to_string(response.status) + ": " + verdict.reason);
                 m_log.write_line(access_line(method, target_text, response.status,

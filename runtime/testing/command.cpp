@@ -38,6 +38,11 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
             TestFile file = load_test_file(path);
             try {
                 layers::prepare_layers(file.function, options.layer_options);
+                if (file.http && file.runs_authorizers) {
+                    for (FunctionSpec& authorizer : file.http->authorizer_functions) {
+                        layers::prepare_layers(authorizer, options.layer_options);
+                    }
+                }
             } catch (const Error& e) {
                 throw Error(path + ": " + e.what());
             }
@@ -70,14 +75,23 @@ int run_test_command(const TestCommandOptions& options, std::ostream& out, std::
         throw Error("no case matches --filter '" + options.filter + "'");
     }
 
-    // Files of custom runtimes need the Runtime API: the executable without an HTTP stack hands
-    // the whole command over to the one with it (before anything ran).
+    // Files of custom runtimes need the Runtime API, and JWT authorizers the token
+    // verification (libcrypto): the executable without an HTTP stack hands the whole command
+    // over to the one with both (before anything ran).
     for (const TestFile& file : files) {
-        if (file.function.is_bootstrap() && !options.runtime_api) {
+        bool custom_runtime = file.function.is_bootstrap();
+        if (file.http && file.runs_authorizers) {
+            for (const FunctionSpec& authorizer : file.http->authorizer_functions) {
+                custom_runtime = custom_runtime || authorizer.is_bootstrap();
+            }
+        }
+        if ((custom_runtime && !options.runtime_api) ||
+            (needs_token_authorizers(file) && !options.token_authorizers)) {
             throw runtime_api::NeedsRuntimeApi();
         }
     }
     run_options.runtime_api = options.runtime_api;
+    run_options.token_authorizers = options.token_authorizers;
     run_options.environment.worker_path = find_worker_executable();
     run_options.environment.sandbox = options.sandbox;
     run_options.environment.network = options.network;

@@ -5,6 +5,7 @@
 #include "runtime/layers/layers.hpp"
 #include "runtime/logs/logging_config.hpp"
 #include "runtime/runtime_api/server.hpp"
+#include "runtime/testing/case_authorizers.hpp"
 #include "runtime/testing/console_reporter.hpp"
 
 #include <cstddef>
@@ -31,6 +32,7 @@ struct TestCommandOptions {
     bool sandbox = true;
     NetworkMode network = NetworkMode::Host; // a file's `network:` wins
     runtime_api::HostFactory runtime_api;    // for custom runtimes (see NeedsRuntimeApi)
+    TokenAuthorizers token_authorizers;      // for JWT authorizers (see NeedsRuntimeApi)
     layers::LayerOptions layer_options;      // --layer-map; the cache
     LoggingOverrides logging; // --log-format, ...: for the files that set none of their own
     Detail detail = Detail::Normal;

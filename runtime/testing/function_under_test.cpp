@@ -264,6 +264,24 @@ FunctionUnderTest template_function(const YamlReader& reader, const YamlEntry& f
     result.spec = found->spec;
     read_settings(reader, entries, result.spec);
     result.http = template_http(project, *found);
+    if (result.http) {
+        // The functions of the Lambda authorizers, for `authorization: run`.
+        for (const config::ApiConfig& api : result.http->apis) {
+            for (const config::AuthorizerConfig& authorizer : api.authorizers) {
+                const config::FunctionConfig* function =
+                    authorizer.function_name.empty()
+                        ? nullptr
+                        : project.find_function(authorizer.function_name);
+                bool known = false;
+                for (const FunctionSpec& spec : result.http->authorizer_functions) {
+                    known = known || (function != nullptr && spec.name == function->spec.name);
+                }
+                if (function != nullptr && !known) {
+                    result.http->authorizer_functions.push_back(function->spec);
+                }
+            }
+        }
+    }
     return result;
 }
 

@@ -63,13 +63,28 @@ PreparedRequest prepare_request(const HttpSetup& setup, const FunctionSpec& func
         }
         return prepared;
     }
-    gateway::AuthorizationVerdict verdict = given_verdict(integration, *authorization);
+    if (authorization->run) {
+        if (integration.authorizer == nullptr) {
+            prepared.problem =
+                "authorization: run, but route '" + integration.route_key + "' has no authorizer";
+            return prepared;
+        }
+        prepared.needs_authorizer = true;
+        return prepared;
+    }
+    apply_verdict(setup, prepared, given_verdict(integration, *authorization));
+    return prepared;
+}
+
+void apply_verdict(const HttpSetup& setup, PreparedRequest& prepared,
+                   gateway::AuthorizationVerdict verdict) {
+    gateway::Integration& integration = prepared.integration;
+    prepared.needs_authorizer = false;
     if (verdict.outcome == gateway::AuthorizationOutcome::Allowed) {
         setup.gateway->authorized(integration, std::move(verdict.authorizer));
     } else {
-        integration.answer = setup.gateway->refused(integration, verdict.outcome);
+        integration.answer = setup.gateway->refused(integration, verdict);
     }
-    return prepared;
 }
 
 gateway::HttpResponse http_answer(const HttpSetup& setup, const PreparedRequest& prepared,

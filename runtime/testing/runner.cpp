@@ -37,28 +37,46 @@ struct SharedState {
 };
 
 // Runs one case in `environment`; the handler's output is read from `capture`.
+// `authorizers` runs the route's authorizer for `authorization: run` (null when the file has
+// no such case).
 CaseOutcome execute_case(loop::EventLoop& loop, const TestFile& file, const TestCase& test,
-                         ExecutionEnvironment& environment, LogCapture& capture) {
+                         ExecutionEnvironment& environment, LogCapture& capture,
+                         CaseAuthorizers* authorizers) {
     CaseOutcome outcome;
     InvocationRequest request;
     request.request_id = new_request_id();
     PreparedRequest prepared;
+    std::string authorizer_output; // what the authorizer's function printed: the log's start
     if (test.request) {
         prepared = prepare_request(*file.http, file.function, *test.request, test.authorization);
         if (!prepared.problem.empty()) {
             outcome.problem = prepared.problem;
             return outcome;
         }
+        if (prepared.needs_authorizer) {
+            if (authorizers == nullptr) {
+                outcome.problem = "internal: the file's authorizers were not made";
+                return outcome;
+            }
+            capture.take(); // output that arrived between cases belongs to none
+            apply_verdict(*file.http, prepared, authorizers->authorize(prepared.integration));
+            authorizer_output = capture.take();
+        }
         if (prepared.integration.answer) {
             outcome.invoked = false;
             outcome.http = prepared.integration.answer;
+            outcome.log = std::move(authorizer_output);
             return outcome;
         }
         request.event = prepared.integration.event;
     } else {
         request.event = test.event;
     }
-    capture.take(); // output that arrived between cases belongs to none
+    if (authorizer_output.empty()) {
+        capture.take(); // output that arrived between cases belongs to none
+    } else {
+        authorizer_output += capture.take(); // the authorizer's, still arriving
+    }
     const PlatformLog platform(file.function);
     const bool cold = !environment.warm();
     const WallClock::time_point started = WallClock::now();
@@ -73,7 +91,7 @@ CaseOutcome execute_case(loop::EventLoop& loop, const TestFile& file, const Test
     ApplicationLogReader output(file.function.logging);
     output.feed(capture.take(), lines);
     output.flush(lines);
-    std::string log = platform.start(request.request_id, cold, started);
+    std::string log = authorizer_output + platform.start(request.request_id, cold, started);
     for (const std::string& line : lines) {
         log += line;
         log += '\n';
@@ -97,6 +115,7 @@ void report_notes(SharedState& state, const ExecutionEnvironment& environment) {
 
 CaseResult run_case(SharedState& state, loop::EventLoop& loop, const TestFile& file,
                     const TestCase& test, ExecutionEnvironment& environment, LogCapture& capture,
+                    CaseAuthorizers* authorizers,
                     std::vector<std::pair<std::string, nlohmann::json>>& recorded) {
     CaseResult result;
     result.name = test.name;
@@ -108,7 +127,7 @@ CaseResult run_case(SharedState& state, loop::EventLoop& loop, const TestFile& f
     if (test.cold) {
         shutdown_and_wait(loop, environment);
     }
-    const CaseOutcome outcome = execute_case(loop, file, test, environment, capture);
+    const CaseOutcome outcome = execute_case(loop, file, test, environment, capture, authorizers);
     if (outcome.invocation.status == InvocationStatus::Cancelled || received_interrupt() != 0) {
         state.stop = true;
         result.verdict = Verdict::Skip;
@@ -146,10 +165,17 @@ FileResult run_file(SharedState& state, std::size_t index) {
     std::unique_ptr<runtime_api::Host> host;
     std::unique_ptr<LogCapture> capture;
     std::unique_ptr<ExecutionEnvironment> environment;
+    std::unique_ptr<CaseAuthorizers> authorizers;
     std::string problem;
     try {
         capture = std::make_unique<LogCapture>();
-        if (file.function.is_bootstrap()) {
+        bool needs_runtime_api = file.function.is_bootstrap();
+        if (file.runs_authorizers) {
+            for (const FunctionSpec& spec : file.http->authorizer_functions) {
+                needs_runtime_api = needs_runtime_api || spec.is_bootstrap();
+            }
+        }
+        if (needs_runtime_api) {
             if (!state.options.runtime_api) {
                 throw runtime_api::NeedsRuntimeApi(); // checked before the run: not reached
             }
@@ -161,6 +187,10 @@ FileResult run_file(SharedState& state, std::size_t index) {
             options.network = *file.network;
         }
         options.runtime_api = host.get();
+        if (file.runs_authorizers) {
+            authorizers = std::make_unique<CaseAuthorizers>(loop, *file.http, options,
+                                                            state.options.token_authorizers);
+        }
         environment =
             std::make_unique<ExecutionEnvironment>(loop, file.function, std::move(options));
     } catch (const Error& e) {
@@ -186,7 +216,8 @@ FileResult run_file(SharedState& state, std::size_t index) {
             }
         } else {
             try {
-                case_result = run_case(state, loop, file, test, *environment, *capture, recorded);
+                case_result = run_case(state, loop, file, test, *environment, *capture,
+                                       authorizers.get(), recorded);
             } catch (const std::exception& e) {
                 // A bug of lambda-local's own fails the case, not the whole run.
                 case_result = CaseResult{};
@@ -204,6 +235,10 @@ FileResult run_file(SharedState& state, std::size_t index) {
     if (environment) {
         shutdown_and_wait(loop, *environment);
         environment.reset();
+    }
+    if (authorizers) {
+        authorizers->shutdown();
+        authorizers.reset();
     }
 
     if (state.options.update_snapshots && !recorded.empty() && !state.stop) {

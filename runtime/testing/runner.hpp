@@ -4,6 +4,7 @@
 
 #include "runtime/execution/execution_environment.hpp"
 #include "runtime/runtime_api/server.hpp"
+#include "runtime/testing/case_authorizers.hpp"
 #include "runtime/testing/test_file.hpp"
 
 #include <cstddef>
@@ -64,6 +65,9 @@ struct RunOptions {
     std::optional<std::regex> filter; // runs only the cases whose name it finds
     EnvironmentOptions environment;   // worker, sandbox, host, cancel_fd (output_fd is set here)
     runtime_api::HostFactory runtime_api; // for custom runtimes' files (required by them)
+    // For the files whose `authorization: run` cases meet a JWT or Cognito authorizer
+    // (required by them: needs_token_authorizers).
+    TokenAuthorizers token_authorizers;
 };
 
 // Whether `options` runs `test` (its name matches the filter, or there is none).
@@ -71,7 +75,8 @@ bool is_selected(const RunOptions& options, const TestCase& test);
 
 // Runs the selected cases of `files`. Each file gets one execution environment, reused warm
 // from case to case, restarted for a `cold: true` case and after a timeout, crash or
-// out-of-memory (which fail their case; the run goes on).
+// out-of-memory (which fail their case; the run goes on). A file with `authorization: run`
+// cases also gets its authorizers (CaseAuthorizers).
 RunResult run_test_files(const std::vector<TestFile>& files, const RunOptions& options,
                          RunListener& listener);
 

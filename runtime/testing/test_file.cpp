@@ -252,9 +252,17 @@ std::string read_event(const YamlReader& reader, const YamlEntries& entries,
     return "{}";
 }
 
-// `authorization:` {output: <the authorizer's output>} or {error: <its error message>}.
+// `authorization:` run, {output: <the authorizer's output>} or {error: <its error message>}.
 CaseAuthorization read_authorization(const YamlReader& reader, const YamlEntry& entry) {
     CaseAuthorization authorization;
+    if (entry.value.IsScalar()) {
+        if (reader.string(entry) != "run") {
+            reader.fail(entry, "authorization must be 'run' (the route's authorizer runs), or "
+                               "a mapping with 'output' or 'error'");
+        }
+        authorization.run = true;
+        return authorization;
+    }
     const YamlEntries entries = reader.mapping(entry, {"output", "error"});
     const YamlEntry* output = find_entry(entries, "output");
     const YamlEntry* error = find_entry(entries, "error");
@@ -390,9 +398,9 @@ TestFile load_test_file(const std::string& path) {
     if (!root.IsDefined() || root.IsNull()) {
         throw Error(path + ":1: the test file is empty");
     }
-    const YamlEntries top =
-        reader.mapping(root, "the test file",
-                       {"function", "api", "payload", "route", "stage", "network", "cases"});
+    const YamlEntries top = reader.mapping(
+        root, "the test file",
+        {"function", "api", "payload", "route", "stage", "network", "jwks", "cases"});
     const std::string dir = fs::absolute(path).parent_path().string();
 
     TestFile file;
@@ -409,6 +417,26 @@ TestFile load_test_file(const std::string& path) {
         file.network = mode;
     }
 
+    if (const YamlEntry* jwks = find_entry(top, "jwks")) {
+        if (!file.http) {
+            reader.fail(*jwks, "jwks is for the authorizers of a template's API");
+        }
+        if (!jwks->value.IsMap()) {
+            reader.fail(*jwks, "jwks must be a mapping of ISSUER: FILE (a JWKS file)");
+        }
+        for (const auto& item : jwks->value) {
+            std::string issuer = reader.string(item.first, "an issuer");
+            fs::path key_file(reader.string(item.second, "a JWKS file"));
+            if (issuer.empty() || key_file.empty()) {
+                reader.fail(item.first, "jwks: an issuer and its JWKS file may not be empty");
+            }
+            if (key_file.is_relative()) {
+                key_file = fs::path(dir) / key_file;
+            }
+            file.http->jwks_files.push_back({issuer, key_file.lexically_normal().string()});
+        }
+    }
+
     const YamlEntry* cases = find_entry(top, "cases");
     if (cases == nullptr) {
         throw Error(path + ":1: the test file needs 'cases:', a list of cases");
@@ -421,6 +449,17 @@ TestFile load_test_file(const std::string& path) {
             reader.fail(node, "a case named '" + test.name + "' appears twice");
         }
         any_snapshot = any_snapshot || test.expect.snapshot;
+        if (test.authorization && test.authorization->run) {
+            bool any_authorizer = false;
+            for (const config::ApiConfig& api : file.http->apis) {
+                any_authorizer = any_authorizer || !api.authorizers.empty();
+            }
+            if (!any_authorizer) {
+                reader.fail(node, "authorization: run needs an authorizer to run: a template "
+                                  "whose API has one (Auth) on the case's route");
+            }
+            file.runs_authorizers = true;
+        }
         file.cases.push_back(std::move(test));
     }
     if (file.cases.empty()) {

@@ -48,11 +48,20 @@ struct Expectation {
     std::optional<nlohmann::json> body_subset;
 };
 
-// An HTTP case's `authorization:`: what the route's authorizer answers, without running one
-// (docs/testing.md, authorizers). Exactly one is set.
+// An HTTP case's `authorization:` (docs/testing.md, authorizers): what the route's authorizer
+// answers without running one (`output` or `error`), or `run`: the route's own authorizer runs
+// for the request, as in `serve`. Exactly one is set.
 struct CaseAuthorization {
     std::optional<nlohmann::json> output; // the authorizer's output (a policy, a simple response)
     std::optional<std::string> error;     // the error message it fails with ("Unauthorized")
+    bool run = false;                     // `authorization: run`
+};
+
+// One entry of a test file's `jwks:`: JWT and Cognito authorizers take the keys of `issuer`
+// from the JWKS file at `path` (absolute), as `serve --jwks ISSUER=FILE` does.
+struct JwksFile {
+    std::string issuer;
+    std::string path;
 };
 
 // One case: an event for the function (or a request through the gateway) and its expectations.
@@ -72,6 +81,10 @@ struct HttpSetup {
     std::vector<config::ApiConfig> apis;
     std::shared_ptr<const gateway::Gateway> gateway; // built from `apis`, as serve builds it
     std::string stage; // the stage the requests are sent to ("$default": no prefix)
+    // The functions of the template that the APIs' Lambda authorizers run (for the cases
+    // with `authorization: run`), resolved as the function under test is.
+    std::vector<FunctionSpec> authorizer_functions;
+    std::vector<JwksFile> jwks_files; // `jwks:`
 };
 
 // A loaded, checked test file.
@@ -84,7 +97,8 @@ struct TestFile {
     // --log-format, --log-level and --system-log-level leave its LoggingConfig alone.
     bool own_logging = false;
     std::vector<TestCase> cases;
-    std::string snapshot_path; // <name>.snap.json beside the file
+    bool runs_authorizers = false; // a case has `authorization: run`
+    std::string snapshot_path;     // <name>.snap.json beside the file
     // The snapshot file's entries (case name → recorded answer); empty when there is none.
     nlohmann::ordered_json snapshots = nlohmann::ordered_json::object();
 };

@@ -343,6 +343,12 @@ void check_jwt_authorizer(const ServeProcess& serve, const std::string& issuer,
         INFO(describe(response));
         if (response.status == 401) {
             CHECK(response.body == R"({"message":"Unauthorized"})");
+            // Every refusal names the scheme and the error (docs/authorizers-jwt.md).
+            const std::string* challenge = response.header("www-authenticate");
+            REQUIRE(challenge != nullptr);
+            CHECK(challenge->rfind("Bearer scope=\"\" error=\"invalid_token\" "
+                                   "error_description=\"",
+                                   0) == 0);
         }
         return response.status;
     };
@@ -356,6 +362,17 @@ void check_jwt_authorizer(const ServeProcess& serve, const std::string& issuer,
     json elsewhere = claims_of(issuer);
     elsewhere["aud"] = "another-api";
     CHECK(status_of("/read", "Bearer " + auth::mint(key, elsewhere)) == 401);
+    // The one www-authenticate value AWS documents (its JWT authorizer troubleshooting page),
+    // seen by curl.
+    {
+        ProcessResult refused = run_process({"/usr/bin/curl", "-s", "-i", "-H",
+                                             "Authorization: Bearer " + auth::mint(key, elsewhere),
+                                             serve.url("/read")});
+        INFO(describe(refused));
+        CHECK(refused.out.find("\r\nwww-authenticate: Bearer scope=\"\" error=\"invalid_token\" "
+                               "error_description=\"the token does not have a valid "
+                               "audience\"\r\n") != std::string::npos);
+    }
     json other_issuer = claims_of(issuer);
     other_issuer["iss"] = issuer + "/other";
     CHECK(status_of("/read", "Bearer " + auth::mint(key, other_issuer)) == 401);
@@ -364,6 +381,10 @@ void check_jwt_authorizer(const ServeProcess& serve, const std::string& issuer,
         serve_request(serve, "GET", "/admin", {{"Authorization", "Bearer " + token}});
     CHECK(forbidden.status == 403);
     CHECK(forbidden.body == R"({"message":"Forbidden"})");
+    const std::string* challenge = forbidden.header("www-authenticate");
+    REQUIRE(challenge != nullptr);
+    CHECK(*challenge == "Bearer scope=\"admin\" error=\"insufficient_scope\" "
+                        "error_description=\"the token has none of the route's scopes\"");
     json admin = claims_of(issuer);
     admin["scope"] = "admin";
     CHECK(status_of("/admin", "Bearer " + auth::mint(key, admin)) == 200);
@@ -538,6 +559,135 @@ cases:
     INFO(describe(result));
     CHECK(result.exit_code == 0);
     CHECK(result.out.find("4 passed, 0 failed") != std::string::npos);
+}
+
+TEST_CASE("lambda-local test: authorization: run runs the route's Lambda authorizer") {
+    TempDir dir;
+    write_template(dir);
+    // The REST API (stage Prod): the TOKEN authorizer, its validation expression, REQUEST.
+    dir.write("rest.test.yaml", R"(function: {template: template.yaml, name: Echo}
+cases:
+  - name: allowed, with the authorizer's context
+    request: {path: /token/7, headers: {Authorization: allow}}
+    authorization: run
+    expect:
+      status: 200
+      body_subset: {requestContext: {authorizer: {principalId: alice, user: alice, admin: "true"}}}
+      logs_contain: "authorizer called: allow"
+  - name: an explicit deny is 403
+    request: {path: /token/7, headers: {Authorization: deny}}
+    authorization: run
+    expect:
+      status: 403
+      body_json: {Message: User is not authorized to access this resource with an explicit deny}
+  - name: a token failing the validation expression is 401 without a call
+    request: {path: /token/7, headers: {Authorization: NOT-VALID}}
+    authorization: run
+    expect: {status: 401, body_json: {message: Unauthorized}}
+  - name: Unauthorized thrown is 401
+    request: {path: /token/7, headers: {Authorization: unauthorized}}
+    authorization: run
+    expect: {status: 401}
+  - name: an authorizer error is 500
+    request: {path: /token/7, headers: {Authorization: surprise}}
+    authorization: run
+    expect: {status: 500, body_json: {message: null}}
+  - name: a REQUEST authorizer reads its identity sources
+    request: {path: "/request?tenant=acme", headers: {X-Token: allow}}
+    authorization: run
+    expect: {status: 200}
+  - name: a REQUEST authorizer without its query string is 401
+    request: {path: /request, headers: {X-Token: allow}}
+    authorization: run
+    expect: {status: 401}
+)");
+    // The HTTP API ($default stage): simple and policy responses.
+    dir.write("http.test.yaml", R"(function: {template: template.yaml, name: Echo}
+stage: $default
+cases:
+  - name: a simple response allows, its context under authorizer.lambda
+    request: {path: /simple, headers: {X-Token: allow}}
+    authorization: run
+    expect: {status: 200, body_subset: {requestContext: {authorizer: {lambda: {user: alice}}}}}
+  - name: a simple response denies with 403
+    request: {path: /simple, headers: {X-Token: deny}}
+    authorization: run
+    expect: {status: 403, body_json: {message: Forbidden}}
+  - name: a policy response allows
+    request: {path: /policy, headers: {X-Token: allow}}
+    authorization: run
+    expect: {status: 200}
+  - name: a policy response denies
+    request: {path: /policy, headers: {X-Token: deny}}
+    authorization: run
+    expect: {status: 403, body_json: {message: Forbidden}}
+)");
+    ProcessResult result = lambda_local({"test", dir.path()});
+    INFO(describe(result));
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("11 passed, 0 failed") != std::string::npos);
+}
+
+TEST_CASE("lambda-local test: authorization: run verifies JWTs with the test file's jwks") {
+    TempDir dir;
+    write_jwt_template(dir, auth::k_issuer);
+    dir.write("jwks.json", auth::jwks_of({&auth::key_one()}));
+    const std::string token = auth::mint(auth::key_one(), claims_of(auth::k_issuer));
+    json elsewhere = claims_of(auth::k_issuer);
+    elsewhere["aud"] = "another-api";
+    json expired = claims_of(auth::k_issuer);
+    expired["exp"] = expired["iat"].get<long long>() - 3600;
+    json admin = claims_of(auth::k_issuer);
+    admin["scope"] = "admin";
+    dir.write("jwt.test.yaml", "function: {template: template.yaml, name: Fn}\n"
+                               "jwks:\n  " +
+                                   auth::k_issuer + ": jwks.json\n" + R"(cases:
+  - name: a valid token is allowed, its claims under authorizer.jwt
+    request: {path: /read, headers: {Authorization: "Bearer )" +
+                                   token + R"("}}
+    authorization: run
+    expect: {status: 200, body_subset: {requestContext: {authorizer: {jwt: {claims: {sub: user-1}}}}}}
+  - name: another audience is 401 with AWS's www-authenticate
+    request: {path: /read, headers: {Authorization: "Bearer )" +
+                                   auth::mint(auth::key_one(), elsewhere) + R"("}}
+    authorization: run
+    expect:
+      status: 401
+      body_json: {message: Unauthorized}
+      headers: {www-authenticate: 'Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience"'}
+  - name: an expired token is 401
+    request: {path: /read, headers: {Authorization: "Bearer )" +
+                                   auth::mint(auth::key_one(), expired) + R"("}}
+    authorization: run
+    expect: {status: 401}
+  - name: a token of another key is 401
+    request: {path: /read, headers: {Authorization: "Bearer )" +
+                                   auth::mint(auth::key_two(), claims_of(auth::k_issuer)) + R"("}}
+    authorization: run
+    expect: {status: 401}
+  - name: no token is 401
+    request: {path: /read}
+    authorization: run
+    expect: {status: 401}
+  - name: a token without the route's scope is 403
+    request: {path: /admin, headers: {Authorization: "Bearer )" +
+                                   token + R"("}}
+    authorization: run
+    expect:
+      status: 403
+      body_json: {message: Forbidden}
+      headers: {www-authenticate: 'Bearer scope="admin" error="insufficient_scope" error_description="the token has none of the route''s scopes"'}
+  - name: a token with it is allowed
+    request: {path: /admin, headers: {Authorization: "Bearer )" +
+                                   auth::mint(auth::key_one(), admin) + R"("}}
+    authorization: run
+    expect: {status: 200}
+)");
+    // lambda-local hands the run over to lambda-local-serve, which verifies the tokens.
+    ProcessResult result = lambda_local({"test", dir.path()});
+    INFO(describe(result));
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("7 passed, 0 failed") != std::string::npos);
 }
 
 } // namespace lambda_local::e2e

@@ -167,4 +167,57 @@ TEST_SUITE("runtime::testing::HttpCase") {
         CHECK(http_answer(setup, text, png).body == "iVBORw0K");
     }
 
+    TEST_CASE("authorization: run leaves the route's authorizer to decide, then its verdict") {
+        HttpSetup setup = setup_for(gateway::ApiType::Http, "$default", "GET", "/orders/{id}");
+        config::AuthorizerConfig jwt;
+        jwt.name = "Jwt";
+        jwt.kind = config::AuthorizerKind::Jwt;
+        setup.apis.front().authorizers.push_back(jwt);
+        setup.apis.front().api.routes.front().authorizer = "Jwt";
+        setup.gateway = std::make_shared<gateway::Gateway>(setup.apis);
+        CaseAuthorization run;
+        run.run = true;
+
+        SUBCASE("an Allow builds the event with requestContext.authorizer") {
+            PreparedRequest prepared =
+                prepare_request(setup, orders(), request("GET", "/orders/7"), run);
+            REQUIRE(prepared.problem.empty());
+            CHECK(prepared.needs_authorizer);
+            CHECK(prepared.integration.event.empty()); // not before the verdict
+            gateway::AuthorizationVerdict allowed;
+            allowed.outcome = gateway::AuthorizationOutcome::Allowed;
+            allowed.authorizer = {{"jwt", {{"claims", {{"sub", "alice"}}}, {"scopes", nullptr}}}};
+            apply_verdict(setup, prepared, allowed);
+            CHECK_FALSE(prepared.needs_authorizer);
+            REQUIRE_FALSE(prepared.answer().has_value());
+            const json event = json::parse(prepared.integration.event);
+            CHECK(event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == "alice");
+        }
+        SUBCASE("a refusal is the gateway's answer, with the verdict's www-authenticate") {
+            PreparedRequest prepared =
+                prepare_request(setup, orders(), request("GET", "/orders/7"), run);
+            gateway::AuthorizationVerdict refused;
+            refused.outcome = gateway::AuthorizationOutcome::Unauthorized;
+            refused.headers = {{"www-authenticate", "Bearer scope=\"\" error=\"invalid_token\""}};
+            apply_verdict(setup, prepared, refused);
+            REQUIRE(prepared.answer().has_value());
+            const gateway::HttpResponse answer = *prepared.answer();
+            CHECK(answer.status == 401);
+            CHECK(answer.body == R"({"message":"Unauthorized"})");
+            bool found = false;
+            for (const auto& [name, value] : answer.headers) {
+                found = found || (name == "www-authenticate" &&
+                                  value == "Bearer scope=\"\" error=\"invalid_token\"");
+            }
+            CHECK(found);
+        }
+        SUBCASE("a route without an authorizer is a problem of the case") {
+            HttpSetup open = setup_for(gateway::ApiType::Http, "$default", "GET", "/orders/{id}");
+            PreparedRequest prepared =
+                prepare_request(open, orders(), request("GET", "/orders/7"), run);
+            CHECK(prepared.problem ==
+                  "authorization: run, but route 'GET /orders/{id}' has no authorizer");
+        }
+    }
+
 } // TEST_SUITE

@@ -198,4 +198,129 @@ cases:
                                                       0) == 0);
     }
 
+    TEST_CASE("authorization: run runs the route's Lambda authorizer in its own environment") {
+        Scratch dir;
+        const std::string samples = LL_SAMPLES_DIR;
+        dir.write("template.yaml", R"(Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {CodeUri: )" + samples + R"(}
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: TokenAuth
+        Authorizers:
+          TokenAuth: {FunctionArn: !GetAtt Guard.Arn}
+  Guard:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: libauthorizer.so:policy}
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libhttp_api.so:echo
+      Events:
+        Get: {Type: Api, Properties: {RestApiId: !Ref Api, Path: '/orders/{id}', Method: get}}
+)");
+        const std::string path = dir.write("orders.test.yaml", R"(function:
+  template: template.yaml
+  name: Orders
+cases:
+  - name: allowed
+    request: {path: /orders/1, headers: {Authorization: allow}}
+    authorization: run
+    expect:
+      status: 200
+      body_subset:
+        requestContext:
+          authorizer: {principalId: alice, user: alice, level: "7", admin: "true"}
+      logs_contain: "authorizer called: allow"
+  - name: allowed again, from the cache
+    request: {path: /orders/1, headers: {Authorization: allow}}
+    authorization: run
+    expect: {status: 200}
+  - name: explicit deny
+    request: {path: /orders/1, headers: {Authorization: deny}}
+    authorization: run
+    expect:
+      status: 403
+      body_json: {Message: User is not authorized to access this resource with an explicit deny}
+  - name: implicit deny
+    request: {path: /orders/1, headers: {Authorization: other}}
+    authorization: run
+    expect: {status: 403, body_json: {message: User is not authorized to access this resource}}
+  - name: unauthorized
+    request: {path: /orders/1, headers: {Authorization: unauthorized}}
+    authorization: run
+    expect: {status: 401, body_json: {message: Unauthorized}}
+  - name: no token
+    request: {path: /orders/1}
+    authorization: run
+    expect: {status: 401}
+  - name: malformed policy
+    request: {path: /orders/1, headers: {Authorization: malformed}}
+    authorization: run
+    expect: {status: 500, headers: {x-amzn-ErrorType: AuthorizerConfigurationException}}
+)");
+        Recorder recorder;
+        const RunResult run = run_test_files({load_test_file(path)}, options(), recorder);
+        REQUIRE(run.files.size() == 1);
+        const auto& cases = run.files[0].cases;
+        REQUIRE(cases.size() == 7);
+        for (const CaseResult& result : cases) {
+            INFO(result.name << "\n" << failures_of(result));
+            CHECK(result.verdict == Verdict::Pass);
+        }
+        // The authorizer's output comes before the function's START.
+        CHECK(cases[0].log.find("authorizer called: allow") <
+              cases[0].log.find("START RequestId: "));
+        // The second allow came from the cache (TTL 300 s, as in serve): no call.
+        CHECK(cases[1].log.find("authorizer called") == std::string::npos);
+        CHECK(cases[2].log.find("authorizer called: deny") != std::string::npos);
+        CHECK(cases[2].log.find("START RequestId: ") == std::string::npos); // not invoked
+        // A missing identity source is 401 without calling the authorizer.
+        CHECK(cases[5].log.find("authorizer called") == std::string::npos);
+    }
+
+    TEST_CASE("a file whose authorizer is a JWT one and no token verification fails its cases") {
+        Scratch dir;
+        const std::string samples = LL_SAMPLES_DIR;
+        dir.write("template.yaml", R"(Resources:
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration: {issuer: 'https://issuer.example.com', audience: [my-api]}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: )" + samples + R"(
+      Handler: libhttp_api.so:echo
+      Events:
+        Read: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: /read, Method: get}}
+)");
+        const std::string path = dir.write("read.test.yaml", R"(function:
+  template: template.yaml
+  name: Fn
+cases:
+  - name: read
+    request: {path: /read}
+    authorization: run
+)");
+        const TestFile file = load_test_file(path);
+        CHECK(needs_token_authorizers(file));
+        Recorder recorder;
+        const RunResult run = run_test_files({file}, options(), recorder);
+        REQUIRE(run.files[0].cases.size() == 1);
+        CHECK(run.files[0].cases[0].verdict == Verdict::Fail);
+        REQUIRE_FALSE(run.files[0].cases[0].failures.empty());
+        CHECK(run.files[0].cases[0].failures[0].find("token authorizers run under `serve`") !=
+              std::string::npos);
+    }
+
 } // TEST_SUITE

@@ -419,6 +419,80 @@ cases:
                                        "/app/template.yaml (functions: OrdersFunction)");
     }
 
+    TEST_CASE("authorization: run takes the template's authorizer functions and jwks files") {
+        Scratch dir;
+        const std::string samples = LL_SAMPLES_DIR;
+        dir.write("app/template.yaml", R"(Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {CodeUri: )" + samples + R"(}
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: TokenAuth
+        Authorizers:
+          TokenAuth: {FunctionArn: !GetAtt Guard.Arn}
+  Guard:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: libauthorizer.so:policy, Timeout: 4}
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: libhttp_api.so:echo
+      Events:
+        Get: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /orders, Method: get}}
+)");
+        const std::string path = dir.write("app/tests/orders.test.yaml", R"(function:
+  template: ../template.yaml
+  name: Orders
+jwks:
+  https://issuer.example.com: keys/jwks.json
+cases:
+  - name: through the authorizer
+    request: {path: /orders, headers: {Authorization: allow}}
+    authorization: run
+  - name: stated
+    request: {path: /orders}
+    authorization: {error: Unauthorized}
+)");
+        const TestFile file = load_test_file(path);
+        CHECK(file.runs_authorizers);
+        REQUIRE(file.cases[0].authorization.has_value());
+        CHECK(file.cases[0].authorization->run);
+        CHECK_FALSE(file.cases[1].authorization->run);
+        REQUIRE(file.http.has_value());
+        REQUIRE(file.http->authorizer_functions.size() == 1);
+        CHECK(file.http->authorizer_functions[0].library == sample("libauthorizer.so"));
+        CHECK(file.http->authorizer_functions[0].handler == "policy");
+        CHECK(file.http->authorizer_functions[0].timeout_s == 4);
+        REQUIRE(file.http->jwks_files.size() == 1);
+        CHECK(file.http->jwks_files[0].issuer == "https://issuer.example.com");
+        CHECK(file.http->jwks_files[0].path == dir.path() + "/app/tests/keys/jwks.json");
+
+        const std::string other = dir.write("app/tests/other.test.yaml", R"(function:
+  template: ../template.yaml
+  name: Orders
+cases:
+  - name: a
+    request: {path: /orders}
+    authorization: yes please
+)");
+        CHECK(load_error(other) ==
+              other + ":7: authorization must be 'run' (the route's authorizer runs), or a "
+                      "mapping with 'output' or 'error'");
+
+        const std::string none = dir.write("none.test.yaml", with_echo(R"(api: rest
+cases:
+  - name: a
+    request: {path: /}
+    authorization: run
+)"));
+        CHECK(load_error(none) == none + ":6: authorization: run needs an authorizer to run: a "
+                                         "template whose API has one (Auth) on the case's route");
+    }
+
     TEST_CASE("log_format and the levels set the function's LoggingConfig, as its own") {
         Scratch dir;
         const TestFile plain =

@@ -270,6 +270,18 @@ TEST_CASE("a sink that waits holds the handler in its write until it drains") {
     CHECK(sink->received == pattern(size));
 }
 
+TEST_CASE("a handler held by a caller that never reads still times out") {
+    OutputFile output;
+    LoopEnvironment environment(stream_spec("stream_bytes", 1), unpaced(output));
+    auto sink = std::make_shared<RecordingSink>(1); // never drained
+    InvocationResult result =
+        environment.invoke(request_with(json({{"bytes", std::size_t{4} << 20}}).dump(), sink));
+    CHECK(result.status == InvocationStatus::Timeout);
+    CHECK(result.streamed);
+    CHECK(sink->received.size() < (std::size_t{4} << 20));
+    CHECK(contains(result.log_lines, "the function timed out"));
+}
+
 TEST_CASE("without a sink a streamed response is gathered into the payload") {
     OutputFile output;
     SUBCASE("within Lambda's buffered limit") {

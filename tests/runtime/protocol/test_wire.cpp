@@ -174,8 +174,8 @@ TEST_CASE("a corrupt header is an error") {
     SUBCASE("unknown type") {
         CHECK(decode_error(raw_header(k_magic, 0, 0, 0)) ==
               "worker protocol: unknown frame type 0");
-        CHECK(decode_error(raw_header(k_magic, 11, 0, 0)) ==
-              "worker protocol: unknown frame type 11");
+        CHECK(decode_error(raw_header(k_magic, 13, 0, 0)) ==
+              "worker protocol: unknown frame type 13");
     }
     SUBCASE("the retired type 2, which carried a pid, is unknown") {
         CHECK(decode_error(raw_header(k_magic, 2, 0, 0)) ==

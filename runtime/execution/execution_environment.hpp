@@ -70,6 +70,11 @@ std::string find_worker_executable();
 // channel, whose frames are read as its answers, within Lambda's sizes, and any frame there
 // that is not the one expected ends the environment (docs/sandbox.md).
 //
+// A native handler that streams its response (docs/streaming.md) sends its pieces as frames
+// during the invocation; they go through the invocation's StreamRelay to the request's sink
+// (or are gathered for the payload). While the sink is full the environment reads nothing
+// more from the handler, which then blocks in its write; its deadline runs on.
+//
 // The worker ends with the thread that started it (PR_SET_PDEATHSIG follows the spawning
 // thread, not the process): run the loop on a thread that outlives its environments.
 class ExecutionEnvironment {

@@ -250,7 +250,26 @@ std::unique_ptr<Cgroup> Cgroup::create(const std::string& name, std::uint64_t me
     return group;
 }
 
+bool Cgroup::remove_if_empty() {
+    for (const auto& dir : m_dirs) {
+        if (!read_text(dir + "/cgroup.procs").empty()) {
+            return false;
+        }
+    }
+    // The pids directory first: the memory one, which the memory checks read, goes last.
+    while (!m_dirs.empty()) {
+        if (::rmdir(m_dirs.back().c_str()) != 0 && errno != ENOENT) {
+            return false;
+        }
+        m_dirs.pop_back();
+    }
+    return true;
+}
+
 Cgroup::~Cgroup() {
+    if (m_dirs.empty()) {
+        return; // removed already
+    }
     kill_all();
     for (const auto& dir : m_dirs) {
         for (int attempt = 0; attempt < 100 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY;

@@ -42,6 +42,10 @@ class Cgroup {
     std::int64_t anonymous_bytes() const;
     // SIGKILLs every process left in the cgroup, until it is empty (bounded).
     void kill_all();
+    // Removes the cgroup at once when no process is left in it, without waiting (a few
+    // file-system calls); false when one is, or the kernel still holds it: then destroying
+    // it waits.
+    bool remove_if_empty();
 
   private:
     explicit Cgroup(std::vector<std::string> dirs, int version)

@@ -426,7 +426,9 @@ void ExecutionEnvironment::worker_ended(int status) {
             }
         }
     };
-    if (!cgroup) {
+    if (!cgroup || cgroup->remove_if_empty()) {
+        // The usual end: the worker took every process with it, and an empty cgroup goes at
+        // once (starting the thread pool for it would cost more than the removal itself).
         // Never from inside the call that ended it: the callbacks may end this object.
         m_soon.start(std::chrono::milliseconds(0), std::move(ended));
         return;

@@ -143,6 +143,37 @@ TEST_CASE("destroying a cgroup ends the processes left in it") {
     CHECK_FALSE(exists(support.memory_parent + "/" + name));
 }
 
+TEST_CASE("a cgroup is removed at once only when no process is left in it") {
+    const CgroupSupport& support = cgroup_support();
+    if (!support.available) {
+        CHECK_FALSE(support.reason.empty());
+        MESSAGE("skipped: cgroups unavailable: " << support.reason);
+        return;
+    }
+    std::string name = unique_name("empty");
+    std::string memory_dir = support.memory_parent + "/" + name;
+    std::string pids_dir = support.pids_parent.empty() ? "" : support.pids_parent + "/" + name;
+    std::string why;
+    auto group = Cgroup::create(name, 64u << 20, 16, why);
+    REQUIRE_MESSAGE(group != nullptr, why);
+    {
+        SleepingChild child;
+        REQUIRE(group->add(child.pid()));
+        CHECK_FALSE(group->remove_if_empty()); // a member: left alone, still there
+        CHECK(exists(memory_dir));
+        CHECK(child.alive());
+        ::kill(child.pid(), SIGKILL);
+        child.wait();
+    }
+    CHECK(group->remove_if_empty());
+    CHECK_FALSE(exists(memory_dir));
+    if (!pids_dir.empty()) {
+        CHECK_FALSE(exists(pids_dir));
+    }
+    group.reset(); // nothing left to remove
+    CHECK_FALSE(exists(memory_dir));
+}
+
 TEST_CASE("a cgroup is given its memory limit") {
     const CgroupSupport& support = cgroup_support();
     if (!support.available) {

@@ -187,6 +187,7 @@ void ExecutionEnvironment::begin_invoke() {
         invocation.trace_id = std::move(trace_id);
         invocation.client_context = request.client_context;
         invocation.cognito_identity = request.cognito_identity;
+        m_runtime_api->state().receive_streams(runtime_stream_receiver());
         m_runtime_api->state().invoke(std::move(invocation));
         schedule_pump();
         return;
@@ -330,6 +331,7 @@ bool ExecutionEnvironment::over_memory_size() const {
 
 void ExecutionEnvironment::finish(InvocationResult result, bool end_environment_now) {
     disarm();
+    m_stream.reset(); // the sink hears nothing more of this invocation
     if (m_debug_session_over) {
         end_environment_now = true; // the next invocation waits for a debugger again
     }

@@ -6,6 +6,7 @@
 #include "runtime/execution/cgroup.hpp"
 #include "runtime/execution/invocation.hpp"
 #include "runtime/execution/outbound_network.hpp"
+#include "runtime/execution/stream_relay.hpp"
 #include "runtime/function/function_spec.hpp"
 #include "runtime/function/lambda_variables.hpp"
 #include "runtime/loop/event_loop.hpp"
@@ -27,6 +28,7 @@ namespace lambda_local::runtime {
 namespace runtime_api {
 class Endpoint;
 class Host;
+struct StreamReceiver;
 } // namespace runtime_api
 
 // How execution environments are started.
@@ -44,6 +46,8 @@ struct EnvironmentOptions {
     // the function's init, reached through this port on 127.0.0.1 (docs/debugging.md). One
     // environment at a time may use it.
     std::shared_ptr<debugger::DebugPort> debug;
+    // Response streaming's cap and bandwidth rule (stream_relay.hpp; serve --no-stream-limit).
+    StreamLimits stream_limits;
 };
 
 // The worker beside this executable (or in ../libexec/lambda-local/), unless
@@ -175,6 +179,13 @@ class ExecutionEnvironment {
     bool runtime_gone();
     // Updates m_peak_rss_kib from the custom runtime's own peak resident set (VmHWM).
     void measure_runtime_memory();
+    // Where a custom runtime's streamed /response goes as it arrives: m_stream.
+    runtime_api::StreamReceiver runtime_stream_receiver();
+    // The cap of the invocation's stream: Lambda's buffered limit when its bytes are gathered
+    // for the payload (no sink), else stream_limits'.
+    StreamLimits runtime_stream_limits() const;
+    // The stream's figures in `result`, when the function streamed.
+    void note_stream(InvocationResult& result);
     // Ends the worker and everything of the environment; `then` once its processes are gone
     // and its cgroup removed.
     void end_environment(std::function<void()> then);
@@ -224,6 +235,10 @@ class ExecutionEnvironment {
     pid_t m_runtime_pid = -1;                             // the bootstrap process, as seen here
 
     OutboundNetwork m_outbound; // pasta, under --network isolated
+
+    // The invocation's streamed response (docs/streaming.md): its relay to the request's sink
+    // (or gathered for the payload).
+    std::unique_ptr<StreamRelay> m_stream;
 
     // --debug: the relay of this environment's debugging session, and whether it is over.
     std::unique_ptr<debugger::DebugRelay> m_debug_relay;

@@ -207,6 +207,7 @@ void pump_streamed(Connection& c) {
         bool more = true;
         if (!step.data.empty()) {
             try {
+                // A view into the input: valid during the call only.
                 more = streamed.consumer.piece(step.data);
             } catch (...) {
                 more = true; // a consumer's failure is not the connection's
@@ -279,6 +280,14 @@ bool begin_streamed(Connection& c) {
         std::make_unique<StreamedBody>(StreamedBody{std::move(consumer), ChunkedDecoder(limits)});
     c.phase = Phase::Streamed;
     set_deadline(c, core.streamed_body, on_streamed_body_expired);
+    // h2o, which sees the head only once the body is in, would not answer a client that waits
+    // for 100 Continue (curl does, for a chunked upload) before it sends its body.
+    const std::string* expect = find_header(c.head.headers, "Expect");
+    if (expect != nullptr && ::strcasecmp(expect->c_str(), "100-continue") == 0) {
+        char interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        uv_buf_t buffer = uv_buf_init(interim, sizeof interim - 1);
+        uv_try_write(reinterpret_cast<uv_stream_t*>(&c.tcp.tcp), &buffer, 1);
+    }
     return true;
 }
 

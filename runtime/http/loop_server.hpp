@@ -23,9 +23,9 @@ using Handler = std::function<void(Request request, Responder responder)>;
 
 // Where a request body goes as it arrives, instead of whole into Request::body.
 struct BodyStream {
-    // Each piece of the de-chunked body, in order, as it arrives (on the loop thread). False
-    // makes the server stop reading the connection until the `resume` given to the
-    // BodyStreamer is called.
+    // Each piece of the de-chunked body, in order, as it arrives (on the loop thread; the
+    // bytes are valid during the call only). False makes the server stop reading the
+    // connection until the `resume` given to the BodyStreamer is called.
     std::function<bool(std::string_view piece)> piece;
     // The body will not be complete: the connection closed or was dropped, its framing was
     // malformed or too large (answered 400, 413 or 431 by the server), or it took longer than
@@ -38,7 +38,10 @@ struct BodyStream {
 // `piece` set says so, an empty one leaves the request to the usual path. `resume` restarts
 // reading after a piece() that returned false (on the loop thread; it does nothing once the
 // connection is gone). Once the last chunk and the trailers are in, the handler is called with
-// the request (body empty, body_streamed true, trailers set) and answers it as any other.
+// the request (body empty, body_streamed true, trailers set) and answers it as any other. A
+// client that asked for `Expect: 100-continue` gets its 100 Continue when its body is taken.
+// A request pipelined behind another one on the same connection, whose head is in when the
+// answer before it is written, goes the usual path (h2o reads it from its buffer at once).
 using BodyStreamer = std::function<BodyStream(const Request& head, std::function<void()> resume)>;
 
 // Where a LoopServer listens, and its limits. Each refused request is answered (plain text,

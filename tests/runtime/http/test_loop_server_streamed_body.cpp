@@ -234,6 +234,26 @@ TEST_SUITE("runtime::http::LoopServer streamed request bodies") {
         CHECK(seen->bytes() == "onetwo");
     }
 
+    TEST_CASE("a client that waits for 100 Continue gets it before it sends the body") {
+        auto seen = std::make_shared<Seen>();
+        ServerThread server(streaming_options(seen));
+        server.start(recording_handler(seen));
+        Fd fd = connect_to(server.port());
+        RawReader reader(fd.get());
+        REQUIRE(send_all(fd.get(), "POST /stream HTTP/1.1\r\nHost: test\r\nExpect: "
+                                   "100-continue\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        REQUIRE(reader.wait_for("HTTP/1.1 100 Continue\r\n\r\n", seconds(10)));
+        REQUIRE(send_all(fd.get(), "2\r\nok\r\n0\r\n\r\n"));
+        auto response = reader.response(seconds(10));
+        REQUIRE(response);
+        if (response->status == 100) {
+            response = reader.response(seconds(10));
+            REQUIRE(response);
+        }
+        CHECK(response->status == 202);
+        CHECK(seen->bytes() == "ok");
+    }
+
     TEST_CASE("a client that closes mid-body aborts the stream; the server stays well") {
         auto seen = std::make_shared<Seen>();
         ServerThread server(streaming_options(seen));

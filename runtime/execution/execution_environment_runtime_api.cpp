@@ -102,9 +102,9 @@ void ExecutionEnvironment::on_runtime_invoke_event(Awaited awaited) {
                 // The runtime came back after a stream cut off before its end.
                 result.status = InvocationStatus::FunctionError;
                 result.error_type = k_truncated_type;
-                result.payload =
-                    error_payload(k_truncated_type,
-                                  "The runtime's streamed response ended before its end.", false);
+                result.payload = error_payload(
+                    k_truncated_type,
+                    "The runtime's streamed response ended before its last chunk.", false);
                 note_stream(result);
                 result.duration_ms = elapsed_ms(m_begin, notice.at);
                 m_answered = true;

@@ -56,7 +56,7 @@ void apply_answer(const Notice& notice, InvocationResult& result) {
         result.streamed = true;
         return;
     case Notice::Kind::StreamError:
-        // A mid-stream error (reference §11): the bytes already written stay written.
+        // A mid-stream error (docs/custom-runtimes.md): the bytes already written stay written.
         result.status = InvocationStatus::FunctionError;
         result.error_type = posted_error_type(notice.error_type, notice.body, "Unhandled");
         result.payload = posted_error_payload(notice.body, result.error_type);

@@ -4,11 +4,12 @@
 // supervisor posts invocations into it and takes what the runtime did (Notices). States and
 // transitions follow the runtime interface emulator (RAPID): Started → Ready on the first
 // /next (init done); Ready → ResponseSent on /response or /error; ResponseSent → Ready on
-// the next /next; Started → InitError on /init/error. A streamed /response (reference §11)
-// goes Ready → Streaming when its head comes, and Streaming → ResponseSent when its body ends
-// (normally, with an error in its trailers, or cut off). Anything else is 403
-// InvalidStateTransition; an answer for an id that is not the invocation in flight is 400
-// InvalidRequestID; a payload over 6291556 bytes is 413 RequestEntityTooLarge.
+// the next /next; Started → InitError on /init/error. A streamed /response
+// (docs/custom-runtimes.md) goes Ready → Streaming when its head comes, and Streaming →
+// ResponseSent when its body ends (normally, with an error in its trailers, or cut off).
+// Anything else is 403 InvalidStateTransition; an answer for an id that is not the invocation
+// in flight is 400 InvalidRequestID; a payload over 6291556 bytes is 413
+// RequestEntityTooLarge.
 #pragma once
 
 #include "runtime/function/quotas.hpp"
@@ -66,8 +67,8 @@ struct Notice {
         StreamEnded,
         // ...it ended with an error in its trailers (`error_type`, `body`: the error JSON)...
         StreamError,
-        // ...or it was cut off before its last chunk (the connection closed, bad framing,
-        // cancel_stream()): no answer; the runtime's end or its next /next says what follows.
+        // ...or it was cut off before its last chunk (the connection closed, bad framing, the
+        // stream's cap): no answer; the runtime's end or its next /next says what follows.
         StreamBroken,
     };
     Kind kind = Kind::Ready;

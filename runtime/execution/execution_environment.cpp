@@ -197,6 +197,7 @@ void ExecutionEnvironment::begin_invoke() {
         invocation.trace_id = std::move(trace_id);
         invocation.client_context = request.client_context;
         invocation.cognito_identity = request.cognito_identity;
+        m_runtime_api->state().receive_streams(runtime_stream_receiver());
         m_runtime_api->state().invoke(std::move(invocation));
         schedule_pump();
         return;

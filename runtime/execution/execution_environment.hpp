@@ -28,6 +28,7 @@ namespace lambda_local::runtime {
 namespace runtime_api {
 class Endpoint;
 class Host;
+struct StreamReceiver;
 } // namespace runtime_api
 
 // How execution environments are started.
@@ -196,6 +197,13 @@ class ExecutionEnvironment {
     bool runtime_gone();
     // Updates m_peak_rss_kib from the custom runtime's own peak resident set (VmHWM).
     void measure_runtime_memory();
+    // Where a custom runtime's streamed /response goes as it arrives: m_stream.
+    runtime_api::StreamReceiver runtime_stream_receiver();
+    // The cap of the invocation's stream: Lambda's buffered limit when its bytes are gathered
+    // for the payload (no sink), else stream_limits'.
+    StreamLimits runtime_stream_limits() const;
+    // The stream's figures in `result`, when the function streamed.
+    void note_stream(InvocationResult& result);
     // Ends the worker and everything of the environment; `then` once its processes are gone
     // and its cgroup removed.
     void end_environment(std::function<void()> then);

@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <strings.h>
+
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <utility>
@@ -103,6 +106,191 @@ Check check_head(Connection& c, std::size_t offset, int& status, std::string& re
     return Check::Accepted;
 }
 
+// The consumer of a streamed body learns that it will not be complete (once).
+void abort_streamed(Connection& c, std::string_view why) {
+    if (!c.streamed) {
+        return;
+    }
+    std::unique_ptr<StreamedBody> streamed = std::move(c.streamed);
+    if (streamed->consumer.aborted) {
+        try {
+            streamed->consumer.aborted(why);
+        } catch (...) {
+            // A consumer's failure is not the connection's.
+        }
+    }
+}
+
+// The head of the request at the start of the input, without its body (a request as the
+// handler's BodyStreamer sees it).
+Request head_request(const Connection& c) {
+    Request request;
+    request.method = c.head.method;
+    request.target = c.head.target;
+    std::size_t query = request.target.find('?');
+    request.path = request.target.substr(0, query);
+    if (query != std::string::npos) {
+        request.query = request.target.substr(query + 1);
+    }
+    request.version = c.head.version;
+    request.headers = c.head.headers;
+    request.remote_ip = c.remote_ip;
+    request.listener = c.listener;
+    return request;
+}
+
+// Removes `length` bytes at `at` from h2o's input (h2o is not reading it meanwhile).
+void erase_input(Connection& c, std::size_t at, std::size_t length) {
+    h2o_buffer_t* input = c.socket->input;
+    std::memmove(input->bytes + at, input->bytes + at + length, input->size - at - length);
+    input->size -= length;
+}
+
+// Renames the Transfer-Encoding fields of the head at the start of the input, in place: h2o
+// then reads a request without a body once a streamed body is whole. The head keeps its
+// length (h2o may have searched part of it for its end already); the handler's request has
+// the fields as sent, from the checked head.
+void hide_body(Connection& c) {
+    constexpr std::string_view k_field = "transfer-encoding:";
+    constexpr std::string_view k_renamed = "x-streamed-body--:";
+    static_assert(k_field.size() == k_renamed.size());
+    char* head = c.socket->input->bytes;
+    std::size_t at = 0;
+    while (at < c.head_length) {
+        const void* found = std::memchr(head + at, '\n', c.head_length - at);
+        std::size_t end = found ? static_cast<std::size_t>(static_cast<const char*>(found) - head)
+                                : c.head_length;
+        if (end - at >= k_field.size() &&
+            ::strncasecmp(head + at, k_field.data(), k_field.size()) == 0) {
+            std::memcpy(head + at, k_renamed.data(), k_renamed.size());
+        }
+        at = end + 1;
+    }
+}
+
+void on_socket_read(h2o_socket_t* socket, const char* err);
+void expect_body(Connection& c);
+
+// The streamed body is whole: h2o reads the head alone, and dispatches the request.
+void streamed_body_complete(Connection& c) {
+    c.trailers = c.streamed->decoder.trailers();
+    c.body_streamed = true;
+    bool paused = c.streamed->paused;
+    c.streamed.reset();
+    hide_body(c);
+    c.head.framing = BodyFraming::None;
+    if (paused) {
+        h2o_socket_read_start(c.socket, on_socket_read);
+    }
+    expect_body(c);
+    c.h2o_read(c.socket, nullptr);
+    after_h2o(c);
+}
+
+// Decodes what the input holds of a streamed body, handing its pieces to the consumer, until
+// the input is used up, the consumer waits, or the body is whole.
+void pump_streamed(Connection& c) {
+    while (c.streamed && !c.streamed->paused && !c.closed) {
+        StreamedBody& streamed = *c.streamed;
+        std::string_view input = input_of(c).substr(c.head_length);
+        if (input.empty() && !streamed.decoder.complete()) {
+            return;
+        }
+        ChunkedDecoder::Step step = streamed.decoder.feed(input);
+        if (streamed.decoder.failed()) {
+            int status = streamed.decoder.status();
+            std::string reason = streamed.decoder.reason();
+            abort_streamed(c, reason);
+            refuse(c, status, reason);
+            return;
+        }
+        bool more = true;
+        if (!step.data.empty()) {
+            try {
+                // A view into the input: valid during the call only.
+                more = streamed.consumer.piece(step.data);
+            } catch (...) {
+                more = true; // a consumer's failure is not the connection's
+            }
+            if (c.closed || !c.streamed || c.phase != Phase::Streamed) {
+                return; // the consumer dropped the connection
+            }
+        }
+        erase_input(c, c.head_length, step.consumed);
+        if (!more) {
+            c.streamed->paused = true;
+            h2o_socket_read_stop(c.socket);
+            return;
+        }
+        if (c.streamed->decoder.complete()) {
+            streamed_body_complete(c);
+            return;
+        }
+        if (step.consumed == 0) {
+            return;
+        }
+    }
+}
+
+// A consumer that waited is ready for more.
+void resume_streamed(Connection& c) {
+    if (c.closed || !c.streamed || !c.streamed->paused) {
+        return;
+    }
+    c.streamed->paused = false;
+    h2o_socket_read_start(c.socket, on_socket_read);
+    pump_streamed(c);
+}
+
+void on_streamed_body_expired(h2o_timeout_entry_t* entry) {
+    Connection& c = of(entry);
+    ++c.core->stats.dropped;
+    abort_streamed(c, "the request body did not arrive in time");
+    refuse(c, 408, "the request body did not arrive in time");
+}
+
+// The head just accepted has a body the handler takes as it arrives, when its BodyStreamer
+// says so: from here on the connection decodes it (Phase::Streamed).
+bool begin_streamed(Connection& c) {
+    LoopServer::Core& core = *c.core;
+    if (!core.options.stream_body || c.head.framing != BodyFraming::Chunked) {
+        return false;
+    }
+    if (!c.self) {
+        c.self = std::make_shared<Connection*>(&c);
+    }
+    std::weak_ptr<Connection*> self = c.self;
+    BodyStream consumer;
+    try {
+        consumer = core.options.stream_body(head_request(c), [self] {
+            if (auto connection = self.lock(); connection && *connection != nullptr) {
+                resume_streamed(**connection);
+            }
+        });
+    } catch (...) {
+        return false;
+    }
+    if (!consumer.piece) {
+        return false;
+    }
+    ChunkedLimits limits;
+    limits.max_body = core.options.max_streamed_body;
+    limits.max_trailers = core.options.max_head;
+    c.streamed =
+        std::make_unique<StreamedBody>(StreamedBody{std::move(consumer), ChunkedDecoder(limits)});
+    c.phase = Phase::Streamed;
+    set_deadline(c, core.streamed_body, on_streamed_body_expired);
+    // h2o, which sees the head only once the body is in, would not answer a client that waits
+    // for 100 Continue (curl does, for a chunked upload) before it sends its body.
+    const std::string* expect = find_header(c.head.headers, "Expect");
+    if (expect != nullptr && ::strcasecmp(expect->c_str(), "100-continue") == 0) {
+        char interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        uv_buf_t buffer = uv_buf_init(interim, sizeof interim - 1);
+        uv_try_write(reinterpret_cast<uv_stream_t*>(&c.tcp.tcp), &buffer, 1);
+    }
+    return true;
+}
+
 // The head was accepted: h2o reads the body, if there is one, within body_timeout.
 void expect_body(Connection& c) {
     c.phase = Phase::Body;
@@ -124,6 +312,10 @@ void on_socket_read(h2o_socket_t* socket, const char* err) {
         h2o_buffer_consume(&socket->input, socket->input->size);
         return;
     }
+    if (c.phase == Phase::Streamed) {
+        pump_streamed(c);
+        return;
+    }
     if (c.phase == Phase::Idle || c.phase == Phase::Head) {
         int status = 0;
         std::string reason;
@@ -138,6 +330,10 @@ void on_socket_read(h2o_socket_t* socket, const char* err) {
             refuse(c, status, reason);
             return;
         case Check::Accepted:
+            if (begin_streamed(c)) {
+                pump_streamed(c);
+                return;
+            }
             expect_body(c);
             break;
         }
@@ -172,6 +368,10 @@ void on_socket_write(h2o_socket_t* socket, const char* err) {
 void on_socket_closed(void* data) {
     auto& c = *static_cast<Connection*>(data);
     c.closed = true;
+    if (c.self) {
+        *c.self = nullptr;
+    }
+    abort_streamed(c, "the connection closed");
     clear_deadline(c);
     h2o_linklist_unlink(&c.link);
     --c.core->stats.connections;
@@ -230,6 +430,9 @@ Request take_request(Connection& c, h2o_req_t* req) {
     }
     request.remote_ip = c.remote_ip;
     request.listener = c.listener;
+    request.body_streamed = std::exchange(c.body_streamed, false);
+    request.trailers = std::move(c.trailers);
+    c.trailers.clear();
     return request;
 }
 
@@ -284,6 +487,7 @@ void after_h2o(Connection& c) {
 }
 
 void refuse(Connection& c, int status, std::string_view reason) {
+    abort_streamed(c, reason);
     ++c.core->stats.refused;
     c.phase = Phase::Refusing;
     std::string body = error_body(status, reason);
@@ -314,8 +518,9 @@ void drop_connection(Connection& c) {
     case Phase::Idle:
     case Phase::Head:
     case Phase::Body:
+    case Phase::Streamed:
     case Phase::Refusing:
-        close_through_h2o(c); // h2o is reading
+        close_through_h2o(c); // h2o is reading (or reads once a streamed body is whole)
         after_h2o(c);
         return;
     case Phase::Handling:

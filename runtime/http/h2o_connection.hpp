@@ -9,8 +9,15 @@
 // is seen before h2o reads the next request. A connection h2o owns is only ever closed through
 // h2o: by reporting a read error to h2o's read callback while h2o reads, or by shutting the
 // socket down so that h2o's pending write fails.
+//
+// A body the handler takes as it arrives (LoopServerOptions::stream_body) never reaches h2o:
+// the connection decodes it from h2o's input buffer itself, behind the head, handing each
+// piece over and stopping the socket's reads while the consumer waits. Once the body is
+// whole, the head is rewritten in the buffer without its Transfer-Encoding, and h2o reads a
+// request without a body, which reaches the handler as any other.
 #pragma once
 
+#include "runtime/http/chunked_body.hpp"
 #include "runtime/http/loop_server.hpp"
 #include "runtime/http/request_head.hpp"
 
@@ -37,6 +44,7 @@ enum class Phase {
     Idle,     // waiting for the first byte of a request
     Head,     // part of a head has arrived
     Body,     // the head was accepted; h2o reads the rest of the request
+    Streamed, // the head was accepted; its body goes to a BodyStream as it arrives
     Handling, // the request is with the handler, or its answer is being written
     Refusing, // the server answered an error and closes once the client is done sending
 };
@@ -81,6 +89,13 @@ struct Output {
     bool abort_pending = false;  // abort() came while a send was in flight
 };
 
+// A request body being taken as it arrives (Phase::Streamed).
+struct StreamedBody {
+    BodyStream consumer;
+    ChunkedDecoder decoder;
+    bool paused = false; // the consumer said wait: the socket is not read until it resumes
+};
+
 // One accepted connection. Owned by its uv handle: freed when libuv has closed the handle.
 struct Connection {
     LoopServer::Core* core = nullptr;
@@ -108,6 +123,12 @@ struct Connection {
     Exchange* exchange = nullptr;
     GeneratorSlot generator{};
     Output out;
+
+    std::unique_ptr<StreamedBody> streamed; // Phase::Streamed, until the request is dispatched
+    HeaderList trailers;                    // of the streamed body, for the handler's request
+    bool body_streamed = false;             // the request h2o dispatches next had one
+    // This connection while it is open, for a BodyStreamer's `resume` (which may outlive it).
+    std::shared_ptr<Connection*> self;
 };
 
 // One request and its answer, shared by the copies of its Responder.
@@ -179,6 +200,7 @@ struct LoopServer::Core {
     h2o_timeout_t idle{};
     h2o_timeout_t head{};
     h2o_timeout_t body{};
+    h2o_timeout_t streamed_body{};
     h2o_timeout_t write{};
     h2o_timeout_t linger{};
 

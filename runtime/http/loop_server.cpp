@@ -125,6 +125,7 @@ void begin_stop(LoopServer::Core& core) {
             }
             break;
         case Phase::Body:
+        case Phase::Streamed:
         case Phase::Refusing:
             break;
         }
@@ -196,9 +197,12 @@ LoopServer::LoopServer(uv_loop_t* loop, LoopServerOptions options, Handler handl
     core.config.max_request_entity_size = core.options.max_body + 1;
     // h2o's one timeout, from the end of a response to the end of the next request: ours come
     // first, with an answer where one is due.
-    core.config.http1.req_timeout = milliseconds(core.options.idle_timeout) +
-                                    milliseconds(core.options.head_timeout) +
-                                    milliseconds(core.options.body_timeout) + 10000;
+    core.config.http1.req_timeout =
+        milliseconds(core.options.idle_timeout) + milliseconds(core.options.head_timeout) +
+        std::max(milliseconds(core.options.body_timeout),
+                 core.options.stream_body ? milliseconds(core.options.streamed_body_timeout)
+                                          : std::uint64_t{0}) +
+        10000;
     core.config.http1.upgrade_to_http2 = 0;
     h2o_hostconf_t* host =
         h2o_config_register_host(&core.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -220,6 +224,7 @@ LoopServer::LoopServer(uv_loop_t* loop, LoopServerOptions options, Handler handl
     h2o_timeout_init(loop, &core.idle, milliseconds(core.options.idle_timeout));
     h2o_timeout_init(loop, &core.head, milliseconds(core.options.head_timeout));
     h2o_timeout_init(loop, &core.body, milliseconds(core.options.body_timeout));
+    h2o_timeout_init(loop, &core.streamed_body, milliseconds(core.options.streamed_body_timeout));
     h2o_timeout_init(loop, &core.write, milliseconds(core.options.write_timeout));
     h2o_timeout_init(loop, &core.linger, detail::k_linger_ms);
     std::vector<uv_handle_t*> after;
@@ -267,6 +272,7 @@ LoopServer::~LoopServer() {
     h2o_timeout_dispose(core.loop, &core.idle);
     h2o_timeout_dispose(core.loop, &core.head);
     h2o_timeout_dispose(core.loop, &core.body);
+    h2o_timeout_dispose(core.loop, &core.streamed_body);
     h2o_timeout_dispose(core.loop, &core.write);
     h2o_timeout_dispose(core.loop, &core.linger);
     h2o_context_dispose(&core.context); // runs the loop once: the handles above are closed

@@ -12,12 +12,37 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace lambda_local::runtime::http {
 
-// Answers one request: called on the loop thread once the request and its whole body are in.
-// The responder may be completed before the handler returns or later.
+// Answers one request: called on the loop thread once the request and its whole body are in
+// (or, for a body taken as it arrived, its end and trailers: see BodyStreamer). The responder
+// may be completed before the handler returns or later.
 using Handler = std::function<void(Request request, Responder responder)>;
+
+// Where a request body goes as it arrives, instead of whole into Request::body.
+struct BodyStream {
+    // Each piece of the de-chunked body, in order, as it arrives (on the loop thread; the
+    // bytes are valid during the call only). False makes the server stop reading the
+    // connection until the `resume` given to the BodyStreamer is called.
+    std::function<bool(std::string_view piece)> piece;
+    // The body will not be complete: the connection closed or was dropped, its framing was
+    // malformed or too large (answered 400, 413 or 431 by the server), or it took longer than
+    // streamed_body_timeout (408). The handler is not called for the request. Optional.
+    std::function<void(std::string_view why)> aborted;
+};
+
+// Decides from the checked head of a request with a chunked body (a Request without its body,
+// Request::listener set) whether the handler takes the body as it arrives: a BodyStream with
+// `piece` set says so, an empty one leaves the request to the usual path. `resume` restarts
+// reading after a piece() that returned false (on the loop thread; it does nothing once the
+// connection is gone). Once the last chunk and the trailers are in, the handler is called with
+// the request (body empty, body_streamed true, trailers set) and answers it as any other. A
+// client that asked for `Expect: 100-continue` gets its 100 Continue when its body is taken.
+// A request pipelined behind another one on the same connection, whose head is in when the
+// answer before it is written, goes the usual path (h2o reads it from its buffer at once).
+using BodyStreamer = std::function<BodyStream(const Request& head, std::function<void()> resume)>;
 
 // Where a LoopServer listens, and its limits. Each refused request is answered (plain text,
 // `Connection: close`) and its connection closed.
@@ -42,6 +67,16 @@ struct LoopServerOptions {
 
     // A streamed response buffers at most about this much for a slow client (Responder::write).
     std::size_t stream_buffer = std::size_t{256} * 1024;
+
+    // Request bodies taken as they arrive (BodyStreamer); none when empty. Such a body is
+    // bounded by the two limits below instead of max_body and body_timeout; its trailer
+    // section by max_head (431) and 32 fields.
+    BodyStreamer stream_body;
+    // The data of a streamed body, in all; more: 413.
+    std::size_t max_streamed_body = std::size_t{256} * 1024 * 1024;
+    // A streamed body must be complete this long after its head, or 408 (the time a consumer
+    // makes the client wait included).
+    std::chrono::milliseconds streamed_body_timeout{std::chrono::minutes(16)};
 };
 
 // Counters for tests and diagnostics.
@@ -53,7 +88,8 @@ struct LoopServerStats {
 };
 
 // An HTTP/1.1 server on a caller's libuv loop: keep-alive, pipelining (answers in order),
-// bodies up to `max_body`, whole and streamed responses, and the limits of LoopServerOptions.
+// bodies up to `max_body` (or taken as they arrive: stream_body), whole and streamed
+// responses, and the limits of LoopServerOptions.
 // Every member is called on the loop thread. It ignores SIGPIPE process-wide once listening
 // (libuv writes to sockets with write(2)).
 class LoopServer {

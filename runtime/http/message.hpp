@@ -16,7 +16,11 @@ struct Request {
     std::string query;   // "x=1": without '?', "" when none
     std::string version; // "HTTP/1.1"
     HeaderList headers;
-    std::string body; // de-chunked
+    std::string body; // de-chunked; empty when the handler took it as it came (body_streamed)
+    // A body taken as it arrived (LoopServerOptions::stream_body): its pieces went to the
+    // BodyStream, and its trailer fields are here.
+    bool body_streamed = false;
+    HeaderList trailers;
     std::string remote_ip;
     int listener = 0; // which of a server's listeners it came through (LoopServer::add_listener)
 

@@ -2,6 +2,7 @@
 #include "runtime/runtime_api/http_host.hpp"
 
 #include "runtime/execution/report.hpp"
+#include "runtime/execution/response_stream.hpp"
 #include "runtime/util/error.hpp"
 
 #include <arpa/inet.h>
@@ -42,8 +43,17 @@ int bound_port(int fd) {
     return ntohs(address.sin_port);
 }
 
-http::LoopServerOptions server_options() {
+// A streamed response may pass Lambda's cap by this much before the server refuses it: the
+// environment's StreamRelay ends it at the cap first, with Lambda's error.
+constexpr std::size_t k_streamed_slack = std::size_t{16} << 20;
+
+http::LoopServerOptions server_options(http::BodyStreamer stream_body) {
     http::LoopServerOptions options;
+    // A streamed /response lasts at most as long as its invocation (its deadline ends the
+    // runtime, and the connection with it); the server's own bound comes after.
+    options.stream_body = std::move(stream_body);
+    options.max_streamed_body = k_max_streamed_response + k_streamed_slack;
+    options.streamed_body_timeout = std::chrono::minutes(16);
     options.max_body = k_max_read_body;
     // A runtime waits in /next for as long as no invocation comes (Lambda sets no limit).
     options.write_timeout = std::chrono::hours(24 * 365);
@@ -74,10 +84,36 @@ class HttpHost::HttpEndpoint : public Endpoint {
 };
 
 HttpHost::HttpHost(loop::EventLoop& loop)
-    : m_server(loop.uv(), server_options(),
+    : m_server(loop.uv(),
+               server_options([this](const http::Request& head, std::function<void()> resume) {
+                   return stream(head, std::move(resume));
+               }),
                [this](http::Request request, http::Responder responder) {
                    handle(request, std::move(responder));
                }) {}
+
+http::BodyStream HttpHost::stream(const http::Request& head, std::function<void()> resume) {
+    http::BodyStream stream;
+    auto found = m_endpoints.find(head.listener);
+    if (found == m_endpoints.end() ||
+        !begin_streamed_response(found->second->state(), head, std::move(resume))) {
+        return stream;
+    }
+    // The endpoint may go (its environment ended) while the runtime still sends: by its
+    // listener id, never by a pointer kept.
+    int listener = head.listener;
+    stream.piece = [this, listener](std::string_view piece) {
+        auto endpoint = m_endpoints.find(listener);
+        return endpoint == m_endpoints.end() || endpoint->second->state().stream_bytes(piece);
+    };
+    stream.aborted = [this, listener](std::string_view) {
+        auto endpoint = m_endpoints.find(listener);
+        if (endpoint != m_endpoints.end()) {
+            endpoint->second->state().stream_broken();
+        }
+    };
+    return stream;
+}
 
 HttpHost::~HttpHost() = default;
 

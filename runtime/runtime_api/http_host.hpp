@@ -26,6 +26,8 @@ class HttpHost : public Host {
   private:
     class HttpEndpoint;
     void handle(const http::Request& request, http::Responder responder);
+    // A streamed /response's body goes to its environment's state as it arrives.
+    http::BodyStream stream(const http::Request& head, std::function<void()> resume);
 
     http::LoopServer m_server;
     std::map<int, HttpEndpoint*> m_endpoints; // by listener id

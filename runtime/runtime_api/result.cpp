@@ -49,9 +49,24 @@ void apply_answer(const Notice& notice, InvocationResult& result) {
                               std::to_string(k_max_response_payload) + " bytes).",
                           false);
         return;
+    case Notice::Kind::StreamEnded:
+        result.status = InvocationStatus::Success;
+        result.error_type.clear();
+        result.payload = notice.body;
+        result.streamed = true;
+        return;
+    case Notice::Kind::StreamError:
+        // A mid-stream error (docs/custom-runtimes.md): the bytes already written stay written.
+        result.status = InvocationStatus::FunctionError;
+        result.error_type = posted_error_type(notice.error_type, notice.body, "Unhandled");
+        result.payload = posted_error_payload(notice.body, result.error_type);
+        result.streamed = true;
+        return;
     case Notice::Kind::Ready:
     case Notice::Kind::Next:
     case Notice::Kind::InitError:
+    case Notice::Kind::StreamStarted:
+    case Notice::Kind::StreamBroken:
         return; // not an answer to an invocation
     }
 }

@@ -9,7 +9,9 @@ namespace lambda_local::runtime::runtime_api {
 // Fills `result` from the runtime's answer to an invocation: a Response is the payload as
 // posted; an Error a FunctionError with the error JSON as posted and its type
 // (posted_error_type, "Unhandled" when none); ResponseTooLarge is Lambda's
-// Function.ResponseSizeTooLarge. Duration and memory are left to the caller.
+// Function.ResponseSizeTooLarge; StreamEnded a streamed success (its gathered bytes as the
+// payload), StreamError a FunctionError as Error is, both `streamed`. Duration and memory are
+// left to the caller.
 void apply_answer(const Notice& notice, InvocationResult& result);
 
 // Fills `result` from an /init/error: an InitError with the type the runtime posted

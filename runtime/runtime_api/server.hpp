@@ -16,9 +16,20 @@ namespace lambda_local::runtime::runtime_api {
 // Answers one request of the runtime from `state`: GET /runtime/invocation/next (held until an
 // invocation is posted), POST /runtime/invocation/{id}/response and /error, POST
 // /runtime/init/error; 404 for any other path, 405 for another method on one of these. `reply`
-// is called once, now or later, on the loop's thread.
+// is called once, now or later, on the loop's thread. A streamed /response comes here at its
+// end (Request::body_streamed; its trailers Lambda-Runtime-Function-Error-Type and
+// Lambda-Runtime-Function-Error-Body, base64, report a mid-stream error), or whole when it was
+// not taken as it came (then it is begun and ended at once, or refused).
 void handle_request(State& state, const http::Request& request,
                     std::function<void(http::Response)> reply);
+
+// Begins a streamed /response in `state` from its head (POST
+// /2018-06-01/runtime/invocation/{id}/response with Lambda-Runtime-Function-Response-Mode:
+// streaming, chunked): true when the stream began, its bytes then going to
+// state.stream_bytes() as they arrive and its end (with its trailers) to handle_request();
+// false for any other request, or one the state refuses, which handle_request() answers.
+// `resume` restarts the reading of the body after stream_bytes() answered false.
+bool begin_streamed_response(State& state, const http::Request& head, std::function<void()> resume);
 
 // The Runtime API of one execution environment while its runtime lives: an address of its
 // own, and the state the runtime's requests drive. Destroying it stops listening and ends a

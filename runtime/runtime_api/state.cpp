@@ -5,8 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace lambda_local::runtime::runtime_api {
 namespace {
+
+// What a stream without a StreamReceiver gathers at most: Lambda's cap on a streamed response.
+constexpr std::size_t k_max_streamed_gathered = std::size_t{200} * 1024 * 1024;
 
 Reply json_reply(int status, std::string body) {
     return {status, {{"Content-Type", "application/json"}}, std::move(body)};
@@ -55,6 +60,7 @@ const char* State::name(Phase phase) {
         return "InitError";
     case Phase::Ready:
         return "Ready";
+    case Phase::Streaming: // RAPID counts a response as sent once it has begun
     case Phase::ResponseSent:
         return "RuntimeResponseSentState";
     }
@@ -86,7 +92,7 @@ void State::next(std::function<void(Reply)> reply) {
         reply(internal_server_error());
         return;
     }
-    if (m_phase == Phase::InitError) {
+    if (m_phase == Phase::InitError || m_phase == Phase::Streaming) {
         reply(forbidden("Ready"));
         return;
     }
@@ -173,6 +179,87 @@ Reply State::init_error(std::string_view error_type, Posted body) {
     return accepted();
 }
 
+std::optional<Reply> State::begin_stream(std::string_view request_id, std::string_view content_type,
+                                         std::function<void()> resume) {
+    if (m_phase != Phase::Ready) {
+        return forbidden("InvocationResponse");
+    }
+    if (m_in_flight.empty() || request_id != m_in_flight) {
+        return invalid_request_id();
+    }
+    m_phase = Phase::Streaming;
+    m_in_flight.clear();
+    m_stream_id = std::string(request_id);
+    m_gathered.clear();
+    m_resume = std::move(resume);
+    if (m_receiver.begin) {
+        m_receiver.begin(m_stream_id, content_type);
+    }
+    queue({Notice::Kind::StreamStarted, m_stream_id, {}, std::string(content_type), {}});
+    notify();
+    return std::nullopt;
+}
+
+bool State::stream_bytes(std::string_view bytes) {
+    if (m_phase != Phase::Streaming) {
+        return true;
+    }
+    if (m_receiver.write) {
+        return m_receiver.write(bytes);
+    }
+    // Without a receiver (tests, a supervisor without streams): bounded as Lambda bounds a
+    // streamed response; the rest is dropped.
+    std::size_t room = m_gathered.size() < k_max_streamed_gathered
+                           ? k_max_streamed_gathered - m_gathered.size()
+                           : 0;
+    m_gathered.append(bytes.substr(0, std::min(room, bytes.size())));
+    return true;
+}
+
+Reply State::end_stream(std::string_view error_type, std::string error_body) {
+    if (m_phase != Phase::Streaming) {
+        return forbidden("InvocationResponse");
+    }
+    m_phase = Phase::ResponseSent;
+    m_resume = {};
+    if (error_type.empty()) {
+        queue({Notice::Kind::StreamEnded, std::move(m_stream_id), {}, std::move(m_gathered), {}});
+    } else {
+        queue({Notice::Kind::StreamError,
+               std::move(m_stream_id),
+               std::string(error_type),
+               std::move(error_body),
+               {}});
+    }
+    m_stream_id.clear();
+    m_gathered.clear();
+    notify();
+    return accepted();
+}
+
+void State::stream_broken() {
+    if (m_phase != Phase::Streaming) {
+        return;
+    }
+    m_phase = Phase::ResponseSent;
+    m_resume = {};
+    m_gathered.clear();
+    queue({Notice::Kind::StreamBroken, std::move(m_stream_id), {}, {}, {}});
+    m_stream_id.clear();
+    notify();
+}
+
+void State::receive_streams(StreamReceiver receiver) {
+    m_receiver = std::move(receiver);
+}
+
+void State::resume_stream() {
+    if (m_phase == Phase::Streaming && m_resume) {
+        std::function<void()> resume = m_resume; // it may end the stream
+        resume();
+    }
+}
+
 void State::invoke(Invocation invocation) {
     m_pending = std::move(invocation);
     hand_over();
@@ -192,6 +279,14 @@ bool State::waiting() const {
 
 void State::close() {
     m_closed = true;
+    if (m_phase == Phase::Streaming) {
+        // A stream cut short by the environment's end: the runtime's body is read again (and
+        // dropped), so that its connection ends with the runtime.
+        m_phase = Phase::ResponseSent;
+        if (std::function<void()> resume = std::exchange(m_resume, {})) {
+            resume();
+        }
+    }
     std::deque<std::function<void(Reply)>> waiters = std::move(m_waiters);
     m_waiters.clear();
     for (auto& waiter : waiters) {

@@ -4,6 +4,12 @@
 #include "runtime/runtime_api/http_host.hpp"
 
 #include "runtime/http/client.hpp"
+#include "runtime/util/encoding.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <doctest/doctest.h>
 
@@ -211,6 +217,164 @@ TEST_CASE("the host answers a runtime over HTTP on 127.0.0.1 and signals its not
         [&] { return waiting.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
     CHECK(waiting.get().status == 500);
     host.reset();
+}
+
+namespace {
+
+// A raw connection to 127.0.0.1:port, for a runtime that sends its body in pieces.
+class RawRuntime {
+  public:
+    explicit RawRuntime(int port) : m_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::connect(m_fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        timeval bound{20, 0};
+        ::setsockopt(m_fd.get(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+    }
+    bool send(std::string_view bytes) {
+        return ::send(m_fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+               static_cast<ssize_t>(bytes.size());
+    }
+    // The next response's head and Content-Length body, as text ("" when none came).
+    std::string response() {
+        std::size_t end;
+        while ((end = m_buffer.find("\r\n\r\n")) == std::string::npos) {
+            if (!fill()) {
+                return {};
+            }
+        }
+        std::string head = m_buffer.substr(0, end + 4);
+        m_buffer.erase(0, end + 4);
+        std::smatch m;
+        std::size_t length = 0;
+        if (std::regex_search(head, m, std::regex("Content-Length: (\\d+)", std::regex::icase))) {
+            length = std::stoul(m[1].str());
+        }
+        while (m_buffer.size() < length) {
+            if (!fill()) {
+                return {};
+            }
+        }
+        std::string body = m_buffer.substr(0, length);
+        m_buffer.erase(0, length);
+        return head + body;
+    }
+
+  private:
+    bool fill() {
+        char chunk[4096];
+        ssize_t n = ::recv(m_fd.get(), chunk, sizeof chunk, 0);
+        if (n <= 0) {
+            return false;
+        }
+        m_buffer.append(chunk, static_cast<std::size_t>(n));
+        return true;
+    }
+    Fd m_fd;
+    std::string m_buffer;
+};
+
+} // namespace
+
+TEST_CASE("a streamed /response over HTTP: its pieces reach the receiver before its end") {
+    loop::EventLoop loop;
+    auto host = std::make_unique<HttpHost>(loop);
+    std::unique_ptr<Endpoint> endpoint = host->open(Fd(), [] {});
+    const std::string address = endpoint->address();
+    const int port = std::stoi(address.substr(address.rfind(':') + 1));
+    std::string began;
+    std::string received;
+    State& state = endpoint->state();
+    state.receive_streams({[&](std::string_view id, std::string_view type) {
+                               began = std::string(id) + "|" + std::string(type);
+                           },
+                           [&](std::string_view bytes) {
+                               received.append(bytes);
+                               return true;
+                           }});
+    auto run_until = [&loop](const std::function<bool()>& done) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        loop::Timer bound(loop);
+        bound.repeat(std::chrono::milliseconds(10), [] {});
+        loop.run_until([&] { return done() || std::chrono::steady_clock::now() > deadline; });
+        REQUIRE(done());
+    };
+
+    RawRuntime runtime(port);
+    auto next = std::async(std::launch::async, [&runtime] {
+        runtime.send("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: api\r\n\r\n");
+        return runtime.response();
+    });
+    run_until([&] { return state.has_notices(); });
+    Invocation invocation;
+    invocation.request_id = "id-7";
+    invocation.event = "{}";
+    state.invoke(invocation);
+    run_until([&] { return next.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+    CHECK(next.get().starts_with("HTTP/1.1 200"));
+    state.take_notices();
+
+    const std::string head =
+        "POST /2018-06-01/runtime/invocation/id-7/response HTTP/1.1\r\nHost: api\r\n"
+        "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Type: text/event-stream\r\nTrailer: Lambda-Runtime-Function-Error-Type, "
+        "Lambda-Runtime-Function-Error-Body\r\n\r\n";
+    REQUIRE(runtime.send(head + "6\r\nfirst \r\n"));
+    // The body has not ended: the piece came as it arrived.
+    run_until([&] { return received == "first "; });
+    CHECK(began == "id-7|text/event-stream");
+    CHECK(state.streaming());
+    // /error on another connection while the stream runs: refused.
+    http::Client other("127.0.0.1", port);
+    auto refused = std::async(std::launch::async, [&other] {
+        return other.request("POST", "/2018-06-01/runtime/invocation/id-7/error", {}, "{}");
+    });
+    run_until(
+        [&] { return refused.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+    http::Response error = refused.get();
+    CHECK(error.status == 403);
+    CHECK(json::parse(error.body)["errorType"] == "InvalidStateTransition");
+
+    const std::string error_json = R"({"errorType":"Midway","errorMessage":"gone wrong"})";
+    auto ended = std::async(std::launch::async, [&] {
+        runtime.send("4\r\nmore\r\n0\r\nLambda-Runtime-Function-Error-Type: Midway\r\n"
+                     "Lambda-Runtime-Function-Error-Body: " +
+                     base64_encode(error_json) + "\r\n\r\n");
+        return runtime.response();
+    });
+    run_until([&] { return ended.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+    CHECK(ended.get().starts_with("HTTP/1.1 202"));
+    CHECK(received == "first more");
+    auto notices = state.take_notices();
+    REQUIRE(notices.size() == 2);
+    CHECK(notices[0].kind == Notice::Kind::StreamStarted);
+    CHECK(notices[1].kind == Notice::Kind::StreamError);
+    CHECK(notices[1].error_type == "Midway");
+    CHECK(notices[1].body == error_json);
+    endpoint.reset();
+    host.reset();
+}
+
+TEST_CASE("a streamed /response that is refused, or that came whole, is answered by the routes") {
+    State state;
+    const http::HeaderList streaming = {{"Lambda-Runtime-Function-Response-Mode", "streaming"}};
+    // Before an invocation: the head is not taken as a stream, and the whole request is 403.
+    CHECK_FALSE(begin_streamed_response(
+        state, request("POST", "/2018-06-01/runtime/invocation/id-1/response", {}, streaming), {}));
+    CHECK(answer(state,
+                 request("POST", "/2018-06-01/runtime/invocation/id-1/response", "x", streaming))
+              .status == 403);
+    start_invocation(state);
+    // A streamed /response that came whole: begun and ended at once, its body gathered.
+    http::Response whole = answer(
+        state, request("POST", "/2018-06-01/runtime/invocation/id-1/response", "all", streaming));
+    CHECK(whole.status == 202);
+    auto notices = state.take_notices();
+    REQUIRE(notices.size() == 2);
+    CHECK(notices[1].kind == Notice::Kind::StreamEnded);
+    CHECK(notices[1].body == "all");
 }
 
 TEST_SUITE_END();

@@ -291,3 +291,152 @@ TEST_CASE("a posted error's type comes from its body, else its header, else the 
 }
 
 TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("runtime::runtime_api::State streamed responses");
+
+TEST_CASE("a streamed response: started with its content type, bytes to the receiver, ended") {
+    int notified = 0;
+    State state([&notified] { ++notified; });
+    std::string began;
+    std::string bytes;
+    bool full = false;
+    state.receive_streams({[&](std::string_view id, std::string_view type) {
+                               began = std::string(id) + "|" + std::string(type);
+                           },
+                           [&](std::string_view piece) {
+                               bytes.append(piece);
+                               return !full;
+                           }});
+    start_invocation(state);
+    int resumed = 0;
+    auto refused = state.begin_stream("8476a536-e9f4-11e8-9739-2dfe598c3fcd",
+                                      "application/vnd.awslambda.http-integration-response",
+                                      [&resumed] { ++resumed; });
+    CHECK_FALSE(refused.has_value());
+    CHECK(state.streaming());
+    CHECK(began == "8476a536-e9f4-11e8-9739-2dfe598c3fcd|"
+                   "application/vnd.awslambda.http-integration-response");
+    auto notices = state.take_notices();
+    REQUIRE(notices.size() == 1);
+    CHECK(notices[0].kind == Notice::Kind::StreamStarted);
+    CHECK(notices[0].body == "application/vnd.awslambda.http-integration-response");
+    CHECK(state.stream_bytes("one "));
+    full = true;
+    CHECK_FALSE(state.stream_bytes("two"));
+    state.resume_stream();
+    CHECK(resumed == 1);
+    CHECK(bytes == "one two");
+    CHECK_FALSE(state.has_notices()); // bytes do not wait in notices
+    Reply end = state.end_stream({}, {});
+    CHECK(end.status == 202);
+    CHECK_FALSE(state.streaming());
+    notices = state.take_notices();
+    REQUIRE(notices.size() == 1);
+    CHECK(notices[0].kind == Notice::Kind::StreamEnded);
+    CHECK(notices[0].request_id == "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
+    // After its end, the runtime goes on as after any answer.
+    PendingNext again(state);
+    CHECK(state.take_notices()[0].kind == Notice::Kind::Next);
+}
+
+TEST_CASE("without a receiver, a stream's bytes are gathered into StreamEnded") {
+    State state;
+    start_invocation(state);
+    REQUIRE_FALSE(state.begin_stream("8476a536-e9f4-11e8-9739-2dfe598c3fcd", "", {}));
+    CHECK(state.stream_bytes("gathered "));
+    CHECK(state.stream_bytes("bytes"));
+    state.end_stream({}, {});
+    auto notices = state.take_notices();
+    REQUIRE(notices.size() == 2);
+    CHECK(notices[1].kind == Notice::Kind::StreamEnded);
+    CHECK(notices[1].body == "gathered bytes");
+}
+
+TEST_CASE("a stream that ends with an error in its trailers is a StreamError") {
+    State state;
+    start_invocation(state);
+    REQUIRE_FALSE(state.begin_stream("8476a536-e9f4-11e8-9739-2dfe598c3fcd", "text/plain", {}));
+    state.stream_bytes("partial");
+    Reply end = state.end_stream("Runtime.Midway",
+                                 R"({"errorType":"Runtime.Midway","errorMessage":"broke"})");
+    CHECK(end.status == 202);
+    auto notices = state.take_notices();
+    REQUIRE(notices.size() == 2);
+    CHECK(notices[1].kind == Notice::Kind::StreamError);
+    CHECK(notices[1].error_type == "Runtime.Midway");
+    CHECK(json::parse(notices[1].body)["errorMessage"] == "broke");
+}
+
+TEST_CASE("once a stream began, /error, /response, a second stream and /next are 403") {
+    State state;
+    start_invocation(state);
+    const std::string id = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
+    REQUIRE_FALSE(state.begin_stream(id, "", {}));
+    Reply error = state.error(id, "Oops", {"{}", false});
+    CHECK(error.status == 403);
+    CHECK(json::parse(error.body)["errorType"] == "InvalidStateTransition");
+    CHECK(state.response(id, {"x", false}).status == 403);
+    auto second = state.begin_stream(id, "", {});
+    REQUIRE(second.has_value());
+    CHECK(second->status == 403);
+    PendingNext early(state);
+    REQUIRE(early.answered());
+    CHECK(early.get().status == 403);
+    CHECK(state.streaming()); // none of these ended the stream
+    state.end_stream({}, {});
+    // After the streamed answer, /error is refused as after any answer.
+    CHECK(state.error(id, "Oops", {"{}", false}).status == 403);
+}
+
+TEST_CASE("a stream for another request id, or before init, is refused and begins nothing") {
+    State state;
+    auto early = state.begin_stream("any", "", {});
+    REQUIRE(early.has_value());
+    CHECK(early->status == 403);
+    start_invocation(state);
+    auto other = state.begin_stream("not-in-flight", "", {});
+    REQUIRE(other.has_value());
+    CHECK(other->status == 400);
+    CHECK(json::parse(other->body)["errorType"] == "InvalidRequestID");
+    CHECK_FALSE(state.streaming());
+    CHECK_FALSE(state.has_notices());
+}
+
+TEST_CASE("a stream cut off is StreamBroken, and the runtime may go on to /next") {
+    State state;
+    start_invocation(state);
+    REQUIRE_FALSE(state.begin_stream("8476a536-e9f4-11e8-9739-2dfe598c3fcd", "", {}));
+    state.stream_bytes("cut");
+    state.stream_broken();
+    CHECK_FALSE(state.streaming());
+    auto notices = state.take_notices();
+    REQUIRE(notices.size() == 2);
+    CHECK(notices[1].kind == Notice::Kind::StreamBroken);
+    CHECK(notices[1].request_id == "8476a536-e9f4-11e8-9739-2dfe598c3fcd");
+    state.stream_broken(); // once
+    CHECK_FALSE(state.has_notices());
+    PendingNext again(state);
+    CHECK_FALSE(again.answered());
+}
+
+TEST_CASE("closing the API mid-stream lets the runtime's body be read again, and dropped") {
+    State state;
+    int resumed = 0;
+    bool full = true;
+    std::string bytes;
+    state.receive_streams({{}, [&](std::string_view piece) {
+                               bytes.append(piece);
+                               return !full;
+                           }});
+    start_invocation(state);
+    REQUIRE_FALSE(
+        state.begin_stream("8476a536-e9f4-11e8-9739-2dfe598c3fcd", "", [&] { ++resumed; }));
+    CHECK_FALSE(state.stream_bytes("held"));
+    state.close();
+    CHECK(resumed == 1);
+    CHECK_FALSE(state.streaming());
+    CHECK(state.stream_bytes("dropped"));
+    CHECK(bytes == "held");
+}
+
+TEST_SUITE_END();

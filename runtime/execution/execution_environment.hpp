@@ -6,6 +6,7 @@
 #include "runtime/execution/cgroup.hpp"
 #include "runtime/execution/invocation.hpp"
 #include "runtime/execution/outbound_network.hpp"
+#include "runtime/execution/stream_relay.hpp"
 #include "runtime/function/function_spec.hpp"
 #include "runtime/function/lambda_variables.hpp"
 #include "runtime/loop/event_loop.hpp"
@@ -44,6 +45,8 @@ struct EnvironmentOptions {
     // the function's init, reached through this port on 127.0.0.1 (docs/debugging.md). One
     // environment at a time may use it.
     std::shared_ptr<debugger::DebugPort> debug;
+    // Response streaming's cap and bandwidth rule (stream_relay.hpp; serve --no-stream-limit).
+    StreamLimits stream_limits;
 };
 
 // The worker beside this executable (or in ../libexec/lambda-local/), unless

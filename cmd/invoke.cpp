@@ -65,6 +65,9 @@ Runner add_invoke(CLI::App& app) {
     sub->add_flag("--log-result", o.log_result,
                   "End stderr with what 'aws lambda invoke --log-type Tail' prints: the "
                   "status and LogResult, the log's last 4 KB in base64");
+    sub->add_flag("--no-stream-limit", o.no_stream_limit,
+                  "Lift Lambda's bandwidth rule for a streamed response (2 MB/s after its "
+                  "first 6 MB)");
     add_network_option(sub, o.network);
     add_debug_option(sub, o.debug_port);
     auto* no_sandbox =

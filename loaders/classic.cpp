@@ -13,7 +13,8 @@ class ClassicHandler final : public Handler {
     ClassicHandler(Library library, ClassicEntry entry)
         : m_library(std::move(library)), m_entry(entry) {}
 
-    Outcome invoke(const std::string& event, const Context& context) override {
+    Outcome invoke(const std::string& event, const Context& context,
+                   StreamOutput* /*stream: the classic ABI cannot stream*/) override {
         std::string context_json = context.to_json();
         std::int32_t status = m_entry(event.c_str(), context_json.c_str());
         Outcome outcome;

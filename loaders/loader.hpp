@@ -40,13 +40,32 @@ struct Outcome {
     bool ok = true;
     std::string payload;
     HandlerError error;
+    // The handler streamed its response (to the StreamOutput): `payload` is empty, and an
+    // error is a mid-stream error, after the bytes already written.
+    bool streamed = false;
+};
+
+// Where a handler that streams its response (native ABI version 2) writes it, piece by piece,
+// as it goes (docs/streaming.md).
+class StreamOutput {
+  public:
+    virtual ~StreamOutput() = default;
+    // The response starts, of `content_type`. False when it cannot (the handler is told -1).
+    virtual bool start(std::string_view content_type) = 0;
+    // The next bytes: returns once they are on their way, blocking while the reader is slow.
+    // False when the stream can take no more (the handler is told -1, and every later write is
+    // refused without being called).
+    virtual bool write(std::string_view bytes) = 0;
 };
 
 // A loaded handler, ready to be called once per invocation.
 class Handler {
   public:
     virtual ~Handler() = default;
-    virtual Outcome invoke(const std::string& event, const Context& context) = 0;
+    // Calls the handler once. `stream` (may be null: the handler cannot stream) receives a
+    // streamed response as it is written.
+    virtual Outcome invoke(const std::string& event, const Context& context,
+                           StreamOutput* stream = nullptr) = 0;
 };
 
 // A handler, or why it could not be loaded or initialized (a Runtime.* error).

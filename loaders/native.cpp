@@ -2,6 +2,7 @@
 #include "loaders/native.hpp"
 
 #include "lambda_local.h"
+#include "runtime/execution/response_stream.hpp"
 #include "runtime/util/clock.hpp"
 
 #include <mutex>
@@ -20,6 +21,11 @@ struct lambda_local_invocation {
     bool failed = false;
     std::string error_type;
     std::string error_message;
+    // Version 2: where a streamed response goes (null: none can be), whether one started, and
+    // whether the stream refused a write (every later one is refused too).
+    lambda_local::loaders::StreamOutput* stream = nullptr;
+    bool streaming = false;
+    bool stream_refused = false;
 };
 
 namespace lambda_local::loaders {
@@ -57,7 +63,7 @@ int64_t api_remaining_time_ms(const lambda_local_invocation* inv) {
 }
 
 int api_respond(lambda_local_invocation* inv, const char* payload, size_t len) {
-    if (inv->init) {
+    if (inv->init || inv->streaming) {
         return -1;
     }
     inv->payload.assign(payload != nullptr ? payload : "", payload != nullptr ? len : 0);
@@ -72,6 +78,65 @@ int api_fail(lambda_local_invocation* inv, const char* error_type, const char* e
     return 0;
 }
 
+// Whether a stream may start now: not during init, not after respond() or another start.
+bool may_start_stream(const lambda_local_invocation* inv) {
+    return !inv->init && !inv->responded && !inv->streaming && inv->stream != nullptr;
+}
+
+bool start_stream(lambda_local_invocation* inv, std::string_view content_type) {
+    if (!inv->stream->start(content_type)) {
+        return false;
+    }
+    inv->streaming = true;
+    return true;
+}
+
+int api_stream_start(lambda_local_invocation* inv, const char* content_type) {
+    if (!may_start_stream(inv)) {
+        return -1;
+    }
+    return start_stream(inv, content_type != nullptr ? content_type : "application/octet-stream")
+               ? 0
+               : -1;
+}
+
+// The stream's next bytes; false (and every later write refused) when the output refuses.
+bool write_stream(lambda_local_invocation* inv, std::string_view bytes) {
+    if (inv->stream_refused) {
+        return false;
+    }
+    if (!bytes.empty() && !inv->stream->write(bytes)) {
+        inv->stream_refused = true;
+        return false;
+    }
+    return true;
+}
+
+int api_stream_http_start(lambda_local_invocation* inv, const char* prelude_json, size_t len) {
+    if (!may_start_stream(inv) || (prelude_json == nullptr && len > 0)) {
+        return -1;
+    }
+    if (!start_stream(inv, lambda_local::runtime::k_http_integration_content_type)) {
+        return -1;
+    }
+    // Lambda's HTTP integration form: the prelude, eight NUL bytes, then the body.
+    std::string head = len > 0 ? std::string(prelude_json, len) : std::string("{}");
+    head += lambda_local::runtime::k_http_prelude_delimiter;
+    return write_stream(inv, head) ? 0 : -1;
+}
+
+int api_stream_write(lambda_local_invocation* inv, const char* data, size_t len) {
+    if (inv->init || inv->stream == nullptr || (data == nullptr && len > 0)) {
+        return -1;
+    }
+    if (!inv->streaming) {
+        if (inv->responded || !start_stream(inv, "application/octet-stream")) {
+            return -1;
+        }
+    }
+    return write_stream(inv, std::string_view(data != nullptr ? data : "", len)) ? 0 : -1;
+}
+
 const lambda_local_api k_api = {
     LAMBDA_LOCAL_ABI_VERSION,
     sizeof(lambda_local_api),
@@ -82,6 +147,9 @@ const lambda_local_api k_api = {
     api_remaining_time_ms,
     api_respond,
     api_fail,
+    api_stream_start,
+    api_stream_http_start,
+    api_stream_write,
 };
 
 class NativeHandler final : public Handler {
@@ -89,19 +157,22 @@ class NativeHandler final : public Handler {
     NativeHandler(Library library, lambda_local_handler_fn entry)
         : m_library(std::move(library)), m_entry(entry) {}
 
-    Outcome invoke(const std::string& event, const Context& context) override {
+    Outcome invoke(const std::string& event, const Context& context,
+                   StreamOutput* stream) override {
         lambda_local_invocation inv;
         inv.event = &event;
         inv.context = &context;
+        inv.stream = stream;
         int status = m_entry(&k_api, &inv);
         Outcome outcome;
+        outcome.streamed = inv.streaming;
         if (inv.failed) {
             outcome.ok = false;
             outcome.error = {std::move(inv.error_type), std::move(inv.error_message)};
         } else if (status != 0) {
             outcome.ok = false;
             outcome.error = {"HandlerError", "handler returned " + std::to_string(status)};
-        } else {
+        } else if (!inv.streaming) {
             outcome.payload = inv.responded ? std::move(inv.payload) : std::string("null");
         }
         return outcome;

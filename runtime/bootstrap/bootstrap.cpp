@@ -26,6 +26,36 @@ void log_line(const std::string& message) {
     std::fflush(stderr);
 }
 
+// A native handler's streamed response (ABI version 2), POSTed to the Runtime API as it is
+// written: the chunks of one /response.
+class RuntimeStream final : public loaders::StreamOutput {
+  public:
+    RuntimeStream(RuntimeClient& client, std::string request_id)
+        : m_client(client), m_request_id(std::move(request_id)) {}
+
+    bool start(std::string_view content_type) override {
+        // It becomes the Content-Type header: printable ASCII only.
+        if (content_type.empty() || content_type.size() > 256) {
+            return false;
+        }
+        for (char c : content_type) {
+            if (c < 0x20 || c > 0x7e) {
+                return false;
+            }
+        }
+        m_started = m_client.start_stream(m_request_id, content_type);
+        return m_started;
+    }
+    bool write(std::string_view bytes) override { return m_client.stream_chunk(bytes); }
+
+    bool started() const { return m_started; }
+
+  private:
+    RuntimeClient& m_client;
+    std::string m_request_id;
+    bool m_started = false;
+};
+
 } // namespace
 
 BootstrapSettings BootstrapSettings::from_environment() {
@@ -120,12 +150,21 @@ int run_bootstrap(const BootstrapSettings& settings) {
         context.invoked_function_arn = invocation->invoked_function_arn;
         context.xray_trace_id = invocation->trace_id;
 
-        loaders::Outcome outcome = loaded.handler->invoke(invocation->event, context);
+        RuntimeStream stream(client, invocation->request_id);
+        loaders::Outcome outcome = loaded.handler->invoke(invocation->event, context, &stream);
         // The handler's output belongs to this invocation: out before the result is.
         std::fflush(nullptr);
-        Posted posted = outcome.ok ? client.post_response(invocation->request_id, outcome.payload)
-                                   : client.post_error(invocation->request_id, outcome.error.type,
-                                                       outcome.error.message);
+        Posted posted;
+        if (stream.started()) {
+            // After the body began, an error can only go in the stream's trailers.
+            posted = outcome.ok ? client.finish_stream()
+                                : client.finish_stream(outcome.error.type, outcome.error.message);
+        } else if (outcome.ok) {
+            posted = client.post_response(invocation->request_id, outcome.payload);
+        } else {
+            posted = client.post_error(invocation->request_id, outcome.error.type,
+                                       outcome.error.message);
+        }
         if (posted == Posted::Fatal) {
             log_line(client.error());
             return 1;

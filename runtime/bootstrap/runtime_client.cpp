@@ -1,6 +1,7 @@
 // The Runtime API's endpoints, status codes and headers, and the retry policy of /next.
 #include "runtime/bootstrap/runtime_client.hpp"
 
+#include "runtime/util/encoding.hpp"
 #include "runtime/util/error.hpp"
 
 #include <cstdlib>
@@ -166,11 +167,7 @@ Posted RuntimeClient::post(const std::string& path, std::string_view body,
         m_error = "POST " + path + ": " + e.what();
         return Posted::Fatal;
     }
-    if (is_success(response.status)) {
-        return Posted::Accepted;
-    }
-    m_error = "POST " + path + " answered " + describe_status(response);
-    return response.status >= 500 ? Posted::Fatal : Posted::Rejected;
+    return answered("POST " + path, response);
 }
 
 Posted RuntimeClient::post_response(std::string_view request_id, std::string_view payload) {
@@ -187,6 +184,71 @@ Posted RuntimeClient::post_error(std::string_view request_id, std::string_view e
 Posted RuntimeClient::post_init_error(std::string_view error_type, std::string_view error_message) {
     return post(std::string(k_base) + "/init/error", error_body(error_type, error_message),
                 error_type);
+}
+
+} // namespace lambda_local::runtime::bootstrap
+
+namespace lambda_local::runtime::bootstrap {
+
+bool RuntimeClient::start_stream(std::string_view request_id, std::string_view content_type) {
+    m_stream_path = std::string(k_base) + "/invocation/" + path_segment(request_id) + "/response";
+    m_stream_broken = false;
+    const http::HeaderList headers{
+        {"User-Agent", k_user_agent},
+        {"Content-Type", header_safe(content_type)},
+        {"Lambda-Runtime-Function-Response-Mode", "streaming"},
+        {"Trailer", "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"}};
+    try {
+        m_client.open_chunked("POST", m_stream_path, headers);
+    } catch (const Error& e) {
+        m_error = "POST " + m_stream_path + ": " + e.what();
+        m_stream_broken = true;
+        return false;
+    }
+    return true;
+}
+
+bool RuntimeClient::stream_chunk(std::string_view bytes) {
+    if (m_stream_broken) {
+        return false;
+    }
+    try {
+        m_client.send_chunk(bytes);
+    } catch (const Error& e) {
+        m_error = "POST " + m_stream_path + ": " + e.what();
+        m_stream_broken = true;
+        return false;
+    }
+    return true;
+}
+
+Posted RuntimeClient::finish_stream(std::string_view error_type, std::string_view error_message) {
+    const std::string path = std::exchange(m_stream_path, std::string());
+    if (m_stream_broken) {
+        return Posted::Fatal; // error() says why
+    }
+    http::HeaderList trailers;
+    if (!error_type.empty()) {
+        trailers.emplace_back("Lambda-Runtime-Function-Error-Type", header_safe(error_type));
+        trailers.emplace_back("Lambda-Runtime-Function-Error-Body",
+                              base64_encode(error_body(error_type, error_message)));
+    }
+    http::Response response;
+    try {
+        response = m_client.finish_chunked(trailers);
+    } catch (const Error& e) {
+        m_error = "POST " + path + ": " + e.what();
+        return Posted::Fatal;
+    }
+    return answered("POST " + path, response);
+}
+
+Posted RuntimeClient::answered(const std::string& what, const http::Response& response) {
+    if (is_success(response.status)) {
+        return Posted::Accepted;
+    }
+    m_error = what + " answered " + describe_status(response);
+    return response.status >= 500 ? Posted::Fatal : Posted::Rejected;
 }
 
 } // namespace lambda_local::runtime::bootstrap

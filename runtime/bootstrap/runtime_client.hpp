@@ -39,9 +39,10 @@ enum class Posted {
 };
 
 // A client of the Runtime API at AWS_LAMBDA_RUNTIME_API ("127.0.0.1:9001"), over one
-// kept-alive connection (runtime/http/client.hpp: explicit Content-Length, never chunked,
-// headers read case-insensitively), with no read timeout: GET /next waits for as long as
-// there is no invocation (Lambda freezes the environment meanwhile), as AWS's clients do.
+// kept-alive connection (runtime/http/client.hpp: explicit Content-Length, but for a streamed
+// response, which is chunked; headers read case-insensitively), with no read timeout: GET /next
+// waits for as long as there is no invocation (Lambda freezes the environment meanwhile), as AWS's
+// clients do.
 class RuntimeClient {
   public:
     // Throws lambda_local::Error when `endpoint` is not host:port.
@@ -61,13 +62,28 @@ class RuntimeClient {
     // POST /runtime/init/error, the same way.
     Posted post_init_error(std::string_view error_type, std::string_view error_message);
 
+    // A streamed response (AWS: "Response streaming for custom runtimes"): POST
+    // /runtime/invocation/{id}/response with Lambda-Runtime-Function-Response-Mode: streaming,
+    // its body chunked as the handler writes it, and the error trailers declared. False (error()
+    // says why) when the API cannot be reached.
+    bool start_stream(std::string_view request_id, std::string_view content_type);
+    // The stream's next bytes; false (error() says why) when they cannot be sent.
+    bool stream_chunk(std::string_view bytes);
+    // Ends the stream and reads the answer: normally, or with a mid-stream error (`error_type`
+    // not empty) in the trailers Lambda-Runtime-Function-Error-Type and
+    // Lambda-Runtime-Function-Error-Body (Lambda's error body, base64).
+    Posted finish_stream(std::string_view error_type = {}, std::string_view error_message = {});
+
     // What went wrong last (for the runtime's log).
     const std::string& error() const { return m_error; }
 
   private:
     Posted post(const std::string& path, std::string_view body, std::string_view error_type);
+    Posted answered(const std::string& what, const http::Response& response);
 
     http::Client m_client;
+    std::string m_stream_path; // the streamed response in progress ("" for none)
+    bool m_stream_broken = false;
     RetryPolicy m_policy;
     std::string m_error;
 };

@@ -70,6 +70,11 @@ std::string find_worker_executable();
 // channel, whose frames are read as its answers, within Lambda's sizes, and any frame there
 // that is not the one expected ends the environment (docs/sandbox.md).
 //
+// A native handler that streams its response (docs/streaming.md) sends its pieces as frames
+// during the invocation; they go through the invocation's StreamRelay to the request's sink
+// (or are gathered for the payload). While the sink is full the environment reads nothing
+// more from the handler, which then blocks in its write; its deadline runs on.
+//
 // The worker ends with the thread that started it (PR_SET_PDEATHSIG follows the spawning
 // thread, not the process): run the loop on a thread that outlives its environments.
 class ExecutionEnvironment {
@@ -143,6 +148,19 @@ class ExecutionEnvironment {
     void on_start_event(Awaited awaited);
     void on_invoke_event(Awaited awaited);
     void on_runtime_invoke_event(Awaited awaited);
+    // A native handler's StreamStart or StreamChunk, relayed through m_stream; false when it is
+    // not one the protocol allows now (docs/sandbox.md).
+    bool on_stream_frame(const wire::Frame& frame);
+    // The relay can take more after a Wait: the handler's frames are read again.
+    void stream_ready();
+    // The result of an invocation whose handler streamed, from its Result frame's meta.
+    void streamed_result(InvocationResult& result, const wire::ResultMeta& meta);
+    // The stream's figures in `result`, once the invocation has ended (`why`: what ended the
+    // stream abnormally, for the log; "" when it ended normally).
+    void stream_ended(InvocationResult& result, const std::string& why);
+    // True while the handler's frames are not read: the relay waits for the caller, and the
+    // handler process has not ended (its last frames are always read).
+    bool stream_holds_frames() const { return m_stream_paused && !m_pending_exit; }
     // Sends the waiting invocation to the warm environment.
     void begin_invoke();
     // Reads what the two channels have without blocking; false when the control channel has
@@ -227,6 +245,13 @@ class ExecutionEnvironment {
     pid_t m_runtime_pid = -1;                             // the bootstrap process, as seen here
 
     OutboundNetwork m_outbound; // pasta, under --network isolated
+
+    // The invocation's streamed response (docs/streaming.md): its relay to the request's sink
+    // (or gathered for the payload), made when the invocation begins.
+    std::unique_ptr<StreamRelay> m_stream;
+    bool m_stream_paused = false;        // the relay said Wait: the handler's frames wait too
+    bool m_stream_too_large = false;     // the stream passed its cap: the rest is dropped
+    std::size_t m_stream_turn_bytes = 0; // streamed in this pump(): past a bound it yields
 
     // --debug: the relay of this environment's debugging session, and whether it is over.
     std::unique_ptr<debugger::DebugRelay> m_debug_relay;

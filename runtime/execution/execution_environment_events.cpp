@@ -34,11 +34,36 @@ namespace lambda_local::runtime {
 using namespace detail;
 using nlohmann::json;
 
+namespace {
+
+// How many streamed bytes one pump() relays before it lets the loop run (timers, other
+// connections) and goes on at its next turn.
+constexpr std::size_t k_stream_turn_bytes = std::size_t{4} << 20;
+
+// Why a stream ended with its invocation abandoned, for the log.
+std::string stream_end_reason(InvocationStatus status) {
+    switch (status) {
+    case InvocationStatus::Timeout:
+        return "the function timed out";
+    case InvocationStatus::OutOfMemory:
+        return "the function ran out of memory";
+    case InvocationStatus::Cancelled:
+        return "the invocation was cancelled";
+    case InvocationStatus::Crashed:
+        return "the runtime exited";
+    default:
+        return "the invocation failed";
+    }
+}
+
+} // namespace
+
 void ExecutionEnvironment::pump() {
     if (m_pumping) {
         return; // the outer pump looks again
     }
     m_pumping = true;
+    m_stream_turn_bytes = 0;
     while (busy()) {
         std::optional<Awaited> awaited = next_event();
         if (!awaited) {
@@ -63,7 +88,7 @@ void ExecutionEnvironment::pump() {
 bool ExecutionEnvironment::read_available() {
     char buffer[65536];
     // The handler channel first: its frames come before the Exited that follows them.
-    while (m_frames_open) {
+    while (m_frames_open && !stream_holds_frames()) {
         ssize_t n = ::read(m_frames.get(), buffer, sizeof buffer);
         if (n > 0) {
             m_decoder.feed(buffer, static_cast<std::size_t>(n));
@@ -115,7 +140,11 @@ std::optional<ExecutionEnvironment::Awaited> ExecutionEnvironment::next_event() 
     for (;;) {
         std::optional<wire::Frame> frame;
         try {
-            frame = m_held_frame ? std::exchange(m_held_frame, std::nullopt) : m_decoder.next();
+            if (m_held_frame) {
+                frame = std::exchange(m_held_frame, std::nullopt);
+            } else if (!stream_holds_frames()) {
+                frame = m_decoder.next();
+            }
         } catch (const std::exception&) {
             return Awaited{Wait::Broken, {}, 0}; // not a frame: the handler wrote on the pipe
         }
@@ -137,7 +166,9 @@ std::optional<ExecutionEnvironment::Awaited> ExecutionEnvironment::next_event() 
         }
         if (frame && frame->type != wire::MessageType::Ready &&
             frame->type != wire::MessageType::InitError &&
-            frame->type != wire::MessageType::Result) {
+            frame->type != wire::MessageType::Result &&
+            frame->type != wire::MessageType::StreamStart &&
+            frame->type != wire::MessageType::StreamChunk) {
             return Awaited{Wait::Broken, {}, 0}; // only the handler process writes here
         }
         // A runtime's answer counts before what came with it (its Exited, when it answered
@@ -183,6 +214,10 @@ std::optional<ExecutionEnvironment::Awaited> ExecutionEnvironment::next_event() 
             if (over_memory_size()) {
                 return Awaited{Wait::OutOfMemory, {}, 0};
             }
+        }
+        if (m_stream_turn_bytes >= k_stream_turn_bytes) {
+            schedule_pump(); // a stream that never pauses still lets the loop run
+            return std::nullopt;
         }
         std::size_t before = m_decoder.buffered() + m_control_decoder.buffered();
         bool control_open = read_available();
@@ -285,7 +320,13 @@ void ExecutionEnvironment::started() {
 
 void ExecutionEnvironment::on_invoke_event(Awaited awaited) {
     InvocationResult& result = m_result;
-    if (awaited.what == Wait::Frame && awaited.frame.type == wire::MessageType::Result) {
+    if (awaited.what == Wait::Frame && (awaited.frame.type == wire::MessageType::StreamStart ||
+                                        awaited.frame.type == wire::MessageType::StreamChunk)) {
+        if (on_stream_frame(awaited.frame)) {
+            return;
+        }
+        awaited.what = Wait::Broken;
+    } else if (awaited.what == Wait::Frame && awaited.frame.type == wire::MessageType::Result) {
         wire::Frame& frame = awaited.frame;
         wire::ResultMeta meta_in;
         try {
@@ -297,7 +338,9 @@ void ExecutionEnvironment::on_invoke_event(Awaited awaited) {
             result.duration_ms = static_cast<double>(meta_in.duration_us) / 1000.0;
             m_peak_rss_kib = std::max(m_peak_rss_kib, meta_in.peak_rss_kib);
             result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
-            if (meta_in.ok) {
+            if (m_stream && m_stream->begun()) {
+                streamed_result(result, meta_in);
+            } else if (meta_in.ok) {
                 result.payload = std::move(frame.body);
             } else {
                 result.status = InvocationStatus::FunctionError;
@@ -318,7 +361,100 @@ void ExecutionEnvironment::on_invoke_event(Awaited awaited) {
     }
     result.duration_ms = elapsed_ms(m_begin);
     abandoned(result, awaited);
+    if (m_stream && m_stream->begun()) {
+        stream_ended(result, stream_end_reason(result.status));
+    }
     finish(std::move(result), true);
+}
+
+bool ExecutionEnvironment::on_stream_frame(const wire::Frame& frame) {
+    if (!m_stream) {
+        return false;
+    }
+    if (frame.type == wire::MessageType::StreamStart) {
+        // Once, before any chunk, with a content type that can be an HTTP header's value.
+        if (m_stream->begun() || !frame.body.empty() ||
+            !wire::valid_stream_content_type(frame.meta)) {
+            return false;
+        }
+        m_stream->begin(frame.meta);
+        return true;
+    }
+    if (!m_stream->begun() || !frame.meta.empty() || frame.body.empty() ||
+        frame.body.size() > wire::k_max_stream_chunk) {
+        return false;
+    }
+    if (m_stream_too_large) {
+        return true; // past the cap: dropped (the worker refuses the handler's later writes)
+    }
+    m_stream_turn_bytes += frame.body.size();
+    switch (m_stream->write(frame.body)) {
+    case StreamRelay::Next::More:
+        break;
+    case StreamRelay::Next::Wait:
+        // The handler blocks in its write once the pipe is full, until the caller catches up;
+        // its deadline keeps running.
+        m_stream_paused = true;
+        if (m_frames_watch) {
+            m_frames_watch->stop();
+        }
+        break;
+    case StreamRelay::Next::TooLarge:
+        m_stream_too_large = true;
+        break;
+    }
+    return true;
+}
+
+void ExecutionEnvironment::stream_ready() {
+    if (!m_stream_paused) {
+        return;
+    }
+    m_stream_paused = false;
+    if (m_phase == Phase::Invoking && m_frames_open && m_frames_watch) {
+        m_frames_watch->start(UV_READABLE, [this](int) { pump(); });
+    }
+    pump();
+}
+
+void ExecutionEnvironment::streamed_result(InvocationResult& result, const wire::ResultMeta& meta) {
+    if (!m_request->stream) {
+        result.payload = m_stream->take_gathered();
+    }
+    if (m_stream_too_large) {
+        // Lambda documents the cap but not its error: the buffered response's error, with the
+        // streamed cap (docs/streaming.md).
+        const std::size_t cap =
+            m_request->stream ? m_options.stream_limits.max_bytes
+                              : std::min(m_options.stream_limits.max_bytes, k_max_response_payload);
+        result.status = InvocationStatus::FunctionError;
+        result.error_type = "Function.ResponseSizeTooLarge";
+        result.payload =
+            error_payload(result.error_type,
+                          "Response payload size exceeded maximum allowed payload size (" +
+                              std::to_string(cap) + " bytes).",
+                          false);
+        stream_ended(result, "it passed " + std::to_string(cap) + " bytes");
+        return;
+    }
+    if (!meta.ok) {
+        result.status = InvocationStatus::FunctionError;
+        result.error_type = meta.error_type;
+        result.payload = error_payload(result.error_type, meta.error_message, true);
+        stream_ended(result, "the function reported " + meta.error_type);
+        return;
+    }
+    stream_ended(result, "");
+}
+
+void ExecutionEnvironment::stream_ended(InvocationResult& result, const std::string& why) {
+    result.streamed = true;
+    result.streamed_bytes = m_stream->bytes();
+    result.stream_content_type = m_stream->content_type();
+    if (!why.empty()) {
+        result.log_lines.push_back("lambda-local: the response stream ended after " +
+                                   std::to_string(result.streamed_bytes) + " bytes: " + why);
+    }
 }
 
 void ExecutionEnvironment::abandoned(InvocationResult& result, const Awaited& awaited) {

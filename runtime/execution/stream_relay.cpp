@@ -104,7 +104,9 @@ void StreamRelay::maybe_ready() {
         }
         m_owed = false;
         if (m_ready) {
-            m_ready();
+            // A copy: the callback may end the invocation, and this relay with it.
+            std::function<void()> ready = m_ready;
+            ready();
         }
     });
 }

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdio>
 
 namespace lambda_local::runtime::http {
 
@@ -44,11 +45,13 @@ void Client::connect() {
     m_reader = std::make_unique<MessageReader>(m_socket.get());
 }
 
-Response Client::request(std::string_view method, std::string_view target,
-                         const HeaderList& headers, std::string_view body,
-                         std::chrono::milliseconds timeout) {
+std::string Client::where() const {
+    return m_host + ":" + std::to_string(m_port);
+}
+
+std::string Client::head(std::string_view method, std::string_view target,
+                         const HeaderList& headers) {
     std::string message;
-    message.reserve(256 + body.size());
     message.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
     if (find_header(headers, "Host") == nullptr) {
         message.append("Host: ").append(m_host).append(":").append(std::to_string(m_port));
@@ -57,6 +60,71 @@ Response Client::request(std::string_view method, std::string_view target,
     for (const auto& [name, value] : headers) {
         message.append(name).append(": ").append(value).append("\r\n");
     }
+    return message;
+}
+
+void Client::open_chunked(std::string_view method, std::string_view target,
+                          const HeaderList& headers) {
+    std::string message = head(method, target, headers);
+    message.append("Transfer-Encoding: chunked\r\n\r\n");
+    // A kept-alive connection may have been closed by the server meanwhile: a fresh one (a
+    // streamed body cannot be sent again).
+    connect();
+    if (!send_all(m_socket.get(), message)) {
+        m_socket.reset();
+        throw Error(where() + ": " + os_error("send"));
+    }
+}
+
+void Client::send_chunk(std::string_view bytes) {
+    if (bytes.empty()) {
+        return; // an empty chunk would end the body
+    }
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+    if (!m_socket || !send_all(m_socket.get(), size) || !send_all(m_socket.get(), bytes) ||
+        !send_all(m_socket.get(), "\r\n")) {
+        m_reader.reset();
+        m_socket.reset();
+        throw Error(where() + ": " + os_error("send"));
+    }
+}
+
+Response Client::finish_chunked(const HeaderList& trailers, std::chrono::milliseconds timeout) {
+    std::string end = "0\r\n";
+    for (const auto& [name, value] : trailers) {
+        end.append(name).append(": ").append(value).append("\r\n");
+    }
+    end.append("\r\n");
+    if (!m_socket || !send_all(m_socket.get(), end)) {
+        m_reader.reset();
+        m_socket.reset();
+        throw Error(where() + ": " + os_error("send"));
+    }
+    Response response;
+    ReadStatus status = m_reader->read_response(response, "POST", timeout);
+    if (status != ReadStatus::Ok) {
+        std::string why = m_reader->error();
+        m_reader.reset();
+        m_socket.reset();
+        throw Error(where() + ": " +
+                    (status == ReadStatus::Closed
+                         ? std::string("the server closed the connection without answering")
+                         : "the answer is not valid HTTP: " + why));
+    }
+    const std::string* connection = response.header("Connection");
+    if (connection != nullptr && *connection == "close") {
+        m_reader.reset();
+        m_socket.reset();
+    }
+    return response;
+}
+
+Response Client::request(std::string_view method, std::string_view target,
+                         const HeaderList& headers, std::string_view body,
+                         std::chrono::milliseconds timeout) {
+    std::string message = head(method, target, headers);
+    message.reserve(message.size() + 64 + body.size());
     if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
         message.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
     }

@@ -1,6 +1,8 @@
 // The `invoke` command's work: resolve the function, run it once, print as Lambda logs.
 #include "runtime/invoke/invoke_once.hpp"
 
+#include "runtime/invoke/stdout_sink.hpp"
+
 #include "runtime/config/project.hpp"
 #include "runtime/debugger/debug_hints.hpp"
 #include "runtime/execution/execution_environment.hpp"
@@ -179,8 +181,14 @@ int invoke_once(loop::EventLoop& loop, const FunctionSpec& spec,
     InvocationRequest request;
     request.request_id = new_request_id();
     request.event = std::move(event);
+    // A function that streams its response writes it to stdout as it goes, as
+    // InvokeWithResponseStream delivers it (docs/streaming.md).
+    auto sink = std::make_shared<FdResponseSink>(loop, STDOUT_FILENO);
+    request.stream = sink;
     platform_lines({}, platform.start(request.request_id, !environment.warm()));
     InvocationResult result = invoke_and_wait(loop, environment, request);
+    // What the function streamed is all out before anything else is said.
+    loop.run_until([&sink] { return sink->idle(); });
     if (result.status == InvocationStatus::Cancelled) {
         write_all(STDERR_FILENO, "lambda-local: interrupted\n");
         return k_exit_interrupted;
@@ -194,7 +202,12 @@ int invoke_once(loop::EventLoop& loop, const FunctionSpec& spec,
     }
     platform_lines(notes, platform.end(request.request_id, result));
     std::string log = relay ? relay->log() : std::string();
-    write_all(STDOUT_FILENO, result.payload);
+    if (!result.streamed) {
+        write_all(STDOUT_FILENO, result.payload);
+    } else if (!result.ok()) {
+        // stdout has the bytes streamed before the error: Lambda's error goes to stderr.
+        write_all(STDERR_FILENO, result.payload + "\n");
+    }
     shutdown_and_wait(loop, environment);
     if (relay) {
         relay->finish();
@@ -259,6 +272,7 @@ int run_invoke(const InvokeOptions& options) {
     environment_options.host = current_host_environment(options.inherit_env);
     environment_options.cancel_fd = interrupt_fd();
     environment_options.runtime_api = host.get();
+    environment_options.stream_limits.bandwidth_rule = !options.no_stream_limit;
     if (options.debug_port) {
         environment_options.debug = debugger::DebugPort::open(*options.debug_port);
         write_all(STDERR_FILENO,

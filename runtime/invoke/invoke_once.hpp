@@ -52,6 +52,8 @@ struct InvokeOptions {
     // --log-result: stderr ends with what `aws lambda invoke --log-type Tail` prints.
     bool log_result = false;
     bool sandbox = true;
+    // --no-stream-limit: a streamed response goes at full speed past its first 6 MB.
+    bool no_stream_limit = false;
     NetworkMode network = NetworkMode::Host;
     std::optional<int> debug_port; // --debug [PORT] (docs/debugging.md)
     // Serves a custom runtime its Runtime API (empty: runtime_api::NeedsRuntimeApi is thrown).

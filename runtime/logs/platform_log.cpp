@@ -104,7 +104,9 @@ std::string PlatformLog::end(std::string_view request_id, const InvocationResult
             record["errorType"] = figures.error_type;
         }
         record["metrics"] = {{"durationMs", duration_ms},
-                             {"producedBytes", result.ok() ? result.payload.size() : 0}};
+                             {"producedBytes", result.streamed ? result.streamed_bytes
+                                               : result.ok()   ? result.payload.size()
+                                                               : 0}};
         text += record_line("platform.runtimeDone", std::move(record), now);
     }
     if (shown(report_level(figures.status))) {

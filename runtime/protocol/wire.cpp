@@ -31,6 +31,8 @@ bool known_type(std::uint32_t type) {
     case MessageType::Sandbox:
     case MessageType::Network:
     case MessageType::Proceed:
+    case MessageType::StreamStart:
+    case MessageType::StreamChunk:
         return true;
     }
     return false;
@@ -121,8 +123,25 @@ class Unpacker {
 
 } // namespace
 
+bool valid_stream_content_type(std::string_view content_type) {
+    if (content_type.empty() || content_type.size() > k_max_stream_content_type) {
+        return false;
+    }
+    for (char c : content_type) {
+        if (c < 0x20 || c > 0x7e) {
+            return false;
+        }
+    }
+    return true;
+}
+
 std::string pack(const InvokeMeta& meta) {
-    return Packer().text(meta.request_id).number(meta.deadline_ms).text(meta.trace_id).take();
+    return Packer()
+        .text(meta.request_id)
+        .number(meta.deadline_ms)
+        .text(meta.trace_id)
+        .number(meta.stream_max_bytes)
+        .take();
 }
 
 std::string pack(const ResultMeta& meta) {
@@ -141,6 +160,7 @@ InvokeMeta unpack_invoke_meta(std::string_view meta) {
     out.request_id = in.text();
     out.deadline_ms = in.number();
     out.trace_id = in.text();
+    out.stream_max_bytes = in.number();
     in.finish();
     return out;
 }

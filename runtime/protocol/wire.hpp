@@ -23,7 +23,15 @@
 //     handler → supervisor Ready    meta: {"init_duration_us", "peak_rss_kib"}
 //                          or InitError  meta: {"errorType", "errorMessage"}
 //     supervisor → handler Invoke   meta: InvokeMeta, packed; body: the event
-//     handler → supervisor Result   meta: ResultMeta, packed; body: the payload
+//     handler → supervisor StreamStart  (a streamed response, native ABI v2) meta: the
+//                                   content type it declared (printable ASCII, at most
+//                                   k_max_stream_content_type bytes); no body. At most once per
+//                                   invocation, before any StreamChunk
+//     handler → supervisor StreamChunk  no meta; body: the next bytes of the stream (1 to
+//                                   k_max_stream_chunk; a bigger write is split)
+//     handler → supervisor Result   meta: ResultMeta, packed; body: the payload (empty after
+//                                   a StreamStart: ok ends the stream, an error is Lambda's
+//                                   mid-stream error)
 //   Everything on this channel after its first frame may have been written by the handler's
 //   code: it is read as the function's own answer, within Lambda's sizes, and a frame that is
 //   not the one expected ends the environment (docs/sandbox.md, "The worker protocol").
@@ -59,7 +67,18 @@ enum class MessageType : std::uint32_t {
     Sandbox = 8,
     Network = 9,
     Proceed = 10,
+    StreamStart = 11,
+    StreamChunk = 12,
 };
+
+// The most bytes one StreamChunk frame carries: a handler's bigger write goes in several, so
+// that the supervisor reads a stream in pieces it can pace.
+inline constexpr std::size_t k_max_stream_chunk = std::size_t{1} << 20;
+// The longest content type a StreamStart may declare.
+inline constexpr std::size_t k_max_stream_content_type = 256;
+// True when `content_type` may be declared by a StreamStart: 1 to k_max_stream_content_type
+// bytes of printable ASCII (it becomes an HTTP header's value).
+bool valid_stream_content_type(std::string_view content_type);
 
 // The largest meta and body a reader accepts: a frame over them is a corrupt stream, refused
 // from its header, before anything is buffered for it.
@@ -114,6 +133,9 @@ struct InvokeMeta {
     std::string request_id;
     std::int64_t deadline_ms = 0; // milliseconds since the Unix epoch
     std::string trace_id;         // for _X_AMZN_TRACE_ID; "" for none
+    // The most bytes a streamed response may have (StreamLimits::max_bytes): past it the
+    // handler's stream_write() answers -1. The supervisor enforces it again on its side.
+    std::int64_t stream_max_bytes = 0;
 };
 struct ResultMeta {
     bool ok = true;

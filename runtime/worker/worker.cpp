@@ -69,6 +69,49 @@ loaders::Context base_context(const WorkerConfig& config) {
     return context;
 }
 
+// A streamed response (native ABI version 2) as frames on the handler channel: StreamStart,
+// then StreamChunks of at most wire::k_max_stream_chunk bytes. A write blocks while the pipe is
+// full (the supervisor reads no more while the caller is slow): the handler waits, as on
+// Lambda.
+class FrameStream final : public loaders::StreamOutput {
+  public:
+    FrameStream(int fd, std::int64_t max_bytes)
+        : m_fd(fd), m_max_bytes(max_bytes > 0 ? static_cast<std::size_t>(max_bytes) : 0) {}
+
+    bool start(std::string_view content_type) override {
+        if (!wire::valid_stream_content_type(content_type)) {
+            return false;
+        }
+        return wire::write_frame(
+            m_fd, wire::Frame{wire::MessageType::StreamStart, std::string(content_type), {}});
+    }
+
+    bool write(std::string_view bytes) override {
+        // Past the cap the supervisor cuts the stream: it is sent one byte beyond it (so that
+        // the supervisor sees it pass), and the handler is told no.
+        const std::size_t room = m_written < m_max_bytes ? m_max_bytes - m_written : 0;
+        const bool over = bytes.size() > room;
+        if (over) {
+            bytes = bytes.substr(0, room + 1);
+        }
+        m_written += bytes.size();
+        while (!bytes.empty()) {
+            const std::string_view piece = bytes.substr(0, wire::k_max_stream_chunk);
+            if (!wire::write_frame(
+                    m_fd, wire::Frame{wire::MessageType::StreamChunk, {}, std::string(piece)})) {
+                return false;
+            }
+            bytes.remove_prefix(piece.size());
+        }
+        return !over;
+    }
+
+  private:
+    int m_fd;
+    std::size_t m_max_bytes;
+    std::size_t m_written = 0;
+};
+
 // Waits for the supervisor to close the socket (after an init error), then returns.
 void wait_for_close(int fd) {
     while (wire::read_frame(fd)) {
@@ -252,7 +295,8 @@ bool debug_handler_process(Channels& channels, const WorkerConfig& config,
             trace_variable.set(context.xray_trace_id);
         }
         auto begin = MonotonicClock::now();
-        loaders::Outcome outcome = loaded.handler->invoke(frame->body, context);
+        FrameStream stream(fd, meta.stream_max_bytes);
+        loaders::Outcome outcome = loaded.handler->invoke(frame->body, context, &stream);
         wire::ResultMeta result;
         result.duration_us = micros_since(begin);
         std::fflush(nullptr);
@@ -269,8 +313,8 @@ bool debug_handler_process(Channels& channels, const WorkerConfig& config,
             result.error_type = std::move(outcome.error.type);
             result.error_message = std::move(outcome.error.message);
         }
-        if (!outcome.ok) {
-            outcome.payload.clear();
+        if (!outcome.ok || outcome.streamed) {
+            outcome.payload.clear(); // a stream's bytes went before, in its frames
         }
         if (!wire::write_frame(fd, wire::Frame{wire::MessageType::Result, wire::pack(result),
                                                std::move(outcome.payload)})) {

@@ -80,11 +80,55 @@ bool can_stream(const lambda_local_api* api, lambda_local_invocation* inv) {
     return false;
 }
 
+// What the stream functions answered during init (all -1 by the header's contract).
+std::string g_init_codes = "not run";
+
 } // namespace
 
 extern "C" {
 
 LAMBDA_LOCAL_EXPORT_ABI_VERSION
+
+// Tries the stream functions during init, where they must refuse.
+int lambda_local_init(const lambda_local_api* api, lambda_local_invocation* init) {
+    if (api->abi_version < 2 || api->size < sizeof(lambda_local_api)) {
+        return 0;
+    }
+    g_init_codes = std::to_string(api->stream_start(init, "text/plain")) + "," +
+                   std::to_string(api->stream_http_start(init, "{}", 2)) + "," +
+                   std::to_string(api->stream_write(init, "x", 1));
+    return 0;
+}
+
+// The stream functions' return codes, as a JSON object: {"mode": "respond_first"} calls them
+// after respond() (and answers with respond()), {"mode": "stream_first"} after stream_start()
+// (and streams the answer); both report what init saw.
+int stream_return_codes(const lambda_local_api* api, lambda_local_invocation* inv) {
+    if (!can_stream(api, inv)) {
+        return 1;
+    }
+    std::string codes;
+    auto add = [&codes](const char* name, int code) {
+        codes += std::string(codes.empty() ? "" : ",") + "\"" + name + "\":" + std::to_string(code);
+    };
+    if (string_member(event_of(api, inv), "mode") == "respond_first") {
+        add("respond", api->respond(inv, "{}", 2));
+        add("stream_start", api->stream_start(inv, "text/plain"));
+        add("stream_http_start", api->stream_http_start(inv, "{}", 2));
+        add("stream_write", api->stream_write(inv, "x", 1));
+        const std::string body = "{" + codes + ",\"init\":\"" + g_init_codes + "\"}";
+        api->respond(inv, body.data(), body.size());
+        return 0;
+    }
+    add("stream_start", api->stream_start(inv, "application/json"));
+    add("stream_start_again", api->stream_start(inv, "text/plain"));
+    add("stream_http_start", api->stream_http_start(inv, "{}", 2));
+    add("respond", api->respond(inv, "{}", 2));
+    add("empty_write", api->stream_write(inv, nullptr, 0));
+    const std::string body = "{" + codes + ",\"init\":\"" + g_init_codes + "\"}";
+    write(api, inv, body);
+    return 0;
+}
 
 // Three lines of text, as text/plain.
 int stream_text(const lambda_local_api* api, lambda_local_invocation* inv) {
@@ -115,8 +159,9 @@ int stream_http(const lambda_local_api* api, lambda_local_invocation* inv) {
 }
 
 // Writes "first\n", then waits (up to its deadline) for the file the event names in "gate"
-// to exist, then writes "second\n": a test proves the first piece arrived while the handler
-// was still running by creating the file only once it has read that piece.
+// to exist, then writes "second\n" ("no gate\n" when it never came): a test proves the first
+// piece arrived while the handler was still running by creating the file only once it has
+// read that piece.
 int stream_gated(const lambda_local_api* api, lambda_local_invocation* inv) {
     if (!can_stream(api, inv)) {
         return 1;
@@ -124,10 +169,12 @@ int stream_gated(const lambda_local_api* api, lambda_local_invocation* inv) {
     const std::string gate = string_member(event_of(api, inv), "gate");
     write(api, inv, "first\n");
     struct stat st {};
-    while (!gate.empty() && stat(gate.c_str(), &st) != 0 && api->remaining_time_ms(inv) > 100) {
+    bool opened = gate.empty(); // no gate: nothing to wait for
+    while (!gate.empty() && !(opened = stat(gate.c_str(), &st) == 0) &&
+           api->remaining_time_ms(inv) > 100) {
         sleep_ms(10);
     }
-    write(api, inv, "second\n");
+    write(api, inv, opened ? "second\n" : "no gate\n");
     return 0;
 }
 

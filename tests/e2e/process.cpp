@@ -230,6 +230,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
     bool exited = false;
     Clock::time_point exit_time{};
     bool pipes_held_open = false;
+    bool stdout_seen = false;
     for (;;) {
         if (!exited && try_reap(pid, result.exit_code)) {
             exited = true;
@@ -306,6 +307,13 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
             result.err.find(options.signal_when_stderr_contains) != std::string::npos) {
             ::kill(pid, options.signal);
             result.signal_sent = true;
+        }
+        if (!stdout_seen && !exited && !options.when_stdout_contains.empty() &&
+            result.out.find(options.when_stdout_contains) != std::string::npos) {
+            stdout_seen = true;
+            if (options.on_stdout) {
+                options.on_stdout();
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +24,10 @@ struct RunOptions {
     // Sends `signal` to the command once its stderr contains this text (empty: never).
     std::string signal_when_stderr_contains;
     int signal = SIGINT;
+    // Called once, while the command runs, when its stdout first contains this text (empty:
+    // never): a test acts on what the command has already written (streaming).
+    std::string when_stdout_contains;
+    std::function<void()> on_stdout;
 };
 
 // What a command did.

@@ -27,6 +27,11 @@ struct Received {
     std::string head;
     std::string body;
     int connection = 0; // which accepted connection it came on (1, 2, ...)
+    // A chunked body (Transfer-Encoding: chunked): its chunks as sent, and the trailer lines
+    // after the last one ("Name: value"), read from the raw bytes.
+    bool chunked = false;
+    std::vector<std::string> chunks;
+    std::vector<std::string> trailers;
 };
 
 // What the fake API does with a request: send these bytes, or (empty) drop the connection.
@@ -110,6 +115,9 @@ class RawApi {
         }
         request.head = buffer.substr(0, end + 4);
         buffer.erase(0, end + 4);
+        if (request.head.find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos) {
+            return read_chunked(buffer, request, fill);
+        }
         std::size_t length = 0;
         for (const char* name : {"\r\nContent-Length: ", "\r\ncontent-length: "}) {
             if (auto at = request.head.find(name); at != std::string::npos) {
@@ -124,6 +132,51 @@ class RawApi {
         request.body = buffer.substr(0, length);
         buffer.erase(0, length);
         return true;
+    }
+
+    // A chunked body: "<hex size>\r\n<bytes>\r\n" each, "0\r\n", trailer lines, "\r\n".
+    template <typename Fill>
+    static bool read_chunked(std::string& buffer, Received& request, Fill& fill) {
+        request.chunked = true;
+        auto line = [&](std::string& out) {
+            std::size_t end;
+            while ((end = buffer.find("\r\n")) == std::string::npos) {
+                if (!fill()) {
+                    return false;
+                }
+            }
+            out = buffer.substr(0, end);
+            buffer.erase(0, end + 2);
+            return true;
+        };
+        for (;;) {
+            std::string size_line;
+            if (!line(size_line)) {
+                return false;
+            }
+            const std::size_t size = std::strtoul(size_line.c_str(), nullptr, 16);
+            if (size == 0) {
+                break;
+            }
+            while (buffer.size() < size + 2) {
+                if (!fill()) {
+                    return false;
+                }
+            }
+            request.chunks.push_back(buffer.substr(0, size));
+            request.body += request.chunks.back();
+            buffer.erase(0, size + 2);
+        }
+        for (;;) {
+            std::string trailer;
+            if (!line(trailer)) {
+                return false;
+            }
+            if (trailer.empty()) {
+                return true;
+            }
+            request.trailers.push_back(trailer);
+        }
     }
 
     Answer m_answer;

@@ -174,8 +174,8 @@ TEST_CASE("a corrupt header is an error") {
     SUBCASE("unknown type") {
         CHECK(decode_error(raw_header(k_magic, 0, 0, 0)) ==
               "worker protocol: unknown frame type 0");
-        CHECK(decode_error(raw_header(k_magic, 11, 0, 0)) ==
-              "worker protocol: unknown frame type 11");
+        CHECK(decode_error(raw_header(k_magic, 13, 0, 0)) ==
+              "worker protocol: unknown frame type 13");
     }
     SUBCASE("the retired type 2, which carried a pid, is unknown") {
         CHECK(decode_error(raw_header(k_magic, 2, 0, 0)) ==
@@ -395,11 +395,13 @@ TEST_CASE("FrameReader ends on a frame cut short and throws on a corrupt one") {
 
 TEST_CASE("Invoke and Result metas survive packing, any bytes in their strings") {
     InvokeMeta invoke{"8d9ba3c1-41f4-4b7e-9d2b-0d1d1f3f8a20", 1795520079737,
-                      "Root=1-5e1b4151-5ac6c58f3b1e6e5ae2e0f5b1;Parent=53995c3f42cd8ad8;Sampled=1"};
+                      "Root=1-5e1b4151-5ac6c58f3b1e6e5ae2e0f5b1;Parent=53995c3f42cd8ad8;Sampled=1",
+                      209715200};
     InvokeMeta invoke_back = unpack_invoke_meta(pack(invoke));
     CHECK(invoke_back.request_id == invoke.request_id);
     CHECK(invoke_back.deadline_ms == invoke.deadline_ms);
     CHECK(invoke_back.trace_id == invoke.trace_id);
+    CHECK(invoke_back.stream_max_bytes == 209715200);
     CHECK(unpack_invoke_meta(pack(InvokeMeta{})).request_id.empty());
 
     ResultMeta ok{true, 1234, 56789, "", ""};
@@ -426,6 +428,39 @@ TEST_CASE("a packed meta cut short or with bytes left over is refused") {
     CHECK_THROWS_WITH_AS(unpack_result_meta(packed + "x"),
                          "worker protocol: unexpected bytes after the meta", std::runtime_error);
     CHECK_THROWS_AS(unpack_invoke_meta(R"({"request_id":"r"})"), std::runtime_error);
+}
+
+TEST_CASE("the stream frames carry a content type, then raw bytes of any value") {
+    std::string bytes;
+    for (int i = 0; i < 256; ++i) {
+        bytes += static_cast<char>(i);
+    }
+    FrameDecoder decoder;
+    std::string stream = encode(Frame{MessageType::StreamStart, "text/plain", ""}) +
+                         encode(Frame{MessageType::StreamChunk, "", bytes});
+    decoder.feed(stream.data(), stream.size());
+    auto start = decoder.next();
+    REQUIRE(start.has_value());
+    CHECK(start->type == MessageType::StreamStart);
+    CHECK(static_cast<std::uint32_t>(start->type) == 11);
+    CHECK(start->meta == "text/plain");
+    auto chunk = decoder.next();
+    REQUIRE(chunk.has_value());
+    CHECK(chunk->type == MessageType::StreamChunk);
+    CHECK(static_cast<std::uint32_t>(chunk->type) == 12);
+    CHECK(chunk->meta.empty());
+    CHECK(chunk->body == bytes);
+}
+
+TEST_CASE("a declared content type is printable ASCII of a bounded length") {
+    CHECK(valid_stream_content_type("text/plain; charset=utf-8"));
+    CHECK(valid_stream_content_type("application/vnd.awslambda.http-integration-response"));
+    CHECK(valid_stream_content_type(std::string(k_max_stream_content_type, 'a')));
+    CHECK_FALSE(valid_stream_content_type(""));
+    CHECK_FALSE(valid_stream_content_type(std::string(k_max_stream_content_type + 1, 'a')));
+    CHECK_FALSE(valid_stream_content_type("text/plain\r\nSet-Cookie: x=1"));
+    CHECK_FALSE(valid_stream_content_type("text/plain\x7f"));
+    CHECK_FALSE(valid_stream_content_type("t\xc3\xa9xt/plain"));
 }
 
 TEST_SUITE_END();

@@ -13,7 +13,8 @@ environment per function) on a SAM template of its own, runs, then stops it:
    CLOCK_MONOTONIC at receipt;
 2. stream_then_sleep (samples/cpp-streaming): the first chunk's arrival against the second's,
    written 1 s later: streamed, they are ~1000 ms apart; gathered, they would arrive together;
-3. throughput of a 100 MB stream (stream_bytes, 64 KiB writes) read with curl, next to the
+3. throughput of a 100 MB stream (stream_bytes, 64 KiB writes, through InvokeWithResponseStream)
+   read with curl, next to the
    same size of plain file served over loopback by Python's http.server, read with curl.
 
 It prints numbers; it asserts nothing. Figures depend on the machine's load: quote them with it.
@@ -114,7 +115,9 @@ def time_to_first_byte(port, runs=5):
     for _ in range(runs):
         sock = socket.create_connection(("127.0.0.1", port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.sendall(request(port, "/_lambda-url/Stamp/", {"count": 20, "gap_ms": 50}))
+        # The function URL's event carries the body as a string: the handler's defaults apply
+        # (20 lines, 50 ms apart).
+        sock.sendall(request(port, "/_lambda-url/Stamp/", {}))
         pending = [b""]
         latencies = []
 
@@ -136,7 +139,7 @@ def then_sleep(port, runs=3):
         sock = socket.create_connection(("127.0.0.1", port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sent = time.monotonic_ns()
-        sock.sendall(request(port, "/_lambda-url/Sleep/", {"sleep_ms": 1000}))
+        sock.sendall(request(port, "/_lambda-url/Sleep/", {}))  # its default: 1000 ms
         arrivals = []
         read_chunks(sock, lambda data, now: arrivals.append((data, now)))
         sock.close()
@@ -154,8 +157,10 @@ def curl_throughput(url, data=None):
 
 
 def plain_file_server(directory):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
-    handler.log_message = lambda *args: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    handler = functools.partial(Quiet, directory=directory)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -182,11 +187,15 @@ def main():
             for ttfb, gap in then_sleep(port):
                 print(f"stream_then_sleep: first chunk {ttfb:.2f} ms after the request, "
                       f"second {gap:.2f} ms after the first (handler sleeps 1000 ms)")
-            url = f"http://127.0.0.1:{port}/_lambda-url/Bytes/"
+            # Through InvokeWithResponseStream, whose event is the payload as sent (a function
+            # URL's event would carry it as a string the sample does not read).
+            url = (f"http://127.0.0.1:{port}/2021-11-15/functions/Bytes/"
+                   "response-streaming-invocations")
             seconds, size = curl_throughput(url, json.dumps({"bytes": STREAM_BYTES,
                                                              "chunk": 65536}))
-            print(f"stream_bytes {size / 1e6:.1f} MB (function URL, --no-stream-limit): "
-                  f"{seconds:.3f} s, {size / seconds / 1e6:.1f} MB/s")
+            print(f"stream_bytes {STREAM_BYTES / 1e6:.1f} MB (InvokeWithResponseStream, "
+                  f"--no-stream-limit; {size / 1e6:.1f} MB with the event-stream framing): "
+                  f"{seconds:.3f} s, {STREAM_BYTES / seconds / 1e6:.1f} MB/s")
         finally:
             proc.terminate()
             proc.wait(timeout=30)

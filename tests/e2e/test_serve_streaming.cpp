@@ -32,9 +32,8 @@ std::string samples_dir() {
 class GateDir {
   public:
     GateDir()
-        : m_path(
-              (std::filesystem::path(LL_BUILD_DIR) / "e2e-stream-gates" / runtime::random_hex(12))
-                  .string()) {
+        : m_path((std::filesystem::path(LL_BUILD_DIR) / "e2e-stream-gates" / random_hex(12))
+                     .string()) {
         std::filesystem::create_directories(m_path);
     }
     GateDir(const GateDir&) = delete;

@@ -106,6 +106,22 @@ Runner add_serve(CLI::App& app) {
             ->type_name("AUTH")
             ->expected(0, 1)
             ->default_str("NONE");
+    auto* invoke_mode =
+        sub->add_option("--invoke-mode", "The -l function URL's InvokeMode: BUFFERED (default) or "
+                                         "RESPONSE_STREAM (docs/streaming.md)")
+            ->check(CLI::IsMember({"BUFFERED", "RESPONSE_STREAM"}))
+            ->type_name("MODE")
+            ->needs(function_url);
+    auto* transfer_mode =
+        sub->add_option("--response-transfer-mode",
+                        "The -l REST API's response transfer mode: BUFFERED (default) or STREAM "
+                        "(docs/streaming.md)")
+            ->check(CLI::IsMember({"BUFFERED", "STREAM"}))
+            ->type_name("MODE");
+    auto* no_stream_limit =
+        sub->add_flag("--no-stream-limit")
+            ->description("Lift Lambda's bandwidth rule for streamed responses (6 MB at full "
+                          "speed, then 2 MB/s)");
     sub->add_option("--access-key-id", c.serve.iam_credentials.access_key_id,
                     "The access key AWS_IAM function URL requests are signed with (default: "
                     "AWS_ACCESS_KEY_ID)");
@@ -119,7 +135,8 @@ Runner add_serve(CLI::App& app) {
     sub->get_option("--bootstrap")->excludes("--template");
 
     return [command, overrides, stage, region, api, payload, idle, no_schedules, no_watch,
-            no_sandbox, handler, debug_function, function_url]() -> int {
+            no_sandbox, handler, debug_function, function_url, invoke_mode, transfer_mode,
+            no_stream_limit]() -> int {
         auto& c = *command;
         if (debug_function->count() > 0 && !c.serve.debug_port) {
             c.serve.debug_port = runtime::debugger::k_default_debug_port;
@@ -156,8 +173,13 @@ Runner add_serve(CLI::App& app) {
             if (function_url->as<std::string>() == "AWS_IAM") {
                 url.auth = runtime::config::FunctionUrlConfig::AuthType::AwsIam;
             }
+            url.response_stream =
+                invoke_mode->count() > 0 && invoke_mode->as<std::string>() == "RESPONSE_STREAM";
             c.flags.function_url = url;
         }
+        c.flags.stream_routes =
+            transfer_mode->count() > 0 && transfer_mode->as<std::string>() == "STREAM";
+        c.serve.stream_bandwidth_rule = no_stream_limit->count() == 0;
         auto from_environment = [](std::string& value, const char* name) {
             const char* found = std::getenv(name);
             if (value.empty() && found != nullptr) {

@@ -58,7 +58,7 @@ struct FunctionUrlConfig {
     std::string function_name; // the function's Lambda name
     AuthType auth = AuthType::None;
     std::optional<CorsConfig> cors; // none: no CORS headers, a preflight goes to the function
-    bool response_stream = false;   // InvokeMode RESPONSE_STREAM (answered as one piece)
+    bool response_stream = false;   // InvokeMode RESPONSE_STREAM (docs/streaming.md)
 };
 
 // Where a project came from and what it holds.

@@ -587,6 +587,20 @@ void SamLoader::add_route(const Entry& event, const YAML::Node& properties,
         }
         route.integration_timeout = std::chrono::milliseconds(*ms);
     }
+    // A REST integration's response transfer mode (SAM's Api event, like
+    // AWS::ApiGateway::Method's Integration.ResponseTransferMode): docs/streaming.md.
+    if (std::optional<YAML::Node> mode = property(properties, "ResponseTransferMode")) {
+        std::string value = text(mode, "ResponseTransferMode").value_or("");
+        if (http) {
+            throw m_doc.error(*mode, "ResponseTransferMode belongs to Api events: an HTTP API "
+                                     "does not stream responses");
+        }
+        if (value != "BUFFERED" && value != "STREAM") {
+            throw m_doc.error(*mode, "ResponseTransferMode must be BUFFERED or STREAM, not '" +
+                                         value + "'");
+        }
+        route.stream = value == "STREAM";
+    }
     std::size_t index = api_index(
         api_logical_id, http ? gateway::ApiType::Http : gateway::ApiType::Rest, event.key);
     apply_sam_event_auth(m_values, property(properties, "Auth"), event.key, m_auth[api_logical_id],

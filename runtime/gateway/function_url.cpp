@@ -203,6 +203,7 @@ Integration FunctionUrls::prepare(HttpRequest request, const Target& target,
     integration.function_name = url.function_name;
     integration.route_key = "$default";
     integration.timeout = k_function_url_timeout;
+    integration.stream = url.response_stream;
     // A preflight is answered by the URL's CORS configuration, before any signature check
     // (browsers do not sign preflights).
     if (url.cors && is_preflight(request)) {

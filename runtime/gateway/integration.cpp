@@ -111,6 +111,7 @@ Integration Gateway::prepare(HttpRequest request, const FrontDoor& front) const 
     integration.route_key = std::string(match.route_key);
     integration.timeout = route.integration_timeout.value_or(
         route.api_type == ApiType::Rest ? k_rest_integration_timeout : k_http_integration_timeout);
+    integration.stream = route.stream && route.api_type == ApiType::Rest;
 
     ProxyIntegration& proxy = integration.proxy;
     proxy.api_type = route.api_type;
@@ -238,6 +239,18 @@ HttpResponse Gateway::throttled(const Integration& integration) const {
     HttpResponse response = gateway_answer(integration.proxy.api_type, GatewayAnswer::Throttled);
     add_cors(integration, response);
     return response;
+}
+
+HeaderList Gateway::cors_headers(const Integration& integration) const {
+    HttpResponse response;
+    if (integration.function_url != nullptr) {
+        if (integration.function_url->cors) {
+            add_cors_headers(*integration.function_url->cors, integration.request, response);
+        }
+    } else {
+        add_cors(integration, response);
+    }
+    return response.headers;
 }
 
 HttpResponse Gateway::over_limit() const {

@@ -49,6 +49,9 @@ struct Integration {
     const Route* route = nullptr;     // the route matched (nullptr with an answer)
     const config::FunctionUrlConfig* function_url = nullptr; // set: a function URL's request
     std::string note; // why the gateway answered itself, when the log should say (a 403)
+    // The response goes to the client as the function streams it (a function URL in
+    // RESPONSE_STREAM mode, a REST route in STREAM transfer mode): docs/streaming.md.
+    bool stream = false;
 };
 
 // Adds what API Gateway and function URLs add in front of the function: X-Forwarded-For with
@@ -86,6 +89,9 @@ class Gateway {
                         std::string* malformed = nullptr) const;
     // The answer when the function's concurrency and queue are full (429), with CORS headers.
     HttpResponse throttled(const Integration& integration) const;
+    // The CORS headers the API (or function URL) adds to an answer to this request; none
+    // without CORS. For a streamed answer, whose head is written before the function ends.
+    HeaderList cors_headers(const Integration& integration) const;
     // The answer when the request's body is over API Gateway's 10 MB (413).
     HttpResponse over_limit() const;
 

@@ -37,6 +37,9 @@ struct Route {
     // scopes it requires (JWT and Cognito authorizers).
     std::string authorizer{};
     std::vector<std::string> authorization_scopes{};
+    // A REST integration's response transfer mode STREAM: the function's streamed response
+    // goes to the client as it is written (docs/streaming.md); false is BUFFERED.
+    bool stream = false;
 };
 
 // The route key of payload format 2.0: "GET /pets/{id}", "ANY /{proxy+}" or "$default".

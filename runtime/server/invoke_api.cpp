@@ -21,8 +21,18 @@ using gateway::HttpRequest;
 using gateway::HttpResponse;
 using nlohmann::ordered_json;
 
-constexpr std::string_view k_path_prefix = "/2015-03-31/functions/";
-constexpr std::string_view k_path_suffix = "/invocations";
+// The two operations that invoke a function, as their paths and their names.
+struct Operation {
+    std::string_view prefix;
+    std::string_view suffix;
+    std::string_view name;             // as the front door's size error names it
+    std::string_view invocation_types; // the enum the type is checked against
+};
+constexpr Operation k_invoke = {"/2015-03-31/functions/", "/invocations", "InvokeFunction",
+                                "[Event, RequestResponse, DryRun]"};
+// InvokeWithResponseStream (ResponseStreamingInvocationType has no Event).
+constexpr Operation k_invoke_stream = {"/2021-11-15/functions/", "/response-streaming-invocations",
+                                       "InvokeWithResponseStream", "[RequestResponse, DryRun]"};
 constexpr std::string_view k_latest = "$LATEST";
 
 // One service error as it goes on the wire. Every literal of the errors lives here.
@@ -66,7 +76,6 @@ constexpr std::string_view k_function_name_pattern =
 constexpr std::size_t k_max_function_name_length = 256;
 constexpr std::string_view k_qualifier_pattern = R"(\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)";
 constexpr std::size_t k_max_qualifier_length = 128;
-constexpr std::string_view k_invocation_types = "[Event, RequestResponse, DryRun]";
 constexpr std::string_view k_log_types = "[None, Tail]";
 constexpr std::string_view k_qualifier_mismatch =
     "The derived qualifier from the function name does not match the specified qualifier.";
@@ -208,15 +217,27 @@ std::string InvokeApiRequest::invoked_function_arn(std::string_view region) cons
     return function_arn(region, k_account_id, function_name, qualifier);
 }
 
-bool is_invoke_api_path(std::string_view path) {
-    if (path.size() <= k_path_prefix.size() + k_path_suffix.size() ||
-        path.substr(0, k_path_prefix.size()) != k_path_prefix ||
-        path.substr(path.size() - k_path_suffix.size()) != k_path_suffix) {
+namespace {
+
+bool is_operation_path(std::string_view path, const Operation& operation) {
+    const std::string_view prefix = operation.prefix;
+    const std::string_view suffix = operation.suffix;
+    if (path.size() <= prefix.size() + suffix.size() || path.substr(0, prefix.size()) != prefix ||
+        path.substr(path.size() - suffix.size()) != suffix) {
         return false;
     }
-    std::string_view name = path.substr(k_path_prefix.size(),
-                                        path.size() - k_path_prefix.size() - k_path_suffix.size());
+    std::string_view name = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
     return name.find('/') == std::string_view::npos;
+}
+
+} // namespace
+
+bool is_invoke_api_path(std::string_view path) {
+    return is_operation_path(path, k_invoke);
+}
+
+bool is_invoke_with_response_stream_path(std::string_view path) {
+    return is_operation_path(path, k_invoke_stream);
 }
 
 std::variant<InvokeApiRequest, HttpResponse> parse_invoke_request(const HttpRequest& request,
@@ -226,21 +247,25 @@ std::variant<InvokeApiRequest, HttpResponse> parse_invoke_request(const HttpRequ
         return error_response(error, message, request_id, "");
     };
 
-    if (!is_invoke_api_path(request.path)) {
+    const bool streaming = is_invoke_with_response_stream_path(request.path);
+    if (!streaming && !is_invoke_api_path(request.path)) {
         return fail(ServiceError::ResourceNotFoundException,
                     "The resource you requested does not exist.");
     }
+    const Operation& operation = streaming ? k_invoke_stream : k_invoke;
+    const std::string_view path_prefix = operation.prefix;
+    const std::string_view path_suffix = operation.suffix;
     // The front door refuses a request over the synchronous limit before anything else.
     if (request.body.size() > k_max_request_payload) {
-        return fail(ServiceError::RequestTooLarge, "Request must be smaller than " +
-                                                       std::to_string(k_max_request_payload) +
-                                                       " bytes for the InvokeFunction operation");
+        return fail(ServiceError::RequestTooLarge,
+                    "Request must be smaller than " + std::to_string(k_max_request_payload) +
+                        " bytes for the " + std::string(operation.name) + " operation");
     }
 
     // The members' constraints, every problem in one ValidationException as Coral reports them.
     std::string_view raw_path = request.path;
     std::string name_text = percent_decode(raw_path.substr(
-        k_path_prefix.size(), raw_path.size() - k_path_prefix.size() - k_path_suffix.size()));
+        path_prefix.size(), raw_path.size() - path_prefix.size() - path_suffix.size()));
     std::string query_qualifier = query_parameter(request.raw_query, "Qualifier").value_or("");
     std::string_view type_text = header(request, "X-Amz-Invocation-Type").value_or("");
     std::string_view log_type_text = header(request, "X-Amz-Log-Type").value_or("");
@@ -268,14 +293,14 @@ std::variant<InvokeApiRequest, HttpResponse> parse_invoke_request(const HttpRequ
     InvokeApiRequest invoke;
     if (type_text.empty() || type_text == "RequestResponse") {
         invoke.invocation_type = InvocationType::RequestResponse;
-    } else if (type_text == "Event") {
+    } else if (type_text == "Event" && !streaming) {
         invoke.invocation_type = InvocationType::Event;
     } else if (type_text == "DryRun") {
         invoke.invocation_type = InvocationType::DryRun;
     } else {
         problems.push_back(constraint_failure(type_text, "invocationType",
                                               "Member must satisfy enum value set: " +
-                                                  std::string(k_invocation_types)));
+                                                  std::string(operation.invocation_types)));
     }
     if (log_type_text == "Tail") {
         invoke.log_tail = true;

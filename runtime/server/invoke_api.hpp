@@ -1,5 +1,6 @@
-// The Lambda Invoke API (POST /2015-03-31/functions/{FunctionName}/invocations) as pure
-// functions: reading a request, Lambda's service errors, and the answer to an invocation.
+// The Lambda Invoke API (POST /2015-03-31/functions/{FunctionName}/invocations, and
+// InvokeWithResponseStream's /2021-11-15/functions/{FunctionName}/response-streaming-invocations)
+// as pure functions: reading a request, Lambda's service errors, and the answer to an invocation.
 #pragma once
 
 #include "runtime/execution/invocation.hpp"
@@ -38,12 +39,17 @@ struct InvokeApiRequest {
 // Whether `path` (as sent, percent-encoded) is /2015-03-31/functions/{FunctionName}/invocations.
 bool is_invoke_api_path(std::string_view path);
 
-// Reads an Invoke request whose path is_invoke_api_path, for functions served in `region`:
-// the request, or the service error Lambda would answer (every one in one table in
-// invoke_api.cpp). The checks, in order: the request size (413), the members' constraints
-// (ValidationException 400, all problems in one message, as AWS words them), a qualifier in the
-// name that differs from ?Qualifier= (InvalidParameterValueException 400), an ARN of another
-// region or account or a qualifier other than $LATEST (ResourceNotFoundException 404),
+// Whether `path` is /2021-11-15/functions/{FunctionName}/response-streaming-invocations
+// (InvokeWithResponseStream; docs/streaming.md).
+bool is_invoke_with_response_stream_path(std::string_view path);
+
+// Reads an Invoke request whose path is_invoke_api_path (or an InvokeWithResponseStream request,
+// whose path is_invoke_with_response_stream_path: the same checks, without the Event type), for
+// functions served in `region`: the request, or the service error Lambda would answer (every one in
+// one table in invoke_api.cpp). The checks, in order: the request size (413), the members'
+// constraints (ValidationException 400, all problems in one message, as AWS words them), a
+// qualifier in the name that differs from ?Qualifier= (InvalidParameterValueException 400), an ARN
+// of another region or account or a qualifier other than $LATEST (ResourceNotFoundException 404),
 // X-Amz-Client-Context (InvalidRequestContentException 400), an Event payload over 1 MB (413),
 // a payload that is not JSON (InvalidRequestContentException 400). An empty or blank body is
 // the event {}. Whether the function exists is the caller's to check (function_not_found).

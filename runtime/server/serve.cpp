@@ -138,6 +138,10 @@ config::Project project_from_flags(const FlagsFunction& flags) {
     api.api.id = k_flags_api_id;
     bool rest = flags.api_type == gateway::ApiType::Rest;
     api.api.stages = {flags.stage.empty() ? (rest ? "Prod" : "$default") : flags.stage};
+    if (flags.stream_routes && !rest) {
+        throw Error("--response-transfer-mode STREAM: only a REST API (--api rest) streams "
+                    "responses; an HTTP API does not");
+    }
     std::vector<std::string> routes = flags.routes;
     if (routes.empty()) {
         routes = {"ANY /", "ANY /{proxy+}"};
@@ -146,6 +150,7 @@ config::Project project_from_flags(const FlagsFunction& flags) {
         gateway::Route route = parse_route(text);
         route.function_name = function.spec.name;
         route.payload_format = flags.payload_format;
+        route.stream = flags.stream_routes;
         if (rest && route.path == "$default") {
             throw Error("--route '$default': a REST API (--api rest) has no $default route");
         }
@@ -178,7 +183,7 @@ std::string format_function_urls(const config::Project& project, const std::stri
                 gateway::function_url_host(gateway::function_url_id(url.function_name), port_text) +
                 "/ (or http://" + host + ":" + port_text +
                 std::string(gateway::k_function_url_path_prefix) + url.function_name + "/)" +
-                (url.response_stream ? "; RESPONSE_STREAM answered in one piece" : "") + "\n";
+                (url.response_stream ? "; RESPONSE_STREAM" : "") + "\n";
     }
     return text;
 }

@@ -31,7 +31,9 @@ struct FlagsFunction {
     gateway::ApiType api_type = gateway::ApiType::Http;
     std::optional<gateway::PayloadFormat> payload_format;
     std::string stage; // REST: "Prod" by default; HTTP API: "$default" by default
-    std::optional<config::FunctionUrlConfig> function_url; // --function-url
+    std::optional<config::FunctionUrlConfig> function_url; // --function-url (--invoke-mode)
+    // --response-transfer-mode STREAM: the REST API's routes stream (docs/streaming.md).
+    bool stream_routes = false;
     FlagsAuthorizer authorizer; // guards every route when its library is given
 };
 

@@ -6,6 +6,7 @@
 #include "runtime/function/quotas.hpp"
 #include "runtime/server/invoke_api.hpp"
 #include "runtime/server/jwt_authorizer.hpp"
+#include "runtime/server/stream_sinks.hpp"
 #include "runtime/util/clock.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/ids.hpp"
@@ -147,6 +148,7 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
     environment.network = m_options.network;
     environment.host = m_options.host_environment;
     environment.runtime_api = &m_runtime_api;
+    environment.stream_limits.bandwidth_rule = m_options.stream_bandwidth_rule;
     std::string debugged = debugged_function(m_project, m_options);
     std::shared_ptr<debugger::DebugPort> debug;
     if (!debugged.empty()) {
@@ -351,7 +353,7 @@ void Server::stopped_part() {
 }
 
 void Server::handle(const http::Request& request, http::Responder responder) {
-    if (is_invoke_api_path(request.path)) {
+    if (is_invoke_api_path(request.path) || is_invoke_with_response_stream_path(request.path)) {
         handle_invoke_api(request, std::move(responder));
         return;
     }
@@ -412,6 +414,11 @@ void Server::handle_invoke_api(const http::Request& http_request, http::Responde
     }
     case InvocationType::RequestResponse:
         break;
+    }
+    if (is_invoke_with_response_stream_path(request.path)) {
+        invoke_with_response_stream(*target, std::move(invocation), invoke, reason,
+                                    std::move(responder), target_text, begin);
+        return;
     }
     InvocationControls controls;
     controls.capture_log = invoke.log_tail;
@@ -524,6 +531,11 @@ void Server::invoke_integration(std::shared_ptr<gateway::Integration> integratio
         responder.respond(to_http(std::move(response)));
         return;
     }
+    if (integration->stream) {
+        invoke_streaming_integration(integration, *target, std::move(responder), target_text,
+                                     begin);
+        return;
+    }
     InvocationRequest invocation;
     invocation.request_id = new_request_id();
     invocation.event = integration->event;
@@ -552,6 +564,110 @@ void Server::invoke_integration(std::shared_ptr<gateway::Integration> integratio
                        }
                        responder.respond(to_http(std::move(*response)));
                    });
+}
+
+void Server::invoke_with_response_stream(FunctionPool& target, InvocationRequest invocation,
+                                         const InvokeApiRequest& invoke, ThrottleReason reason,
+                                         http::Responder responder, const std::string& target_text,
+                                         MonotonicClock::time_point begin) {
+    const std::string request_id = invocation.request_id;
+    const std::string function_name = target.spec().name;
+    auto sink = InvokeStreamSink::create(
+        responder, {{"x-amzn-RequestId", request_id}, {"X-Amz-Executed-Version", "$LATEST"}});
+    invocation.stream = sink;
+    InvocationControls controls;
+    controls.capture_log = invoke.log_tail;
+    controls.after = [begin, target_text, function_name, sink](const InvocationResult& result) {
+        // An error is reported in the stream's InvokeComplete: the request itself is a 200.
+        return access_line("POST", target_text, 200, function_name, begin) +
+               (result.ok() ? "" : " (function error " + result.error_type + ")") +
+               (result.streamed ? " (streamed " + std::to_string(result.streamed_bytes) + " B" +
+                                      (sink->gone() ? ", client gone)" : ")")
+                                : "");
+    };
+    target.submit(std::move(invocation), std::move(controls),
+                  [this, sink, request_id, reason, log_tail = invoke.log_tail, target_text, begin,
+                   function_name](std::variant<PoolInvocation, Throttled> outcome) {
+                      if (std::holds_alternative<Throttled>(outcome)) {
+                          HttpResponse throttled = too_many_requests(request_id, reason);
+                          m_log.write_line(access_line("POST", target_text, throttled.status,
+                                                       function_name, begin));
+                          sink->refuse(to_http(std::move(throttled)));
+                          return;
+                      }
+                      const PoolInvocation& done = std::get<PoolInvocation>(outcome);
+                      sink->complete(done.result, log_tail ? log_result(done.log) : "");
+                  });
+}
+
+void Server::invoke_streaming_integration(std::shared_ptr<gateway::Integration> integration,
+                                          FunctionPool& target, http::Responder responder,
+                                          const std::string& target_text,
+                                          MonotonicClock::time_point begin) {
+    const std::string method = integration->request.method;
+    InvocationResult failed;
+    failed.status = InvocationStatus::FunctionError;
+    auto sink = HttpStreamSink::create(responder, m_gateway.cors_headers(*integration),
+                                       to_http(m_gateway.answer(*integration, failed)));
+    InvocationRequest invocation;
+    invocation.request_id = new_request_id();
+    invocation.event = integration->event;
+    invocation.stream = sink;
+    InvocationControls controls;
+    controls.give_up_after = integration->timeout;
+    // The stream ends, and the access line is written, before END and REPORT are logged.
+    controls.after = [this, integration, sink, method, target_text,
+                      begin](const InvocationResult& result) {
+        std::string note;
+        HttpResponse unstarted;
+        if (!result.ok()) {
+            unstarted = m_gateway.answer(*integration, result);
+        } else if (!result.streamed) {
+            // A function that does not stream: its whole response as one piece.
+            unstarted = gateway::unstreamed_response(result.payload);
+            for (auto& header : m_gateway.cors_headers(*integration)) {
+                unstarted.headers.push_back(std::move(header));
+            }
+        } else {
+            // It streamed in the HTTP integration form and ended before its prelude did.
+            InvocationResult bad;
+            bad.status = InvocationStatus::FunctionError;
+            unstarted = m_gateway.answer(*integration, bad);
+            if (sink->reading_prelude()) {
+                note = "the stream ended before its prelude's delimiter";
+            }
+        }
+        bool started = sink->started();
+        sink->complete(result, to_http(std::move(unstarted)));
+        if (!sink->malformed().empty()) {
+            note = sink->malformed();
+        }
+        if (!note.empty()) {
+            m_log.write_line("lambda-local: " + integration->function_name +
+                             ": malformed streamed response: " + note);
+        }
+        std::string line =
+            access_line(method, target_text, sink->status(), integration->function_name, begin);
+        if (result.streamed) {
+            line += " (streamed " + std::to_string(result.streamed_bytes) + " B";
+            if (started && !result.ok()) {
+                line += ", aborted: " +
+                        (result.error_type.empty() ? std::string("error") : result.error_type);
+            }
+            line += sink->gone() ? ", client gone)" : ")";
+        }
+        return line;
+    };
+    target.submit(std::move(invocation), std::move(controls),
+                  [this, integration, sink, method, target_text,
+                   begin](std::variant<PoolInvocation, Throttled> outcome) {
+                      if (std::holds_alternative<Throttled>(outcome)) {
+                          HttpResponse throttled = m_gateway.throttled(*integration);
+                          m_log.write_line(access_line(method, target_text, throttled.status,
+                                                       integration->function_name, begin));
+                          sink->complete({}, to_http(std::move(throttled)));
+                      }
+                  });
 }
 
 } // namespace lambda_local::runtime::server

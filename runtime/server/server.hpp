@@ -13,6 +13,7 @@
 #include "runtime/loop/event_loop.hpp"
 #include "runtime/runtime_api/http_host.hpp"
 #include "runtime/server/function_pool.hpp"
+#include "runtime/server/invoke_api.hpp"
 #include "runtime/server/scheduler.hpp"
 #include "runtime/server/serve_log.hpp"
 
@@ -55,6 +56,9 @@ struct ServeOptions {
     // the account their caller is reported in (docs/serve.md, "Function URLs").
     auth::sigv4::Credentials iam_credentials;
     std::string iam_account_id = "123456789012";
+    // Lambda's bandwidth rule for streamed responses (the first 6 MB at full speed, then
+    // 2 MB/s); --no-stream-limit lifts it (docs/streaming.md).
+    bool stream_bandwidth_rule = true;
 };
 
 // The server: built from a project, started, stopped, all on `loop`'s thread.
@@ -81,10 +85,20 @@ class Server {
     void handle(const http::Request& request, http::Responder responder);
     void handle_gateway(const http::Request& request, http::Responder responder);
     void handle_invoke_api(const http::Request& request, http::Responder responder);
+    // InvokeWithResponseStream of a checked request (RequestResponse): an event stream.
+    void invoke_with_response_stream(FunctionPool& target, InvocationRequest invocation,
+                                     const InvokeApiRequest& invoke, ThrottleReason reason,
+                                     http::Responder responder, const std::string& target_text,
+                                     MonotonicClock::time_point begin);
     // The integration's function, for a prepared (and authorized) request.
     void invoke_integration(std::shared_ptr<gateway::Integration> integration,
                             http::Responder responder, const std::string& target_text,
                             MonotonicClock::time_point begin);
+    // The same for an integration that streams (Integration::stream).
+    void invoke_streaming_integration(std::shared_ptr<gateway::Integration> integration,
+                                      FunctionPool& target, http::Responder responder,
+                                      const std::string& target_text,
+                                      MonotonicClock::time_point begin);
     // Authorizers: invokes an authorizer's function through its pool.
     void invoke_authorizer(const std::string& function_name, std::string event,
                            std::function<void(const InvocationResult&)> done);

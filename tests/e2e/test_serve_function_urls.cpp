@@ -243,7 +243,7 @@ TEST_CASE("a function URL answers with its own CORS, its response inference and 
     const std::string echo = url_host(serve, "Echo");
     const std::string open = url_host(serve, "Open");
     const std::string failing = url_host(serve, "Failing");
-    CHECK(serve.log().find("RESPONSE_STREAM answered in one piece") != std::string::npos);
+    CHECK(serve.log().find("/_lambda-url/Open/); RESPONSE_STREAM") != std::string::npos);
 
     // A preflight is answered by the URL's CORS, without a signature.
     CurlAnswer preflight =

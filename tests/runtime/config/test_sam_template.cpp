@@ -177,6 +177,40 @@ TEST_CASE("HttpApi events: payload 2.0, or 1.0 when PayloadFormatVersion says so
     CHECK(api.api.routes[2].payload_format == gateway::PayloadFormat::V2);
 }
 
+TEST_CASE("ResponseTransferMode STREAM makes a REST route stream; BUFFERED and none do not") {
+    ConfigDir dir;
+    Project project = load(dir, one_function(R"(      Events:
+        Streamed:
+          Type: Api
+          Properties: {Path: /stream, Method: GET, ResponseTransferMode: STREAM}
+        Buffered:
+          Type: Api
+          Properties: {Path: /buffered, Method: GET, ResponseTransferMode: BUFFERED}
+        Plain:
+          Type: Api
+          Properties: {Path: /plain, Method: GET}
+)"));
+    const ApiConfig& rest = api_named(project, "ServerlessRestApi");
+    REQUIRE(rest.api.routes.size() == 3);
+    CHECK(rest.api.routes[0].stream);
+    CHECK_FALSE(rest.api.routes[1].stream);
+    CHECK_FALSE(rest.api.routes[2].stream);
+
+    auto mode_error = [](const std::string& type, const std::string& value) {
+        return load_error(one_function("      Events:\n        A:\n          Type: " + type +
+                                       "\n          Properties:\n            Path: /a\n"
+                                       "            Method: GET\n"
+                                       "            ResponseTransferMode: " +
+                                       value + "\n"));
+    };
+    CHECK(mode_error("Api", "RESPONSE_STREAM") ==
+          "template.yaml:12: ResponseTransferMode must be BUFFERED or STREAM, not "
+          "'RESPONSE_STREAM'");
+    CHECK(mode_error("HttpApi", "STREAM") ==
+          "template.yaml:12: ResponseTransferMode belongs to Api events: an HTTP API does not "
+          "stream responses");
+}
+
 TEST_CASE("TimeoutInMillis sets a route's integration timeout, and without it the API type's "
           "default applies") {
     ConfigDir dir;

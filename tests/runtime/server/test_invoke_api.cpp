@@ -110,6 +110,39 @@ TEST_CASE("the Invoke API path has one function name segment, percent-encoded or
     CHECK_FALSE(is_invoke_api_path("/"));
 }
 
+TEST_CASE("InvokeWithResponseStream is read as Invoke is, without the Event type") {
+    CHECK(is_invoke_with_response_stream_path(
+        "/2021-11-15/functions/my-function/response-streaming-invocations"));
+    CHECK_FALSE(
+        is_invoke_with_response_stream_path("/2021-11-15/functions/my-function/invocations"));
+    CHECK_FALSE(is_invoke_with_response_stream_path(
+        "/2021-11-15/functions/a/b/response-streaming-invocations"));
+    CHECK_FALSE(is_invoke_api_path("/2021-11-15/functions/f/response-streaming-invocations"));
+
+    HttpRequest request =
+        invoke("f", R"({"a":1})", {{"X-Amz-Log-Type", "Tail"}}, "Qualifier=$LATEST");
+    request.path = "/2021-11-15/functions/f/response-streaming-invocations";
+    InvokeApiRequest read = accepted(request);
+    CHECK(read.function_name == "f");
+    CHECK(read.qualifier == "$LATEST");
+    CHECK(read.log_tail);
+    CHECK(read.payload == R"({"a":1})");
+    CHECK(read.invocation_type == InvocationType::RequestResponse);
+
+    request.headers = {{"X-Amz-Invocation-Type", "DryRun"}};
+    CHECK(accepted(request).invocation_type == InvocationType::DryRun);
+    request.headers = {{"X-Amz-Invocation-Type", "Event"}};
+    check_error(refused(request), 400, "ValidationException",
+                R"({"message":"1 validation error detected: Value 'Event' at 'invocationType' )"
+                R"(failed to satisfy constraint: Member must satisfy enum value set: )"
+                R"([RequestResponse, DryRun]"})");
+    request.headers = {};
+    request.body = std::string(k_max_request_payload + 1, ' ');
+    check_error(refused(request), 413, "RequestEntityTooLargeException",
+                R"({"Message":"Request must be smaller than 6291456 bytes for the )"
+                R"(InvokeWithResponseStream operation"})");
+}
+
 TEST_CASE("a request to another path is not found") {
     HttpRequest other = invoke("f");
     other.path = "/2015-03-31/functions/f";

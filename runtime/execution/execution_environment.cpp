@@ -177,13 +177,7 @@ void ExecutionEnvironment::begin_invoke() {
     std::int64_t deadline_ms = epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0);
     std::string trace_id = request.trace_id.empty() ? new_trace_id() : request.trace_id;
     m_result.debugger_attached = m_debug_relay && m_debug_relay->connected_once();
-    // Without a sink the stream is gathered for the payload, which Lambda's buffered limit
-    // bounds (a larger one is Function.ResponseSizeTooLarge, as a buffered response's).
-    StreamLimits limits = m_options.stream_limits;
-    if (!request.stream) {
-        limits.max_bytes = std::min(limits.max_bytes, k_max_response_payload);
-    }
-    m_stream = std::make_unique<StreamRelay>(m_loop, request.stream, limits);
+    m_stream = std::make_unique<StreamRelay>(m_loop, request.stream, stream_limits());
     m_stream->on_ready([this] { stream_ready(); });
     m_stream_paused = false;
     m_stream_too_large = false;
@@ -203,7 +197,7 @@ void ExecutionEnvironment::begin_invoke() {
         return;
     }
     wire::InvokeMeta meta{request.request_id, deadline_ms, std::move(trace_id),
-                          static_cast<std::int64_t>(limits.max_bytes)};
+                          static_cast<std::int64_t>(stream_limits().max_bytes)};
     if (!wire::write_frame(m_socket.get(),
                            {wire::MessageType::Invoke, wire::pack(meta), request.event})) {
         // The handler process is gone: its Exited frame says how, soon.

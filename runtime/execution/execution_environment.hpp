@@ -201,7 +201,7 @@ class ExecutionEnvironment {
     runtime_api::StreamReceiver runtime_stream_receiver();
     // The cap of the invocation's stream: Lambda's buffered limit when its bytes are gathered
     // for the payload (no sink), else stream_limits'.
-    StreamLimits runtime_stream_limits() const;
+    StreamLimits stream_limits() const;
     // The stream's figures in `result`, when the function streamed.
     void note_stream(InvocationResult& result);
     // Ends the worker and everything of the environment; `then` once its processes are gone

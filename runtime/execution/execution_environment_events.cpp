@@ -87,13 +87,18 @@ void ExecutionEnvironment::pump() {
 
 bool ExecutionEnvironment::read_available() {
     char buffer[65536];
-    // The handler channel first: its frames come before the Exited that follows them.
+    // The handler channel first: its frames come before the Exited that follows them. A call
+    // reads about a stream chunk's worth at most, so that a streaming handler that writes as
+    // fast as it is read is decoded (and paced by the relay) as it goes, not buffered here.
+    std::size_t read_now = 0;
     while (m_frames_open && !stream_holds_frames()) {
         ssize_t n = ::read(m_frames.get(), buffer, sizeof buffer);
         if (n > 0) {
             m_decoder.feed(buffer, static_cast<std::size_t>(n));
-            if (m_decoder.buffered() > k_handler_limits.max_body + k_handler_limits.max_meta) {
-                break; // a whole frame is there (or a corrupt one): decode before reading more
+            read_now += static_cast<std::size_t>(n);
+            if (read_now > wire::k_max_stream_chunk ||
+                m_decoder.buffered() > k_handler_limits.max_body + k_handler_limits.max_meta) {
+                break; // decode before reading more
             }
             continue;
         }

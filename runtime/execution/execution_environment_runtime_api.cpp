@@ -28,7 +28,7 @@ constexpr const char* k_truncated_type = "Runtime.TruncatedResponse";
 
 } // namespace
 
-StreamLimits ExecutionEnvironment::runtime_stream_limits() const {
+StreamLimits ExecutionEnvironment::stream_limits() const {
     StreamLimits limits = m_options.stream_limits;
     if (!m_request || !m_request->stream) {
         // Gathered for the payload, which Lambda's buffered limit bounds (a larger one is
@@ -45,8 +45,7 @@ runtime_api::StreamReceiver ExecutionEnvironment::runtime_stream_receiver() {
             return;
         }
         if (!m_stream) {
-            m_stream =
-                std::make_unique<StreamRelay>(m_loop, m_request->stream, runtime_stream_limits());
+            m_stream = std::make_unique<StreamRelay>(m_loop, m_request->stream, stream_limits());
         }
         // The relay's pace is the runtime's: its body is read again once the relay can go on.
         m_stream->on_ready([this] {
@@ -115,7 +114,7 @@ void ExecutionEnvironment::on_runtime_invoke_event(Awaited awaited) {
                 continue;
             }
             if (notice.kind == Kind::StreamBroken) {
-                if (m_stream && m_stream->bytes() > runtime_stream_limits().max_bytes) {
+                if (m_stream && m_stream->bytes() > stream_limits().max_bytes) {
                     // Over the cap: the runtime must not keep pushing; it ends with its
                     // environment.
                     result.status = InvocationStatus::FunctionError;
@@ -123,7 +122,7 @@ void ExecutionEnvironment::on_runtime_invoke_event(Awaited awaited) {
                     result.payload = error_payload(
                         result.error_type,
                         "Response payload size exceeded maximum allowed payload size (" +
-                            std::to_string(runtime_stream_limits().max_bytes) + " bytes).",
+                            std::to_string(stream_limits().max_bytes) + " bytes).",
                         false);
                     note_stream(result);
                     result.duration_ms = elapsed_ms(m_begin, notice.at);

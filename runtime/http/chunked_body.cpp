@@ -2,35 +2,14 @@
 #include "runtime/http/chunked_body.hpp"
 
 #include "runtime/http/request_head.hpp"
+#include "runtime/util/encoding.hpp"
+#include "runtime/util/text.hpp"
 
 #include <algorithm>
 
 namespace lambda_local::runtime::http {
 
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-std::string_view trim_ows(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
 
 bool has_control(std::string_view value) {
     return std::any_of(value.begin(), value.end(), [](char c) {
@@ -65,7 +44,7 @@ bool ChunkedDecoder::size_line(std::string_view line) {
         fail(400, "a chunk size is not hexadecimal", 0);
         return false;
     }
-    std::string_view rest = trim_ows(line.substr(digits));
+    std::string_view rest = trim_blanks(line.substr(digits));
     if (!rest.empty() && rest.front() != ';') {
         fail(400, "a chunk size line is malformed", 0);
         return false;
@@ -95,7 +74,7 @@ bool ChunkedDecoder::trailer_line(std::string_view line) {
         fail(400, "a malformed trailer field", 0);
         return false;
     }
-    std::string_view value = trim_ows(line.substr(colon + 1));
+    std::string_view value = trim_blanks(line.substr(colon + 1));
     if (has_control(value)) {
         fail(400, "a trailer field value with a control character", 0);
         return false;

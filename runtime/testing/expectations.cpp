@@ -4,6 +4,7 @@
 #include "runtime/testing/diff.hpp"
 #include "runtime/testing/matching.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace lambda_local::runtime::testing {
@@ -103,6 +104,50 @@ void check_response(const Expectation& expect, const CaseOutcome& outcome,
     }
 }
 
+// `stream:`: the function streamed (it succeeded: a failure is reported already), with this
+// content type, prelude and body.
+void check_stream(const StreamExpectation& expect, const InvocationResult& result,
+                  std::vector<std::string>& failures) {
+    if (!result.streamed) {
+        failures.push_back("expected a streamed response, but the function answered whole:\n  " +
+                           short_json(payload_json(result.payload), 500));
+        return;
+    }
+    if (expect.content_type && *expect.content_type != result.stream_content_type) {
+        failures.push_back("the stream's content type: expected " + quoted(*expect.content_type) +
+                           ", got " + quoted(result.stream_content_type));
+    }
+    std::string_view body = result.payload;
+    const bool http_form = result.stream_content_type == k_http_integration_content_type;
+    if (http_form) {
+        // The prelude, the delimiter, then the body (docs/streaming.md).
+        const std::size_t end = body.find(k_http_prelude_delimiter);
+        if (end == std::string_view::npos) {
+            failures.push_back("the stream is in the HTTP form, but its prelude has no end "
+                               "(eight NUL bytes)");
+            return;
+        }
+        const json prelude = json::parse(body.substr(0, end), nullptr, false);
+        body.remove_prefix(end + k_http_prelude_delimiter.size());
+        if (expect.prelude) {
+            if (prelude.is_discarded()) {
+                failures.push_back(
+                    "the stream's prelude is not JSON: " +
+                    quoted(std::string(result.payload.substr(0, std::min<std::size_t>(end, 200)))));
+            } else if (auto failure = compare_json("the prelude", *expect.prelude, prelude, true)) {
+                failures.push_back(*failure);
+            }
+        }
+    } else if (expect.prelude) {
+        failures.push_back("expected an HTTP prelude, but the stream's content type is " +
+                           quoted(result.stream_content_type));
+    }
+    if (expect.body && *expect.body != body) {
+        failures.push_back("the streamed bytes differ from the expected ones:\n" +
+                           line_diff(*expect.body, std::string(body)));
+    }
+}
+
 // The `ignore` pointers into an HTTP answer's body ("/body/id"), relative to the body ("/id").
 std::vector<std::string> body_pointers(const std::vector<std::string>& ignore) {
     std::vector<std::string> out;
@@ -171,6 +216,9 @@ std::vector<std::string> check_expectations(const TestCase& test, const CaseOutc
     }
     if (!test.request && !function_failed) {
         check_response(expect, outcome, failures);
+        if (expect.stream) {
+            check_stream(*expect.stream, result, failures);
+        }
     }
     if (test.request) {
         check_http(expect, outcome, failures);

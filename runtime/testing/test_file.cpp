@@ -86,17 +86,31 @@ gateway::HeaderList read_headers(const YamlReader& reader, const YamlEntry& entr
     return headers;
 }
 
+StreamExpectation read_stream(const YamlReader& reader, const YamlEntry& entry) {
+    StreamExpectation stream;
+    for (const YamlEntry& e : reader.mapping(entry, {"body", "content_type", "prelude"})) {
+        if (e.name == "body") {
+            stream.body = reader.string(e);
+        } else if (e.name == "content_type") {
+            stream.content_type = reader.string(e);
+        } else if (e.name == "prelude") {
+            stream.prelude = expected_json(reader, e);
+        }
+    }
+    return stream;
+}
+
 Expectation read_expectation(const YamlReader& reader, const YamlEntry& entry, bool http_case) {
     Expectation expect;
-    const YamlEntries entries =
-        reader.mapping(entry, {"response", "response_subset", "json_body", "ignore", "error",
-                               "logs_contain", "max_duration_ms", "max_memory_mb", "snapshot",
-                               "status", "headers", "body", "body_json", "body_subset"});
+    const YamlEntries entries = reader.mapping(
+        entry, {"response", "response_subset", "json_body", "stream", "ignore", "error",
+                "logs_contain", "max_duration_ms", "max_memory_mb", "snapshot", "status", "headers",
+                "body", "body_json", "body_subset"});
     for (const YamlEntry& e : entries) {
         const bool http_only = e.name == "status" || e.name == "headers" || e.name == "body" ||
                                e.name == "body_json" || e.name == "body_subset";
-        const bool function_only =
-            e.name == "response" || e.name == "response_subset" || e.name == "json_body";
+        const bool function_only = e.name == "response" || e.name == "response_subset" ||
+                                   e.name == "json_body" || e.name == "stream";
         if (http_only && !http_case) {
             reader.fail(e, e.name + " is for HTTP cases (a case with 'request:'); expect "
                                     "'response' or 'response_subset' of the function instead");
@@ -111,6 +125,8 @@ Expectation read_expectation(const YamlReader& reader, const YamlEntry& entry, b
             expect.response_subset = expected_json(reader, e);
         } else if (e.name == "json_body") {
             expect.json_body = reader.boolean(e);
+        } else if (e.name == "stream") {
+            expect.stream = read_stream(reader, e);
         } else if (e.name == "ignore") {
             for (std::string pointer : reader.strings(e)) {
                 try {
@@ -153,8 +169,8 @@ Expectation read_expectation(const YamlReader& reader, const YamlEntry& entry, b
         }
         return n;
     };
-    if (count({"response", "response_subset", "error"}) > 1) {
-        reader.fail(entry, "expect one of response, response_subset and error");
+    if (count({"response", "response_subset", "stream", "error"}) > 1) {
+        reader.fail(entry, "expect one of response, response_subset, stream and error");
     }
     if (count({"body", "body_json", "body_subset"}) > 1) {
         reader.fail(entry, "expect one of body, body_json and body_subset");

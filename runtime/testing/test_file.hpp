@@ -27,11 +27,21 @@ struct ErrorExpectation {
 };
 
 // What a case expects. Every expectation given must hold; with none, the function must succeed.
+// A function case's `stream:` (docs/testing.md): the function streamed its response
+// (docs/streaming.md), and it ended normally.
+struct StreamExpectation {
+    std::optional<std::string> body;         // the bytes streamed (after an HTTP prelude), exactly
+    std::optional<std::string> content_type; // the content type the function declared
+    std::optional<nlohmann::json>
+        prelude; // the HTTP prelude, as a subset (response_subset's rules)
+};
+
 struct Expectation {
     // Function cases: the response payload, equal or as a subset (every key given must match).
     std::optional<nlohmann::json> response;
     std::optional<nlohmann::json> response_subset;
     bool json_body = false; // a string `body` of the response is compared as JSON
+    std::optional<StreamExpectation> stream;
     // JSON pointers removed from the actual answer before comparing: into the response (or
     // {errorType, errorMessage}) of a function case, into {status, headers, body} of an HTTP one.
     std::vector<std::string> ignore;

@@ -265,4 +265,56 @@ TEST_SUITE("runtime::testing::Expectations") {
               "no snapshot recorded for this case: run with --update to record it");
     }
 
+    TEST_CASE("stream: the function streamed these bytes, with this content type") {
+        TestCase test;
+        test.expect.stream = StreamExpectation{std::string("chunk 1\nchunk 2\n"), "text/plain", {}};
+        CaseOutcome outcome = succeeded("chunk 1\nchunk 2\n");
+        outcome.invocation.streamed = true;
+        outcome.invocation.stream_content_type = "text/plain";
+        CHECK(check_expectations(test, outcome).empty());
+
+        outcome.invocation.payload = "chunk 1\n";
+        outcome.invocation.stream_content_type = "application/octet-stream";
+        const auto failures = check_expectations(test, outcome);
+        REQUIRE(failures.size() == 2);
+        CHECK(failures[0] == "the stream's content type: expected \"text/plain\", got "
+                             "\"application/octet-stream\"");
+        CHECK(failures[1].rfind("the streamed bytes differ from the expected ones:", 0) == 0);
+
+        // A function that answered whole did not stream.
+        const auto whole = check_expectations(test, succeeded(R"({"a":1})"));
+        REQUIRE(whole.size() == 1);
+        CHECK(whole[0].rfind("expected a streamed response, but the function answered whole", 0) ==
+              0);
+    }
+
+    TEST_CASE("stream: an HTTP stream's prelude is matched as a subset, its body after it") {
+        TestCase test;
+        test.expect.stream = StreamExpectation{
+            std::string("hello world\n"), {}, json::parse(R"({"statusCode":201})")};
+        const std::string prelude = R"({"statusCode":201,"headers":{"x-streamed":"yes"}})";
+        CaseOutcome outcome =
+            succeeded(prelude + std::string(k_http_prelude_delimiter) + "hello world\n");
+        outcome.invocation.streamed = true;
+        outcome.invocation.stream_content_type = std::string(k_http_integration_content_type);
+        CHECK(check_expectations(test, outcome).empty());
+
+        test.expect.stream->prelude = json::parse(R"({"statusCode":200})");
+        const auto failures = check_expectations(test, outcome);
+        REQUIRE(failures.size() == 1);
+        CHECK(failures[0].rfind("the prelude does not match the expected subset:", 0) == 0);
+
+        // No delimiter: not a prelude at all.
+        outcome.invocation.payload = prelude;
+        const auto cut = check_expectations(test, outcome);
+        REQUIRE(cut.size() == 1);
+        CHECK(cut[0].find("its prelude has no end") != std::string::npos);
+
+        // A prelude is expected of a plain stream.
+        outcome.invocation.stream_content_type = "text/plain";
+        const auto plain = check_expectations(test, outcome);
+        REQUIRE(!plain.empty());
+        CHECK(plain[0] ==
+              "expected an HTTP prelude, but the stream's content type is \"text/plain\"");
+    }
 } // TEST_SUITE

@@ -128,6 +128,25 @@ cases:
         CHECK(file.function.name == "echo_cpp");
     }
 
+    TEST_CASE("stream: reads the expected bytes, content type and prelude") {
+        Scratch dir;
+        const std::string path = dir.write("s.test.yaml", with_echo(R"(cases:
+  - name: streamed
+    expect:
+      stream:
+        body: "a\nb\n"
+        content_type: text/plain
+        prelude: {statusCode: 201}
+)"));
+        const TestFile file = load_test_file(path);
+        REQUIRE(file.cases.size() == 1);
+        REQUIRE(file.cases[0].expect.stream);
+        const StreamExpectation& stream = *file.cases[0].expect.stream;
+        CHECK(stream.body == "a\nb\n");
+        CHECK(stream.content_type == "text/plain");
+        CHECK(stream.prelude == json{{"statusCode", 201}});
+    }
+
     TEST_CASE("the library path is relative to the test file and may use variables") {
         Scratch dir;
         ::setenv("LL_TEST_SAMPLES_DIR", LL_SAMPLES_DIR, 1);
@@ -296,14 +315,15 @@ cases:
              "log_format, log_level, system_log_level)"},
             {with_echo("cases:\n  - name: a\n    expect:\n      respons: 1\n"),
              "7: unknown key 'respons' in expect (expected one of response, response_subset, "
-             "json_body, ignore, error, logs_contain, max_duration_ms, max_memory_mb, snapshot, "
+             "json_body, stream, ignore, error, logs_contain, max_duration_ms, max_memory_mb, "
+             "snapshot, "
              "status, headers, body, body_json, body_subset)"},
             {with_echo("cases:\n  - name: a\n  - name: a\n"), "6: a case named 'a' appears twice"},
             {with_echo("cases:\n  - event: {}\n"), "5: a case needs a 'name'"},
             {with_echo("cases: []\n"), "4: cases is empty"},
             {with_echo("cases:\n  - name: a\n    expect:\n      error: {type: X}\n      "
                        "response: 1\n"),
-             "6: expect one of response, response_subset and error"},
+             "6: expect one of response, response_subset, stream and error"},
             {with_echo("cases:\n  - name: a\n    expect:\n      error: {message: '(unclosed'}\n"),
              "7: message is not a valid regular expression: "},
             {with_echo("cases:\n  - name: a\n    expect:\n      status: 200\n"),

@@ -15,8 +15,7 @@ using namespace lambda_local::runtime;
 namespace {
 
 // The input after the two control bytes, as pieces of 1 to `piece` bytes.
-template <typename Feed>
-void in_pieces(std::string_view input, std::size_t piece, Feed feed) {
+template <typename Feed> void in_pieces(std::string_view input, std::size_t piece, Feed feed) {
     while (!input.empty()) {
         const std::size_t n = input.size() < piece ? input.size() : piece;
         if (!feed(input.substr(0, n))) {

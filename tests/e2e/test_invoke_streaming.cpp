@@ -26,9 +26,9 @@ class GateDirectory {
   public:
     GateDirectory() {
         std::random_device random;
-        m_path = std::string(LL_BUILD_DIR) + "/e2e-gates/" + std::to_string(random());
+        m_path = std::string(LL_SAMPLES_DIR) + "/e2e-gates/" + std::to_string(random());
         fs::create_directories(m_path);
-        for (const std::string& dir : {std::string(LL_BUILD_DIR) + "/e2e-gates", m_path}) {
+        for (const std::string& dir : {std::string(LL_SAMPLES_DIR) + "/e2e-gates", m_path}) {
             ::chmod(dir.c_str(), 0755);
         }
     }

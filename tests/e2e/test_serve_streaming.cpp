@@ -27,12 +27,13 @@ std::string samples_dir() {
     return std::filesystem::path(sample_library("libstream_cpp.so")).parent_path().string();
 }
 
-// A directory the sandboxed handler can see (the build tree: an environment's /tmp is its
-// own), for stream_gated's gate files; removed with its contents.
+// A directory the sandboxed handler can see, for stream_gated's gate files: inside its code
+// directory (the samples), which the sandbox shows at the same path even when the build is
+// under /tmp (an environment's /tmp is its own). Removed with its contents.
 class GateDir {
   public:
     GateDir()
-        : m_path((std::filesystem::path(LL_BUILD_DIR) / "e2e-stream-gates" / random_hex(12))
+        : m_path((std::filesystem::path(LL_SAMPLES_DIR) / "e2e-stream-gates" / random_hex(12))
                      .string()) {
         std::filesystem::create_directories(m_path);
     }

@@ -75,9 +75,10 @@ TEST_SUITE_BEGIN("runtime::runtime_api::BootstrapStreaming");
 TEST_CASE("a streamed /response reaches the sink as the runtime writes it") {
     // The runtime waits, after its first piece, for the file the sink makes when that piece
     // reaches it (up to 20 s, past the function's 10 s timeout): the invocation succeeds only
-    // if the first piece reached the sink before the body ended. The file is outside /tmp (the
+    // if the first piece reached the sink before the body ended. The file is in the runtime's
+    // code directory, which the sandbox shows at the same path even under /tmp (the
     // environment has a private one), where the sandbox's user can see it.
-    std::string dir = k_samples + "/ll-stream-test-XXXXXX";
+    std::string dir = k_samples + "/bootstrap-streaming/ll-stream-test-XXXXXX";
     REQUIRE(::mkdtemp(dir.data()) != nullptr);
     ::chmod(dir.c_str(), 0755);
     std::string flag = dir + "/first-piece-seen";

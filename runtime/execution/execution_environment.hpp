@@ -156,8 +156,9 @@ class ExecutionEnvironment {
     void stream_ready();
     // The result of an invocation whose handler streamed, from its Result frame's meta.
     void streamed_result(InvocationResult& result, const wire::ResultMeta& meta);
-    // The stream's figures in `result`, once the invocation has ended (`why`: what ended the
-    // stream abnormally, for the log; "" when it ended normally).
+    // The stream's figures in `result`, once the invocation has ended, when the function
+    // streamed (`why`: what ended the stream abnormally, for the log; "" when it ended
+    // normally or says so itself).
     void stream_ended(InvocationResult& result, const std::string& why);
     // True while the handler's frames are not read: the relay waits for the caller, and the
     // handler process has not ended (its last frames are always read).
@@ -202,8 +203,6 @@ class ExecutionEnvironment {
     // The cap of the invocation's stream: Lambda's buffered limit when its bytes are gathered
     // for the payload (no sink), else stream_limits'.
     StreamLimits stream_limits() const;
-    // The stream's figures in `result`, when the function streamed.
-    void note_stream(InvocationResult& result);
     // Ends the worker and everything of the environment; `then` once its processes are gone
     // and its cgroup removed.
     void end_environment(std::function<void()> then);

@@ -366,9 +366,7 @@ void ExecutionEnvironment::on_invoke_event(Awaited awaited) {
     }
     result.duration_ms = elapsed_ms(m_begin);
     abandoned(result, awaited);
-    if (m_stream && m_stream->begun()) {
-        stream_ended(result, stream_end_reason(result.status));
-    }
+    stream_ended(result, stream_end_reason(result.status));
     finish(std::move(result), true);
 }
 
@@ -429,16 +427,8 @@ void ExecutionEnvironment::streamed_result(InvocationResult& result, const wire:
     if (m_stream_too_large) {
         // Lambda documents the cap but not its error: the buffered response's error, with the
         // streamed cap (docs/streaming.md).
-        const std::size_t cap =
-            m_request->stream ? m_options.stream_limits.max_bytes
-                              : std::min(m_options.stream_limits.max_bytes, k_max_response_payload);
-        result.status = InvocationStatus::FunctionError;
-        result.error_type = "Function.ResponseSizeTooLarge";
-        result.payload =
-            error_payload(result.error_type,
-                          "Response payload size exceeded maximum allowed payload size (" +
-                              std::to_string(cap) + " bytes).",
-                          false);
+        const std::size_t cap = stream_limits().max_bytes;
+        set_response_too_large(result, cap);
         stream_ended(result, "it passed " + std::to_string(cap) + " bytes");
         return;
     }
@@ -453,6 +443,9 @@ void ExecutionEnvironment::streamed_result(InvocationResult& result, const wire:
 }
 
 void ExecutionEnvironment::stream_ended(InvocationResult& result, const std::string& why) {
+    if (!m_stream || !m_stream->begun()) {
+        return;
+    }
     result.streamed = true;
     result.streamed_bytes = m_stream->bytes();
     result.stream_content_type = m_stream->content_type();

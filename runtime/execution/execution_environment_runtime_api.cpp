@@ -79,15 +79,6 @@ runtime_api::StreamReceiver ExecutionEnvironment::runtime_stream_receiver() {
     return receiver;
 }
 
-void ExecutionEnvironment::note_stream(InvocationResult& result) {
-    if (!m_stream || !m_stream->begun()) {
-        return;
-    }
-    result.streamed = true;
-    result.streamed_bytes = m_stream->bytes();
-    result.stream_content_type = m_stream->content_type();
-}
-
 void ExecutionEnvironment::on_runtime_invoke_event(Awaited awaited) {
     InvocationResult& result = m_result;
     const std::string& request_id = m_request->request_id;
@@ -104,7 +95,7 @@ void ExecutionEnvironment::on_runtime_invoke_event(Awaited awaited) {
                 result.payload = error_payload(
                     k_truncated_type,
                     "The runtime's streamed response ended before its last chunk.", false);
-                note_stream(result);
+                stream_ended(result, "");
                 result.duration_ms = elapsed_ms(m_begin, notice.at);
                 m_answered = true;
                 continue;
@@ -117,14 +108,8 @@ void ExecutionEnvironment::on_runtime_invoke_event(Awaited awaited) {
                 if (m_stream && m_stream->bytes() > stream_limits().max_bytes) {
                     // Over the cap: the runtime must not keep pushing; it ends with its
                     // environment.
-                    result.status = InvocationStatus::FunctionError;
-                    result.error_type = "Function.ResponseSizeTooLarge";
-                    result.payload = error_payload(
-                        result.error_type,
-                        "Response payload size exceeded maximum allowed payload size (" +
-                            std::to_string(stream_limits().max_bytes) + " bytes).",
-                        false);
-                    note_stream(result);
+                    set_response_too_large(result, stream_limits().max_bytes);
+                    stream_ended(result, "");
                     result.duration_ms = elapsed_ms(m_begin, notice.at);
                     measure_runtime_memory();
                     result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
@@ -140,7 +125,7 @@ void ExecutionEnvironment::on_runtime_invoke_event(Awaited awaited) {
                 if (m_stream && !m_request->stream && result.ok()) {
                     result.payload = m_stream->take_gathered();
                 }
-                note_stream(result);
+                stream_ended(result, "");
             }
             result.duration_ms = elapsed_ms(m_begin, notice.at);
             m_answered = true;
@@ -169,7 +154,7 @@ void ExecutionEnvironment::on_runtime_invoke_event(Awaited awaited) {
     result.duration_ms = elapsed_ms(m_begin);
     abandoned(result, awaited);
     // A timeout or crash mid-stream: the bytes already written stay written.
-    note_stream(result);
+    stream_ended(result, "");
     finish(std::move(result), true);
 }
 

@@ -250,6 +250,15 @@ std::string runtime_exit_message(int wait_status) {
     return prefix + "unknown status " + std::to_string(wait_status);
 }
 
+void set_response_too_large(InvocationResult& result, std::size_t cap) {
+    result.status = InvocationStatus::FunctionError;
+    result.error_type = "Function.ResponseSizeTooLarge";
+    result.payload = error_payload(result.error_type,
+                                   "Response payload size exceeded maximum allowed payload size (" +
+                                       std::to_string(cap) + " bytes).",
+                                   false);
+}
+
 std::string error_payload(std::string_view error_type, std::string_view error_message,
                           bool with_stack_trace) {
     nlohmann::ordered_json payload = nlohmann::ordered_json::object();

@@ -3,6 +3,7 @@
 
 #include "runtime/execution/invocation.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -73,6 +74,10 @@ std::string runtime_exit_message(int wait_status);
 // invalid UTF-8 in the message or type becomes U+FFFD.
 std::string error_payload(std::string_view error_type, std::string_view error_message,
                           bool with_stack_trace);
+
+// Makes `result` Lambda's error for a response over `cap` bytes: Function.ResponseSizeTooLarge,
+// "Response payload size exceeded maximum allowed payload size (<cap> bytes).".
+void set_response_too_large(InvocationResult& result, std::size_t cap);
 
 // "RequestId: <id> Error: <message>", how Lambda words runtime errors (crashes, out of memory).
 std::string runtime_error_message(std::string_view request_id, std::string_view message);

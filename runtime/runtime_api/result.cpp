@@ -41,13 +41,7 @@ void apply_answer(const Notice& notice, InvocationResult& result) {
         result.payload = posted_error_payload(notice.body, result.error_type);
         return;
     case Notice::Kind::ResponseTooLarge:
-        result.status = InvocationStatus::FunctionError;
-        result.error_type = "Function.ResponseSizeTooLarge";
-        result.payload =
-            error_payload(result.error_type,
-                          "Response payload size exceeded maximum allowed payload size (" +
-                              std::to_string(k_max_response_payload) + " bytes).",
-                          false);
+        set_response_too_large(result, k_max_response_payload);
         return;
     case Notice::Kind::StreamEnded:
         result.status = InvocationStatus::Success;

@@ -23,6 +23,9 @@ enum class AuthorizerKind {
 // "TOKEN", "REQUEST", "JWT", "COGNITO_USER_POOLS", "AWS_IAM": for messages.
 std::string_view authorizer_kind_name(AuthorizerKind kind);
 
+// How a route names IAM authorization instead of an authorizer.
+inline constexpr std::string_view k_iam_authorizer = "AWS_IAM";
+
 // API Gateway's limits on an authorizer's result cache, in seconds.
 inline constexpr int k_max_authorizer_ttl_s = 3600;
 inline constexpr int k_default_rest_authorizer_ttl_s = 300;

@@ -4,6 +4,7 @@
 #include "runtime/config/api_builder.hpp"
 #include "runtime/function/function_spec.hpp"
 #include "runtime/util/encoding.hpp"
+#include "runtime/util/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -28,7 +29,7 @@ struct Intrinsics::Call {
 
 namespace {
 
-constexpr int k_max_depth = 64;
+constexpr int k_max_intrinsic_depth = 64;
 
 // Functions CloudFormation has and lambda-local cannot resolve without AWS.
 constexpr std::array<std::string_view, 7> k_unsupported = {
@@ -43,14 +44,6 @@ std::string partition(const std::string& region) {
         return "aws-us-gov";
     }
     return "aws";
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-    std::string out;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        out += (i > 0 ? std::string(separator) : "") + items[i];
-    }
-    return out;
 }
 
 std::vector<std::string> split(std::string_view text, std::string_view separator) {
@@ -69,7 +62,7 @@ std::vector<std::string> split(std::string_view text, std::string_view separator
 class DepthGuard {
   public:
     DepthGuard(int& depth, const YamlDocument& doc, const YAML::Node& node) : m_depth(depth) {
-        if (++m_depth > k_max_depth) {
+        if (++m_depth > k_max_intrinsic_depth) {
             --m_depth;
             throw doc.error(node, "intrinsic functions nested too deeply (a recursive alias?)");
         }
@@ -182,7 +175,7 @@ std::optional<Intrinsics::Call> Intrinsics::call_of(const YAML::Node& node, bool
 
 std::optional<YAML::Node> Intrinsics::select(const YAML::Node& node) const {
     YAML::Node current = node;
-    for (int i = 0; i < k_max_depth; ++i) {
+    for (int i = 0; i < k_max_intrinsic_depth; ++i) {
         std::optional<Call> call = call_of(current, false);
         if (!call) {
             return current;
@@ -510,7 +503,7 @@ bool Intrinsics::condition(const std::string& name, const YAML::Mark& at) const 
 }
 
 bool Intrinsics::evaluate_condition(const YAML::Node& node, int depth) const {
-    if (depth > k_max_depth) {
+    if (depth > k_max_intrinsic_depth) {
         throw m_doc.error(node, "a condition nested too deeply");
     }
     if (std::optional<YAML::Node> name =

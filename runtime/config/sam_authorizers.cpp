@@ -9,7 +9,6 @@ namespace lambda_local::runtime::config {
 namespace {
 
 constexpr std::string_view k_none = "NONE";
-constexpr std::string_view k_iam = "AWS_IAM";
 
 // The value of `key` in `map` with each Fn::If decided, or nothing.
 std::optional<YAML::Node> property(const Intrinsics& values, const YAML::Node& map,
@@ -189,7 +188,7 @@ SamApiAuth read_sam_api_auth(const Intrinsics& values, const std::optional<YAML:
     }
     if (std::optional<YAML::Node> default_node = property(values, *auth, "DefaultAuthorizer")) {
         out.default_authorizer = values.text(*default_node, "DefaultAuthorizer").value_or("");
-        bool known = out.default_authorizer == k_iam ||
+        bool known = out.default_authorizer == k_iam_authorizer ||
                      std::any_of(out.authorizers.begin(), out.authorizers.end(),
                                  [&](const AuthorizerConfig& a) {
                                      return a.name == out.default_authorizer;
@@ -218,18 +217,19 @@ void apply_sam_event_auth(const Intrinsics& values, const std::optional<YAML::No
         route.authorizer.clear();
         return;
     }
-    if (name == k_iam) {
-        bool present = std::any_of(api.authorizers.begin(), api.authorizers.end(),
-                                   [](const AuthorizerConfig& a) { return a.name == k_iam; });
+    if (name == k_iam_authorizer) {
+        bool present =
+            std::any_of(api.authorizers.begin(), api.authorizers.end(),
+                        [](const AuthorizerConfig& a) { return a.name == k_iam_authorizer; });
         if (!present) {
             AuthorizerConfig iam;
-            iam.name = std::string(k_iam);
+            iam.name = std::string(k_iam_authorizer);
             iam.kind = AuthorizerKind::Iam;
             iam.ttl_seconds = 0;
             iam.where = values.document().where(named ? *named : event_key);
             api.authorizers.push_back(std::move(iam));
         }
-        route.authorizer = std::string(k_iam);
+        route.authorizer = std::string(k_iam_authorizer);
         return;
     }
     bool known = std::any_of(api.authorizers.begin(), api.authorizers.end(),

@@ -10,8 +10,6 @@
 namespace lambda_local::runtime::config {
 namespace {
 
-constexpr std::string_view k_iam = "AWS_IAM";
-
 std::optional<YAML::Node> get(const ServerlessVariables& vars, const YAML::Node& map,
                               std::string_view key) {
     std::optional<YAML::Node> found = find(vars.select(map), key);
@@ -70,7 +68,7 @@ int ttl_of(const YamlDocument& doc, const ServerlessVariables& vars, const YAML:
 
 AuthorizerConfig iam_authorizer(const YamlDocument& doc, const YAML::Node& at) {
     AuthorizerConfig iam;
-    iam.name = std::string(k_iam);
+    iam.name = std::string(k_iam_authorizer);
     iam.kind = AuthorizerKind::Iam;
     iam.ttl_seconds = 0;
     iam.where = doc.where(at);
@@ -112,7 +110,7 @@ void read_serverless_http_authorizer(const YamlDocument& doc, const ServerlessVa
         type = lowercase(text(vars, value, "type").value_or(""));
         if (type == "aws_iam") {
             add_once(authorizers, iam_authorizer(doc, node));
-            route.authorizer = std::string(k_iam);
+            route.authorizer = std::string(k_iam_authorizer);
             return;
         }
         if (type == "cognito_user_pools" ||
@@ -145,7 +143,7 @@ void read_serverless_http_authorizer(const YamlDocument& doc, const ServerlessVa
         std::string spelled = vars.text(value, "authorizer").value_or("");
         if (lowercase(spelled) == "aws_iam") {
             add_once(authorizers, iam_authorizer(doc, node));
-            route.authorizer = std::string(k_iam);
+            route.authorizer = std::string(k_iam_authorizer);
             return;
         }
         authorizer.function_ref = spelled;
@@ -228,7 +226,7 @@ void read_serverless_http_api_route_authorizer(const YamlDocument& doc,
     if (value.IsMap()) {
         if (lowercase(text(vars, value, "type").value_or("")) == "aws_iam") {
             add_once(authorizers, iam_authorizer(doc, node));
-            route.authorizer = std::string(k_iam);
+            route.authorizer = std::string(k_iam_authorizer);
             return;
         }
         name = text(vars, value, "name").value_or("");

@@ -17,7 +17,7 @@ struct ServerlessVariables::Resolved {
 namespace {
 
 // Nesting deeper than this is a circular reference (`a: ${self:b}`, `b: ${self:a}`).
-constexpr int k_max_depth = 32;
+constexpr int k_max_variable_depth = 32;
 // A value that refers to another twice, which refers to another twice, and so on, doubles
 // with each level: past these, a file is refused rather than resolved for hours.
 constexpr std::size_t k_max_interpolations = 100000;
@@ -140,7 +140,7 @@ std::optional<std::string> ServerlessVariables::interpolate_text(const std::stri
 
 std::optional<ServerlessVariables::Resolved>
 ServerlessVariables::interpolate(const std::string& text, const YAML::Mark& at, int depth) const {
-    if (depth > k_max_depth) {
+    if (depth > k_max_variable_depth) {
         throw m_doc.error(at,
                           "variables nested too deeply (a circular reference?) in '" + text + "'");
     }

@@ -3,6 +3,7 @@
 
 #include "runtime/deploy/target_runtime.hpp"
 #include "runtime/util/fd.hpp"
+#include "runtime/util/file.hpp"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -25,11 +26,6 @@ std::string directory_of(const std::string& path) {
         return ".";
     }
     return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string base_name(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 std::string trim(std::string_view text) {

@@ -3,6 +3,7 @@
 #include "runtime/deploy/deploy_check.hpp"
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/file.hpp"
 
 #include <algorithm>
 #include <map>
@@ -12,11 +13,6 @@ namespace lambda_local::runtime::deploy {
 namespace {
 
 constexpr const char* k_native_marker = "lambda_local_abi_version";
-
-std::string base_name(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 std::string padded(std::string text, std::size_t width) {
     if (text.size() < width) {

@@ -123,6 +123,10 @@ std::int64_t billed_duration_ms(const ReportFigures& figures) {
     return std::max<std::int64_t>(1, (total + 99) / 100);
 }
 
+std::string format_ms(double ms) {
+    return two_decimals(ms);
+}
+
 double report_ms(double ms) {
     return static_cast<double>(hundredths(ms)) / 100.0;
 }

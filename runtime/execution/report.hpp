@@ -46,6 +46,9 @@ std::int64_t billed_duration_ms(const ReportFigures& figures);
 // JSON records carry, so that they agree with the text).
 double report_ms(double ms);
 
+// A duration in ms as text with 2 decimals, as a REPORT line shows it: "3071.27".
+std::string format_ms(double ms);
+
 // "REPORT RequestId: <id>\tDuration: 3071.27 ms\tBilled Duration: 3072 ms\tMemory Size: 128 MB\t
 // Max Memory Used: 21 MB\t[Init Duration: 171.99 ms\t][Debugger: attached\t][Status: timeout |
 // Status: error\tError Type: Runtime.ExitError]\n": a trailing tab unless a Status field ends

@@ -40,17 +40,6 @@ bool is_valid_name(std::string_view key) {
     });
 }
 
-// Sets `key`, keeping the position of an earlier entry for it.
-void set(EnvVars& vars, std::string key, std::string value) {
-    auto existing = std::find_if(vars.begin(), vars.end(),
-                                 [&](const auto& entry) { return entry.first == key; });
-    if (existing != vars.end()) {
-        existing->second = std::move(value);
-    } else {
-        vars.emplace_back(std::move(key), std::move(value));
-    }
-}
-
 // A quoted dotenv value, unescaped, and the text after its closing quote.
 struct Quoted {
     std::string value;
@@ -130,7 +119,7 @@ void apply_section(EnvVars& vars, const nlohmann::ordered_json& root, const std:
             throw Error(what + ": variable '" + key + "' of \"" + section +
                         "\" must be a string, number or boolean, not " + value.type_name());
         }
-        set(vars, key, scalar_text(value));
+        set_variable(vars, key, scalar_text(value));
     }
 }
 
@@ -186,7 +175,7 @@ EnvVars parse_dotenv(std::string_view text, const std::string& file_name) {
         } else {
             value = unquoted_value(raw);
         }
-        set(vars, std::string(key), std::move(value));
+        set_variable(vars, std::string(key), std::move(value));
     }
     return vars;
 }

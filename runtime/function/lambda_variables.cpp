@@ -36,16 +36,6 @@ constexpr std::array k_reserved = {
 constexpr std::array k_credentials = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                       "AWS_SESSION_TOKEN"};
 
-void set(EnvVars& vars, std::string_view key, std::string value) {
-    for (auto& [name, existing] : vars) {
-        if (name == key) {
-            existing = std::move(value);
-            return;
-        }
-    }
-    vars.emplace_back(std::string(key), std::move(value));
-}
-
 bool valid_key(std::string_view key) {
     if (key.size() < 2) {
         return false;
@@ -122,44 +112,44 @@ EnvVars build_lambda_environment(const FunctionSpec& spec, std::string_view log_
         vars = host.variables;
     }
     const std::string& root = spec.code_dir;
-    set(vars, "_HANDLER", spec.handler_string());
-    set(vars, "AWS_REGION", spec.region);
-    set(vars, "AWS_DEFAULT_REGION", spec.region);
-    set(vars, "AWS_LAMBDA_FUNCTION_NAME", spec.name);
-    set(vars, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(spec.memory_mb));
-    set(vars, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
-    set(vars, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-    set(vars, "AWS_LAMBDA_LOG_GROUP_NAME", spec.log_group_name());
-    set(vars, "AWS_LAMBDA_LOG_STREAM_NAME", std::string(log_stream_name));
+    set_variable(vars, "_HANDLER", spec.handler_string());
+    set_variable(vars, "AWS_REGION", spec.region);
+    set_variable(vars, "AWS_DEFAULT_REGION", spec.region);
+    set_variable(vars, "AWS_LAMBDA_FUNCTION_NAME", spec.name);
+    set_variable(vars, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(spec.memory_mb));
+    set_variable(vars, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+    set_variable(vars, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+    set_variable(vars, "AWS_LAMBDA_LOG_GROUP_NAME", spec.log_group_name());
+    set_variable(vars, "AWS_LAMBDA_LOG_STREAM_NAME", std::string(log_stream_name));
     // As Lambda sets them from LoggingConfig: the format always, the application log level
     // with the JSON format (the only one levels apply to).
-    set(vars, "AWS_LAMBDA_LOG_FORMAT", std::string(log_format_name(spec.logging.format)));
+    set_variable(vars, "AWS_LAMBDA_LOG_FORMAT", std::string(log_format_name(spec.logging.format)));
     if (spec.logging.format == LogFormat::Json) {
-        set(vars, "AWS_LAMBDA_LOG_LEVEL",
-            std::string(log_level_name(spec.logging.application_level)));
+        set_variable(vars, "AWS_LAMBDA_LOG_LEVEL",
+                     std::string(log_level_name(spec.logging.application_level)));
     }
-    set(vars, "LAMBDA_TASK_ROOT", root);
-    set(vars, "LAMBDA_RUNTIME_DIR", "/var/runtime");
+    set_variable(vars, "LAMBDA_TASK_ROOT", root);
+    set_variable(vars, "LAMBDA_RUNTIME_DIR", "/var/runtime");
     if (!runtime_api.empty()) {
-        set(vars, "AWS_LAMBDA_RUNTIME_API", std::string(runtime_api));
+        set_variable(vars, "AWS_LAMBDA_RUNTIME_API", std::string(runtime_api));
     }
-    set(vars, "LANG", "en_US.UTF-8");
-    set(vars, "PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
-    set(vars, "LD_LIBRARY_PATH",
-        "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:" + root + ":" + root +
-            "/lib:/opt/lib");
-    set(vars, "TZ", ":UTC");
-    set(vars, "AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR");
-    set(vars, "AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000");
+    set_variable(vars, "LANG", "en_US.UTF-8");
+    set_variable(vars, "PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
+    set_variable(vars, "LD_LIBRARY_PATH",
+                 "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:" + root + ":" +
+                     root + "/lib:/opt/lib");
+    set_variable(vars, "TZ", ":UTC");
+    set_variable(vars, "AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR");
+    set_variable(vars, "AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000");
     for (const char* name : k_credentials) {
         for (const auto& [key, value] : host.variables) {
             if (key == name) {
-                set(vars, key, value);
+                set_variable(vars, key, value);
             }
         }
     }
     for (const auto& [key, value] : spec.environment) {
-        set(vars, key, value);
+        set_variable(vars, key, value);
     }
     return vars;
 }

@@ -40,14 +40,6 @@ bool contains(const std::vector<std::string>& values, std::string_view wanted) {
     return std::find(values.begin(), values.end(), wanted) != values.end();
 }
 
-std::string join(const std::vector<std::string>& values) {
-    std::string text;
-    for (const std::string& value : values) {
-        text += (text.empty() ? "" : ",") + value;
-    }
-    return text;
-}
-
 // The access-control-allow-origin for `origin`, or nothing when the origin is not allowed.
 std::optional<std::string> allowed_origin(const config::CorsConfig& cors,
                                           const std::string& origin) {
@@ -83,7 +75,7 @@ std::string route_methods(const std::vector<std::string>& api_methods) {
         }
     }
     std::sort(methods.begin(), methods.end());
-    return join(methods);
+    return join(methods, ",");
 }
 
 // A configured list for a preflight header: as configured, with `*` standing for what was asked
@@ -96,7 +88,7 @@ std::optional<std::string> configured(const std::vector<std::string>& values,
     if (contains(values, k_wildcard) && credentials) {
         return asked;
     }
-    return join(values);
+    return join(values, ",");
 }
 
 // vary: Origin, unless the response already varies on it (or on everything).
@@ -182,7 +174,7 @@ void add_cors_headers(const config::CorsConfig& cors, const HttpRequest& request
     }
     response.headers.emplace_back(k_allow_origin, *allow_origin);
     if (!cors.expose_headers.empty() && !has_header(response.headers, k_expose_headers)) {
-        response.headers.emplace_back(k_expose_headers, join(cors.expose_headers));
+        response.headers.emplace_back(k_expose_headers, join(cors.expose_headers, ","));
     }
     if (cors.allow_credentials && !has_header(response.headers, k_allow_credentials)) {
         response.headers.emplace_back(k_allow_credentials, "true");

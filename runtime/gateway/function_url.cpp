@@ -4,6 +4,7 @@
 #include "runtime/function/quotas.hpp"
 #include "runtime/gateway/cors.hpp"
 #include "runtime/gateway/proxy_response.hpp"
+#include "runtime/http/message.hpp"
 #include "runtime/util/encoding.hpp"
 #include "runtime/util/ids.hpp"
 #include "runtime/util/json_writer.hpp"
@@ -64,19 +65,6 @@ HttpResponse url_answer(UrlAnswer answer) {
         response.body = text.body;
     }
     return response;
-}
-
-std::string* header_value(HeaderList& headers, std::string_view name) {
-    for (auto& [key, value] : headers) {
-        if (iequals(key, name)) {
-            return &value;
-        }
-    }
-    return nullptr;
-}
-
-const std::string* header_value(const HeaderList& headers, std::string_view name) {
-    return header_value(const_cast<HeaderList&>(headers), name);
 }
 
 // Whether a result is one JSON string (looked at only when it starts with a quote).
@@ -146,7 +134,7 @@ FunctionUrls::FunctionUrls(std::vector<config::FunctionUrlConfig> urls, std::str
 
 std::optional<FunctionUrls::Target> FunctionUrls::match(const HttpRequest& request) const {
     Target target;
-    if (const std::string* host = header_value(request.headers, "host")) {
+    if (const std::string* host = http::find_header(request.headers, "host")) {
         std::string name = lowercase(*host);
         std::size_t marker = name.find(k_url_host_marker);
         std::size_t dot = name.find('.');
@@ -236,7 +224,7 @@ Integration FunctionUrls::prepare(HttpRequest request, const Target& target,
     if (iam) {
         proxy.authorizer_json = authorizer_json(m_caller);
     }
-    std::string* host = header_value(request.headers, "host");
+    std::string* host = http::find_header(request.headers, "host");
     if (target.by_prefix || host == nullptr) {
         proxy.domain_name = function_url_host(target.id, front.port);
         if (host != nullptr) {

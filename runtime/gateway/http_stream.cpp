@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-MalformedResponse malformed(std::string reason) {
+MalformedResponse malformed_prelude(std::string reason) {
     return MalformedResponse{"prelude: " + std::move(reason)};
 }
 
@@ -33,22 +33,22 @@ std::optional<std::string> scalar_text(const json& value) {
 std::variant<HttpPrelude, MalformedResponse> parse_http_prelude(std::string_view text) {
     json prelude = json::parse(text, nullptr, false);
     if (prelude.is_discarded()) {
-        return malformed("not JSON");
+        return malformed_prelude("not JSON");
     }
     if (!prelude.is_object()) {
-        return malformed("not a JSON object");
+        return malformed_prelude("not a JSON object");
     }
     HttpPrelude out;
     if (auto code = prelude.find("statusCode"); code != prelude.end() && !code->is_null()) {
         if (!code->is_number_integer() || code->get<long long>() < 100 ||
             code->get<long long>() > 599) {
-            return malformed("statusCode is not an integer from 100 to 599");
+            return malformed_prelude("statusCode is not an integer from 100 to 599");
         }
         out.status = code->get<int>();
     }
     if (auto headers = prelude.find("headers"); headers != prelude.end() && !headers->is_null()) {
         if (!headers->is_object()) {
-            return malformed("headers is not an object");
+            return malformed_prelude("headers is not an object");
         }
         for (const auto& [name, value] : headers->items()) {
             if (value.is_null()) {
@@ -56,7 +56,7 @@ std::variant<HttpPrelude, MalformedResponse> parse_http_prelude(std::string_view
             }
             std::optional<std::string> text_value = scalar_text(value);
             if (!text_value) {
-                return malformed("header \"" + name + "\" is not a string");
+                return malformed_prelude("header \"" + name + "\" is not a string");
             }
             out.headers.emplace_back(name, std::move(*text_value));
         }
@@ -64,19 +64,20 @@ std::variant<HttpPrelude, MalformedResponse> parse_http_prelude(std::string_view
     if (auto multi = prelude.find("multiValueHeaders");
         multi != prelude.end() && !multi->is_null()) {
         if (!multi->is_object()) {
-            return malformed("multiValueHeaders is not an object");
+            return malformed_prelude("multiValueHeaders is not an object");
         }
         for (const auto& [name, values] : multi->items()) {
             if (values.is_null()) {
                 continue;
             }
             if (!values.is_array()) {
-                return malformed("multiValueHeaders \"" + name + "\" is not an array");
+                return malformed_prelude("multiValueHeaders \"" + name + "\" is not an array");
             }
             for (const auto& value : values) {
                 std::optional<std::string> text_value = scalar_text(value);
                 if (!text_value) {
-                    return malformed("multiValueHeaders \"" + name + "\" holds a non-string");
+                    return malformed_prelude("multiValueHeaders \"" + name +
+                                             "\" holds a non-string");
                 }
                 out.headers.emplace_back(name, std::move(*text_value));
             }
@@ -84,12 +85,12 @@ std::variant<HttpPrelude, MalformedResponse> parse_http_prelude(std::string_view
     }
     if (auto cookies = prelude.find("cookies"); cookies != prelude.end() && !cookies->is_null()) {
         if (!cookies->is_array()) {
-            return malformed("cookies is not an array");
+            return malformed_prelude("cookies is not an array");
         }
         for (const auto& cookie : *cookies) {
             std::optional<std::string> text_value = scalar_text(cookie);
             if (!text_value) {
-                return malformed("cookies holds a non-string");
+                return malformed_prelude("cookies holds a non-string");
             }
             out.headers.emplace_back("set-cookie", std::move(*text_value));
         }

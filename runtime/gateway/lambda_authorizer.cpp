@@ -2,6 +2,7 @@
 #include "runtime/gateway/lambda_authorizer.hpp"
 
 #include "runtime/gateway/authorizer_policy.hpp"
+#include "runtime/util/text.hpp"
 
 #include <array>
 #include <variant>
@@ -49,14 +50,6 @@ AuthorizationVerdict refused(AuthorizationOutcome outcome, std::string reason) {
     verdict.outcome = outcome;
     verdict.reason = std::move(reason);
     return verdict;
-}
-
-std::string join(const std::vector<std::string>& values) {
-    std::string out;
-    for (const std::string& value : values) {
-        out += (out.empty() ? "" : ",") + value;
-    }
-    return out;
 }
 
 // A context value as a REST API passes it on: strings as they are, numbers and booleans as
@@ -125,8 +118,8 @@ std::string lambda_authorizer_event(const config::AuthorizerConfig& authorizer, 
     } else {
         event["methodArn"] = input.method_arn;
         if (api_type == ApiType::Http) {
-            event["identitySource"] = join(input.identity);
-            event["authorizationToken"] = join(input.identity);
+            event["identitySource"] = join(input.identity, ",");
+            event["authorizationToken"] = join(input.identity, ",");
         }
     }
     for (auto& [key, value] : proxied.items()) {

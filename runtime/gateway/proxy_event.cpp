@@ -1,6 +1,8 @@
 // Building API Gateway's Lambda proxy events, payload formats 1.0 and 2.0.
 #include "runtime/gateway/proxy_event.hpp"
 
+#include "runtime/gateway/routes.hpp"
+#include "runtime/http/message.hpp"
 #include "runtime/util/encoding.hpp"
 #include "runtime/util/ids.hpp"
 #include "runtime/util/json_writer.hpp"
@@ -22,7 +24,6 @@ using Grouped = std::vector<std::pair<std::string, std::vector<std::string>>>;
 constexpr std::array<std::string_view, 3> k_http_text_media_types = {
     "application/json", "application/xml", "application/javascript"};
 constexpr std::string_view k_http_text_media_prefix = "text/";
-constexpr std::string_view k_default_stage = "$default";
 
 // The media type of a Content-Type value, lowercased, without parameters: "image/png".
 std::string media_type(std::string_view content_type) {
@@ -65,27 +66,6 @@ Grouped group_values(const Pairs& items, bool ignore_case) {
     return out;
 }
 
-std::string join(const std::vector<std::string>& values, std::string_view separator) {
-    std::string out;
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        if (i > 0) {
-            out += separator;
-        }
-        out += values[i];
-    }
-    return out;
-}
-
-// The first value of a header, by case-insensitive name.
-std::optional<std::string> header_value(const HeaderList& headers, std::string_view name) {
-    for (const auto& [key, value] : headers) {
-        if (lowercase(key) == name) {
-            return value;
-        }
-    }
-    return std::nullopt;
-}
-
 // Whether an HTTP API sends a body of this Content-Type as a plain string.
 bool http_api_sends_as_text(std::string_view content_type) {
     std::string type = media_type(content_type);
@@ -106,11 +86,11 @@ std::pair<std::string, bool> event_body(const HttpRequest& request,
     if (request.body.empty()) {
         return {"", false};
     }
-    std::optional<std::string> content_type = header_value(request.headers, "content-type");
-    bool binary =
-        integration.api_type == ApiType::Rest
-            ? is_binary_media_type(content_type.value_or(""), integration.binary_media_types)
-            : !content_type || !http_api_sends_as_text(*content_type);
+    const std::string* content_type = http::find_header(request.headers, "content-type");
+    bool binary = integration.api_type == ApiType::Rest
+                      ? is_binary_media_type(content_type ? *content_type : "",
+                                             integration.binary_media_types)
+                      : !content_type || !http_api_sends_as_text(*content_type);
     if (binary) {
         return {base64_encode(request.body), true};
     }
@@ -167,7 +147,7 @@ void write_authorizer(JsonWriter& json, const ProxyIntegration& integration) {
 }
 
 void write_identity(JsonWriter& json, const HttpRequest& request) {
-    std::optional<std::string> user_agent = header_value(request.headers, "user-agent");
+    const std::string* user_agent = http::find_header(request.headers, "user-agent");
     json.begin_object();
     for (std::string_view name : {"accessKey", "accountId", "caller",
                                   "cognitoAuthenticationProvider", "cognitoAuthenticationType",
@@ -357,7 +337,8 @@ void write_event_v2(JsonWriter& json, const HttpRequest& request,
     json.key("path").string(raw_path);
     json.key("protocol").string(request.protocol);
     json.key("sourceIp").string(request.source_ip);
-    json.key("userAgent").string(header_value(request.headers, "user-agent").value_or(""));
+    const std::string* user_agent = http::find_header(request.headers, "user-agent");
+    json.key("userAgent").string(user_agent ? *user_agent : "");
     json.end_object();
     json.key("requestId").string(stamp.request_id);
     json.key("routeKey").string(route_key(integration));

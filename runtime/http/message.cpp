@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include <string>
+#include <utility>
 
 namespace lambda_local::runtime::http {
 
@@ -14,6 +15,10 @@ const std::string* find_header(const HeaderList& headers, std::string_view name)
         }
     }
     return nullptr;
+}
+
+std::string* find_header(HeaderList& headers, std::string_view name) {
+    return const_cast<std::string*>(find_header(std::as_const(headers), name));
 }
 
 const std::string* Request::header(std::string_view name) const {

@@ -40,6 +40,7 @@ struct Response {
 
 // The first value of `name` in `headers` (ASCII case-insensitive), or nullptr.
 const std::string* find_header(const HeaderList& headers, std::string_view name);
+std::string* find_header(HeaderList& headers, std::string_view name);
 
 // "OK", "Not Found": the reason phrase of a status code ("Unknown" when it has none here).
 std::string_view reason_phrase(int status);

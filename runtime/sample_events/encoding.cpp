@@ -1,6 +1,8 @@
 // Base64, MD5, percent-encoding and UTF-8 checks for the sample events.
 #include "runtime/sample_events/encoding.hpp"
 
+#include "runtime/sample_events/random_text.hpp"
+
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -10,7 +12,6 @@ namespace {
 
 constexpr char k_base64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr char k_upper_hex[] = "0123456789ABCDEF";
 
 std::uint32_t rotate_left(std::uint32_t x, unsigned n) {
     return (x << n) | (x >> (32 - n));

@@ -1,19 +1,14 @@
 // Printing a test run: case lines in file order, failures with diff and log, the summary.
 #include "runtime/testing/console_reporter.hpp"
 
-#include <cstdio>
+#include "runtime/execution/report.hpp"
+
 #include <vector>
 
 namespace lambda_local::runtime::testing {
 namespace {
 
 constexpr const char* k_indent = "        ";
-
-std::string format_ms(double ms) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f", ms);
-    return text;
-}
 
 // Each line of `text` with `prefix` in front.
 std::string indented(const std::string& text, const std::string& prefix) {

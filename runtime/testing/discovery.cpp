@@ -6,22 +6,23 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <string_view>
 
 namespace lambda_local::runtime::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-bool ends_with(const std::string& text, const std::string& suffix) {
-    return text.size() > suffix.size() &&
-           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 } // namespace
 
 bool is_test_file_name(const std::string& name) {
-    return ends_with(name, ".test.yaml") || ends_with(name, ".test.yml") ||
-           ends_with(name, ".test.json");
+    // A name, then the suffix: ".test.yaml" alone names no test file.
+    for (std::string_view suffix : {".test.yaml", ".test.yml", ".test.json"}) {
+        if (name.size() > suffix.size() && name.ends_with(suffix)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 std::vector<std::string> find_test_files(const std::vector<std::string>& paths) {

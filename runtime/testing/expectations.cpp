@@ -1,11 +1,11 @@
 // Each expectation of a case against its outcome: responses, errors, HTTP answers, logs, figures.
 #include "runtime/testing/expectations.hpp"
 
+#include "runtime/execution/report.hpp"
 #include "runtime/testing/diff.hpp"
 #include "runtime/testing/matching.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace lambda_local::runtime::testing {
 namespace {
@@ -31,12 +31,6 @@ FunctionError function_error(const InvocationResult& result) {
         }
     }
     return error;
-}
-
-std::string format_ms(double ms) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f", ms);
-    return text;
 }
 
 std::string quoted(const std::string& text) {

@@ -62,15 +62,15 @@ std::string first_line(const std::string& text) {
     return text.substr(0, text.find('\n'));
 }
 
-struct Counts {
+struct SuiteCounts {
     std::size_t tests = 0;
     std::size_t failures = 0;
     std::size_t skipped = 0;
     double seconds = 0;
 };
 
-Counts count(const FileResult& file) {
-    Counts counts;
+SuiteCounts count(const FileResult& file) {
+    SuiteCounts counts;
     for (const CaseResult& result : file.cases) {
         ++counts.tests;
         counts.failures += result.verdict == Verdict::Fail ? 1 : 0;
@@ -80,7 +80,7 @@ Counts count(const FileResult& file) {
     return counts;
 }
 
-std::string totals(const Counts& counts, std::size_t errors) {
+std::string totals(const SuiteCounts& counts, std::size_t errors) {
     return " tests=\"" + std::to_string(counts.tests) + "\" failures=\"" +
            std::to_string(counts.failures) + "\" errors=\"" + std::to_string(errors) +
            "\" skipped=\"" + std::to_string(counts.skipped) + "\" time=\"" +
@@ -150,11 +150,11 @@ std::string xml_escape(std::string_view text, bool attribute) {
 }
 
 std::string junit_xml(const RunResult& run) {
-    Counts all;
+    SuiteCounts all;
     std::size_t all_errors = 0;
     std::string suites;
     for (const FileResult& file : run.files) {
-        const Counts counts = count(file);
+        const SuiteCounts counts = count(file);
         const std::size_t errors = file.error.empty() ? 0 : 1;
         all.tests += counts.tests;
         all.failures += counts.failures;

@@ -19,16 +19,11 @@ namespace fs = std::filesystem;
 
 constexpr const char* k_test_suffixes[] = {".test.yaml", ".test.yml", ".test.json"};
 
-bool ends_with(const std::string& text, const std::string& suffix) {
-    return text.size() >= suffix.size() &&
-           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 } // namespace
 
 std::string snapshot_path(const std::string& test_file) {
     for (const char* suffix : k_test_suffixes) {
-        if (ends_with(test_file, suffix)) {
+        if (test_file.ends_with(suffix)) {
             return test_file.substr(0, test_file.size() - std::string(suffix).size()) +
                    ".snap.json";
         }

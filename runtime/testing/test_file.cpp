@@ -21,11 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-bool ends_with(const std::string& text, std::string_view suffix) {
-    return text.size() >= suffix.size() &&
-           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // Percent-encodes all but RFC 3986's unreserved characters, for query strings.
 std::string query_encode(std::string_view text) {
     static const char hex[] = "0123456789ABCDEF";
@@ -351,7 +346,7 @@ TestCase read_case(const YamlReader& reader, const YAML::Node& node, const std::
 }
 
 YAML::Node parse_document(const std::string& path, const std::string& text) {
-    if (ends_with(path, ".json")) {
+    if (path.ends_with(".json")) {
         if (auto problem = json_syntax_error(text)) {
             // "line L, column C: reason" → "<path>:L: reason (column C)"
             const std::string& p = *problem;

@@ -34,6 +34,11 @@ std::string read_file(const std::string& path, const std::string& what) {
     }
 }
 
+std::string base_name(const std::string& path) {
+    std::size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 std::string own_executable_dir() {
     char path[4096];
     ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);

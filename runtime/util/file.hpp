@@ -12,6 +12,9 @@ std::string read_file(const std::string& path, const std::string& what);
 // The folder of the running executable (from /proc/self/exe; "." when it cannot be read).
 std::string own_executable_dir();
 
+// The last component of a path ("libx.so" of "/opt/lib/libx.so"); the path if it has no '/'.
+std::string base_name(const std::string& path);
+
 // A program installed with lambda-local (the worker, the bootstrap, the serve executable):
 // beside the running executable, as in a build folder, or in ../libexec/lambda-local/ as
 // `make install` lays it out. The path, or "" when neither has it with `access_mode`

@@ -56,4 +56,16 @@ inline std::vector<std::string_view> split_view(std::string_view text, char sepa
     }
 }
 
+// The `parts` with `separator` between them.
+inline std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i > 0) {
+            out += separator;
+        }
+        out += parts[i];
+    }
+    return out;
+}
+
 } // namespace lambda_local

@@ -150,6 +150,10 @@ std::string sample_library(std::string_view file) {
     return std::string(LL_SAMPLES_DIR) + "/" + std::string(file);
 }
 
+std::string samples_dir() {
+    return std::filesystem::absolute(LL_SAMPLES_DIR).lexically_normal().string();
+}
+
 std::string rust_sample_library(std::string_view file) {
     std::string path = sample_library(file);
     REQUIRE_MESSAGE(fs::exists(path),

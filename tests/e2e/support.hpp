@@ -40,6 +40,9 @@ std::vector<std::string> rootless_argv(const std::vector<std::string>& args);
 
 // A built sample library: LL_SAMPLES_DIR/<file>.
 std::string sample_library(std::string_view file);
+// The directory of the built sample libraries (LL_SAMPLES_DIR), absolute: the task root
+// lambda-local derives from a sample library.
+std::string samples_dir();
 // A Rust sample library; REQUIREs (fails, never skips) that it was built.
 std::string rust_sample_library(std::string_view file);
 // A file of the source tree: LL_SOURCE_DIR/<relative>.

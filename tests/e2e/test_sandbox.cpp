@@ -16,15 +16,6 @@ namespace lambda_local::e2e {
 
 using nlohmann::json;
 
-namespace {
-
-// The task root lambda-local derives from a sample library: its directory, absolute.
-std::string samples_dir() {
-    return std::filesystem::absolute(LL_SAMPLES_DIR).lexically_normal().string();
-}
-
-} // namespace
-
 TEST_SUITE_BEGIN("e2e::sandbox");
 
 TEST_CASE("the handler runs as the sandbox user, in a pid namespace, with Lambda's limits") {

@@ -24,10 +24,6 @@ namespace {
 
 constexpr const char* k_called = "authorizer called: ";
 
-std::string samples_dir() {
-    return std::filesystem::path(sample_library("libauthorizer.so")).parent_path().string();
-}
-
 // A REST API (stage Prod, CORS) with a TOKEN authorizer by default (cached 300 s, tokens of
 // lowercase letters and '-'), a REQUEST authorizer on /request (X-Token and ?tenant, not
 // cached), an open route, and an AWS_IAM one; an HTTP API with a simple-response authorizer

@@ -23,10 +23,6 @@ constexpr const char* k_forbidden =
 constexpr const char* k_access_key = "AKIDLOCALTEST";
 constexpr const char* k_secret_key = "local-secret-key";
 
-std::string samples_dir() {
-    return std::filesystem::path(sample_library("libhttp_api.so")).parent_path().string();
-}
-
 // The host ("<id>.lambda-url.localhost:PORT") serve printed for `function`'s URL.
 std::string url_host(const ServeProcess& serve, const std::string& function) {
     REQUIRE(serve.wait_for_log("function URL of " + function + " "));

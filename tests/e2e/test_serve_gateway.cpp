@@ -27,10 +27,6 @@ constexpr const char* k_http_internal_error = R"({"message":"Internal Server Err
 // The 8 bytes of a PNG signature: what the `binary` sample sends, base64-encoded.
 constexpr std::string_view k_png_signature{"\x89PNG\r\n\x1a\n", 8};
 
-std::string samples_dir() {
-    return std::filesystem::path(sample_library("libhttp_api.so")).parent_path().string();
-}
-
 // The event the `echo` sample received, from its answer (REQUIREs a 200 from echo).
 json echoed_event(const Response& response) {
     INFO(describe(response));

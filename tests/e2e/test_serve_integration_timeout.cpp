@@ -24,11 +24,6 @@ constexpr const char* k_http_timed_out = R"({"message":"Service Unavailable"})";
 constexpr const char* k_timed_out_log =
     "lambda-local: the integration timed out; the invocation was stopped";
 
-// The directory of the built sample libraries (a template's CodeUri).
-std::string samples_dir() {
-    return std::filesystem::path(sample_library("libhttp_api.so")).parent_path().string();
-}
-
 // A SAM template of one function `name` (Timeout 60 s, far beyond any integration timeout)
 // and its `events`, written as YAML lines at the indentation of Events' entries.
 std::string write_template(const TempDir& dir, const std::string& name, const std::string& handler,

@@ -23,7 +23,7 @@
 namespace lambda_local::e2e {
 
 using nlohmann::json;
-using Clock = std::chrono::system_clock;
+using WallClock = std::chrono::system_clock;
 using std::chrono::seconds;
 
 namespace {
@@ -88,16 +88,16 @@ std::string write_serverless_config(const TempDir& dir) {
 // A running server and the wall-clock times around its start: its scheduler started between
 // `before` and `after` (the banner is printed once the server has started).
 struct Started {
-    Clock::time_point before;
+    WallClock::time_point before;
     std::unique_ptr<ServeProcess> serve;
-    Clock::time_point after;
+    WallClock::time_point after;
 };
 
 Started start_serve(const std::vector<std::string>& args) {
     Started started;
-    started.before = Clock::now();
+    started.before = WallClock::now();
     started.serve = std::make_unique<ServeProcess>(args);
-    started.after = Clock::now();
+    started.after = WallClock::now();
     return started;
 }
 
@@ -109,7 +109,7 @@ class LogTimes {
     // Reads the log and records the lines that are new.
     void poll() {
         const std::string log = m_serve.log();
-        const auto now = Clock::now();
+        const auto now = WallClock::now();
         const std::vector<std::string> lines = split_lines(log.substr(0, log.rfind('\n') + 1));
         for (std::size_t i = m_lines.size(); i < lines.size(); ++i) {
             m_lines.emplace_back(lines[i], now);
@@ -117,7 +117,7 @@ class LogTimes {
     }
 
     // When the first line starting with `prefix` was seen.
-    std::optional<Clock::time_point> first_seen(std::string_view prefix) const {
+    std::optional<WallClock::time_point> first_seen(std::string_view prefix) const {
         for (const auto& [line, seen] : m_lines) {
             if (line.starts_with(prefix)) {
                 return seen;
@@ -127,7 +127,7 @@ class LogTimes {
     }
 
     // When the first line equal to `text` was seen.
-    std::optional<Clock::time_point> seen(std::string_view text) const {
+    std::optional<WallClock::time_point> seen(std::string_view text) const {
         for (const auto& [line, seen] : m_lines) {
             if (line == text) {
                 return seen;
@@ -137,15 +137,17 @@ class LogTimes {
     }
 
     // Every line seen so far, in order, with when it was first seen.
-    const std::vector<std::pair<std::string, Clock::time_point>>& lines() const { return m_lines; }
+    const std::vector<std::pair<std::string, WallClock::time_point>>& lines() const {
+        return m_lines;
+    }
 
   private:
     const ServeProcess& m_serve;
-    std::vector<std::pair<std::string, Clock::time_point>> m_lines;
+    std::vector<std::pair<std::string, WallClock::time_point>> m_lines;
 };
 
 // "YYYY-MM-DDTHH:MM:SSZ" (UTC, to the second) as a time; nothing when it is not that format.
-std::optional<Clock::time_point> parse_event_time(const std::string& text) {
+std::optional<WallClock::time_point> parse_event_time(const std::string& text) {
     static const std::regex k_format("([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):"
                                      "([0-9]{2})Z");
     std::smatch m;
@@ -164,7 +166,7 @@ std::optional<Clock::time_point> parse_event_time(const std::string& text) {
 }
 
 // How many whole UTC minutes lie in (from, to].
-long minute_boundaries(Clock::time_point from, Clock::time_point to) {
+long minute_boundaries(WallClock::time_point from, WallClock::time_point to) {
     using std::chrono::floor;
     using std::chrono::minutes;
     return (floor<minutes>(to) - floor<minutes>(from)).count();
@@ -173,7 +175,7 @@ long minute_boundaries(Clock::time_point from, Clock::time_point to) {
 // A function's output line that is a JSON object (what log_event wrote), with when it was seen.
 struct LoggedEvent {
     json event;
-    Clock::time_point seen;
+    WallClock::time_point seen;
 };
 
 // The events `function` logged: its output lines `[function] {...}`.
@@ -207,8 +209,8 @@ std::string rule_arn(const std::string& region, const std::string& rule) {
 
 // CHECKs that `event` is EventBridge's Scheduled Event of the rule `rule` in `region`, field by
 // field, and returns its time.
-std::optional<Clock::time_point> check_scheduled_event(const json& event, const std::string& region,
-                                                       const std::string& rule) {
+std::optional<WallClock::time_point>
+check_scheduled_event(const json& event, const std::string& region, const std::string& rule) {
     INFO("event: " << event.dump());
     REQUIRE(event.is_object());
     std::set<std::string> keys;
@@ -252,7 +254,8 @@ void check_invocation_lines(const std::string& log, const std::string& function,
 
 // CHECKs the SAM server's firings: rate once 60 s after it started (never earlier), cron at each
 // minute boundary (the first within a minute), the Input as written, the disabled rule never.
-void check_sam_firings(const Started& sam, const LogTimes& sam_log, Clock::time_point sam_stopped) {
+void check_sam_firings(const Started& sam, const LogTimes& sam_log,
+                       WallClock::time_point sam_stopped) {
     const std::string log = sam.serve->log();
     INFO("SAM serve log:\n" << log);
     const std::vector<std::string> lines = split_lines(log);
@@ -319,7 +322,7 @@ void check_sam_firings(const Started& sam, const LogTimes& sam_log, Clock::time_
 
 // CHECKs the serverless server's firings: its cron rule at minute boundaries.
 void check_serverless_firings(const Started& sls, const LogTimes& sls_log,
-                              Clock::time_point sls_stopped) {
+                              WallClock::time_point sls_stopped) {
     const std::string log = sls.serve->log();
     INFO("serverless serve log:\n" << log);
     const std::vector<std::string> lines = split_lines(log);
@@ -345,7 +348,7 @@ void check_serverless_firings(const Started& sls, const LogTimes& sls_log,
 }
 
 // CHECKs that the --no-schedules server fired nothing, over more than a minute.
-void check_no_firings(const Started& off, Clock::time_point off_stopped) {
+void check_no_firings(const Started& off, WallClock::time_point off_stopped) {
     const std::string log = off.serve->log();
     INFO("--no-schedules serve log:\n" << log);
     CHECK(off_stopped - off.after >= seconds(60)); // a cron rule would have been due
@@ -399,18 +402,18 @@ TEST_CASE("scheduled rules fire on time with EventBridge's event, and --no-sched
         off_log.poll();
         sam_log.poll();
         sls_log.poll();
-        if (all_fired() || Clock::now() > deadline) {
+        if (all_fired() || WallClock::now() > deadline) {
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
 
     const int off_exit = off.serve->stop(SIGTERM);
-    const auto off_stopped = Clock::now();
+    const auto off_stopped = WallClock::now();
     const int sam_exit = sam.serve->stop(SIGTERM);
-    const auto sam_stopped = Clock::now();
+    const auto sam_stopped = WallClock::now();
     const int sls_exit = sls.serve->stop(SIGTERM);
-    const auto sls_stopped = Clock::now();
+    const auto sls_stopped = WallClock::now();
     for (LogTimes* log : {&off_log, &sam_log, &sls_log}) {
         log->poll();
     }

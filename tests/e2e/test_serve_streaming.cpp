@@ -23,10 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string samples_dir() {
-    return std::filesystem::path(sample_library("libstream_cpp.so")).parent_path().string();
-}
-
 // A directory the sandboxed handler can see, for stream_gated's gate files: inside its code
 // directory (the samples), which the sandbox shows at the same path even when the build is
 // under /tmp (an environment's /tmp is its own). Removed with its contents.

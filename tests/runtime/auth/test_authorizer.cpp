@@ -15,9 +15,6 @@ using namespace lambda_local::tests::auth;
 
 namespace {
 
-constexpr long long k_now = 1'800'000'000;
-const WallClock::time_point k_now_point{std::chrono::seconds(k_now)};
-
 const std::string k_pool_arn =
     "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC123";
 const std::string k_pool_issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123";

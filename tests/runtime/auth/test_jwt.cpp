@@ -12,9 +12,6 @@ using namespace lambda_local::tests::auth;
 
 namespace {
 
-constexpr long long k_now = 1'800'000'000;
-const WallClock::time_point k_now_point{std::chrono::seconds(k_now)};
-
 JsonWebKeySet keys_of(std::initializer_list<const TestKey*> keys) {
     auto parsed = parse_jwks(jwks_of(keys));
     REQUIRE(std::holds_alternative<JsonWebKeySet>(parsed));

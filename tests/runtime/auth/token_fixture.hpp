@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/auth/base64url.hpp"
+#include "runtime/util/clock.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -129,6 +131,10 @@ inline std::string hmac_sha256(const std::string& secret, const std::string& inp
                       sizeof out, &length) != nullptr);
     return std::string(reinterpret_cast<char*>(out), length);
 }
+
+// The tests' "now", in seconds since the epoch: fixed, so that expiry does not follow the clock.
+inline constexpr long long k_now = 1'800'000'000;
+inline const WallClock::time_point k_now_point{std::chrono::seconds(k_now)};
 
 inline const std::string k_issuer = "https://issuer.example.com/realms/test";
 

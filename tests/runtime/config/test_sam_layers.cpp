@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 
-namespace lambda_local::runtime::config {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::config::sam_layers_tests {
 namespace {
 
 using testing::ConfigDir;
@@ -158,4 +160,4 @@ TEST_CASE("layer errors name the file and the line") {
 
 TEST_SUITE_END();
 
-} // namespace lambda_local::runtime::config
+} // namespace lambda_local::runtime::config::sam_layers_tests

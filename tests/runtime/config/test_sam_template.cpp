@@ -8,7 +8,9 @@
 
 #include <chrono>
 
-namespace lambda_local::runtime::config {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::config::sam_template_tests {
 namespace {
 
 using testing::api_named;
@@ -688,4 +690,4 @@ TEST_CASE("a function URL's configuration errors name the line") {
 
 TEST_SUITE_END();
 
-} // namespace lambda_local::runtime::config
+} // namespace lambda_local::runtime::config::sam_template_tests

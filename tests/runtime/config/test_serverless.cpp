@@ -9,7 +9,9 @@
 
 #include <algorithm>
 
-namespace lambda_local::runtime::config {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::config::serverless_tests {
 namespace {
 
 using testing::api_named;
@@ -486,4 +488,4 @@ TEST_CASE("url: errors name the line") {
 
 TEST_SUITE_END();
 
-} // namespace lambda_local::runtime::config
+} // namespace lambda_local::runtime::config::serverless_tests

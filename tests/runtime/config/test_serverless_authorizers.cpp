@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
-namespace lambda_local::runtime::config {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::config::serverless_authorizers_tests {
 namespace {
 
 using testing::api_named;
@@ -203,4 +205,4 @@ functions:
 
 } // TEST_SUITE
 
-} // namespace lambda_local::runtime::config
+} // namespace lambda_local::runtime::config::serverless_authorizers_tests

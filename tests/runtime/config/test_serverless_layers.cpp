@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 
-namespace lambda_local::runtime::config {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::config::serverless_layers_tests {
 namespace {
 
 using testing::ConfigDir;
@@ -120,4 +122,4 @@ TEST_CASE("serverless.yml layer errors name the file and the line") {
 
 TEST_SUITE_END();
 
-} // namespace lambda_local::runtime::config
+} // namespace lambda_local::runtime::config::serverless_layers_tests

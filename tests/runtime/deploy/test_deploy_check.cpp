@@ -10,7 +10,9 @@
 
 #include <algorithm>
 
-namespace lambda_local::runtime::deploy {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::deploy::deploy_check_tests {
 namespace {
 
 std::string sample(const std::string& file) {
@@ -255,4 +257,4 @@ TEST_SUITE("runtime::deploy::DeploymentCheck") {
     }
 }
 
-} // namespace lambda_local::runtime::deploy
+} // namespace lambda_local::runtime::deploy::deploy_check_tests

@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <random>
 
-namespace lambda_local::runtime::deploy {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::deploy::elf_file_tests {
 namespace {
 
 std::string sample(const std::string& file) {
@@ -218,4 +220,4 @@ TEST_SUITE("runtime::deploy::ElfFile") {
     }
 }
 
-} // namespace lambda_local::runtime::deploy
+} // namespace lambda_local::runtime::deploy::elf_file_tests

@@ -13,7 +13,9 @@
 #include <filesystem>
 #include <map>
 
-namespace lambda_local::runtime::deploy {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::deploy::layer_package_tests {
 namespace {
 
 namespace fs = std::filesystem;
@@ -145,4 +147,4 @@ TEST_SUITE("runtime::deploy::LayerPackage") {
     }
 }
 
-} // namespace lambda_local::runtime::deploy
+} // namespace lambda_local::runtime::deploy::layer_package_tests

@@ -13,7 +13,9 @@
 
 #include <map>
 
-namespace lambda_local::runtime::deploy {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::deploy::package_tests {
 namespace {
 
 std::string sample(const std::string& file) {
@@ -142,4 +144,4 @@ TEST_SUITE("runtime::deploy::Package") {
     }
 }
 
-} // namespace lambda_local::runtime::deploy
+} // namespace lambda_local::runtime::deploy::package_tests

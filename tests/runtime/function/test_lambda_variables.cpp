@@ -15,6 +15,10 @@
 using namespace lambda_local;
 using namespace lambda_local::runtime;
 
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_variables_tests {
+
 namespace {
 
 constexpr const char* k_stream = "2024/05/15/[$LATEST]0123456789abcdef0123456789abcdef";
@@ -328,3 +332,5 @@ TEST_CASE("the reserved names are Lambda's") {
 }
 
 TEST_SUITE_END();
+
+} // namespace lambda_variables_tests

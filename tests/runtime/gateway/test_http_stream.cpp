@@ -9,7 +9,9 @@
 #include <string>
 #include <variant>
 
-namespace lambda_local::runtime::gateway {
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace lambda_local::runtime::gateway::http_stream_tests {
 
 namespace {
 
@@ -143,4 +145,4 @@ TEST_SUITE("runtime::gateway::HttpStream") {
     }
 }
 
-} // namespace lambda_local::runtime::gateway
+} // namespace lambda_local::runtime::gateway::http_stream_tests

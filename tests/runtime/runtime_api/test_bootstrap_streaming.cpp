@@ -22,6 +22,10 @@ using namespace lambda_local;
 using namespace lambda_local::runtime;
 using nlohmann::json;
 
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace bootstrap_streaming_tests {
+
 namespace {
 
 using lambda_local::tests::k_samples;
@@ -183,3 +187,5 @@ TEST_CASE("a stream past its cap ends the invocation and the environment") {
 }
 
 TEST_SUITE_END();
+
+} // namespace bootstrap_streaming_tests

@@ -12,6 +12,10 @@
 using namespace lambda_local::runtime::runtime_api;
 using nlohmann::json;
 
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace state_tests {
+
 namespace {
 
 Invocation sample_invocation(std::string id = "8476a536-e9f4-11e8-9739-2dfe598c3fcd") {
@@ -440,3 +444,5 @@ TEST_CASE("closing the API mid-stream lets the runtime's body be read again, and
 }
 
 TEST_SUITE_END();
+
+} // namespace state_tests

@@ -18,6 +18,10 @@ using namespace lambda_local;
 using namespace lambda_local::runtime;
 using namespace lambda_local::runtime::server;
 
+// This file's own namespace: other tests in its unity batch (docs/development.md) define
+// helpers of the same names.
+namespace serve_log_tests {
+
 namespace {
 
 using LogFile = lambda_local::tests::OutputFile;
@@ -173,3 +177,5 @@ TEST_SUITE("runtime::server::ServeLog") {
     }
 
 } // TEST_SUITE
+
+} // namespace serve_log_tests

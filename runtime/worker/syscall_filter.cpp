@@ -2,147 +2,37 @@
 #include "runtime/worker/syscall_filter.hpp"
 
 #include "runtime/util/error.hpp"
+#include "runtime/worker/filters/compiled_filters.hpp"
 
-#include <sched.h>
-#include <seccomp.h>
-#include <sys/ptrace.h>
-
-#include <cerrno>
-#include <memory>
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace lambda_local::worker {
 namespace {
 
-// Namespace flags: refused in unshare; in clone, all but CLONE_NEWTIME, whose bit is part of
-// clone's exit-signal byte (clone cannot make a time namespace; clone3 is refused whole).
-constexpr unsigned long k_clone_namespaces = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS |
-                                             CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
-                                             CLONE_NEWNET;
-constexpr unsigned long k_unshare_namespaces = k_clone_namespaces | CLONE_NEWTIME;
-
-struct FilterDeleter {
-    void operator()(void* context) const { seccomp_release(context); }
-};
-
-// The syscall number of `name` on the filter's architectures, or nothing where no architecture
-// of the filter has it (a 32-bit-only call on x86_64, say).
-int resolve(const char* name) {
-    return seccomp_syscall_resolve_name(name);
+// Loads `program` as libseccomp's seccomp_load would: no_new_privs, then the filter.
+std::string load(const FilterProgram& program) {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        return os_error("prctl(PR_SET_NO_NEW_PRIVS)");
+    }
+    sock_fprog loaded{static_cast<unsigned short>(program.length),
+                      const_cast<sock_filter*>(program.instructions)};
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &loaded) != 0) {
+        return os_error("seccomp");
+    }
+    return {};
 }
 
 } // namespace
 
-const std::vector<const char*>& refused_system_calls() {
-    static const std::vector<const char*> calls = {
-        // Namespaces (unshare and clone: only with a namespace flag; clone3: see below).
-        "setns",
-        // Mounts.
-        "mount", "umount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsconfig",
-        "fsmount", "fspick", "mount_setattr",
-        // Other processes: tracing (but PTRACE_TRACEME), their memory and descriptors.
-        "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
-        // Kernel code, BPF, performance counters.
-        "init_module", "finit_module", "delete_module", "create_module", "query_module",
-        "get_kernel_syms", "bpf", "perf_event_open", "kexec_load", "kexec_file_load",
-        // Keyrings.
-        "keyctl", "add_key", "request_key",
-        // The machine: reboot, swap, the clock, accounting, quotas, the kernel log.
-        "reboot", "swapon", "swapoff", "settimeofday", "clock_settime", "clock_settime64",
-        "clock_adjtime", "clock_adjtime64", "stime", "acct", "quotactl", "quotactl_fd", "syslog",
-        "vhangup", "iopl", "ioperm", "_sysctl", "sysfs", "ustat", "uselib", "nfsservctl",
-        "lookup_dcookie", "open_by_handle_at", "fanotify_init", "userfaultfd", "vm86", "vm86old",
-        // io_uring runs operations out of the filter's sight.
-        "io_uring_setup", "io_uring_enter", "io_uring_register"};
-    return calls;
+std::string install_syscall_filter(bool debugging) {
+    return load(debugging ? k_handler_filter_debugging : k_handler_filter);
 }
 
 std::string install_tracing_filter() {
-    std::unique_ptr<void, FilterDeleter> filter(seccomp_init(SCMP_ACT_ALLOW));
-    if (!filter) {
-        return "seccomp_init failed";
-    }
-    void* context = filter.get();
-    if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
-        seccomp_arch_add(context, SCMP_ARCH_X86);
-        seccomp_arch_add(context, SCMP_ARCH_X32);
-    }
-    if (int rc = seccomp_rule_add(context, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ptrace), 1,
-                                  SCMP_A0(SCMP_CMP_NE, PTRACE_TRACEME));
-        rc != 0) {
-        return "seccomp rule for ptrace: " + os_error("seccomp_rule_add", -rc);
-    }
-    if (int rc = seccomp_load(context); rc != 0) {
-        return os_error("seccomp_load", -rc);
-    }
-    return {};
-}
-
-std::string install_syscall_filter(bool debugging) {
-    std::unique_ptr<void, FilterDeleter> filter(seccomp_init(SCMP_ACT_ALLOW));
-    if (!filter) {
-        return "seccomp_init failed";
-    }
-    void* context = filter.get();
-    // The same rules for the other ABIs this machine runs (i386 and x32 on x86_64): a call by
-    // another ABI's number must not pass where the native one is refused.
-    if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
-        seccomp_arch_add(context, SCMP_ARCH_X86);
-        seccomp_arch_add(context, SCMP_ARCH_X32);
-    }
-    const std::uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
-    auto failed = [](const char* what, int rc) {
-        return std::string("seccomp rule for ") + what + ": " + os_error("seccomp_rule_add", -rc);
-    };
-    for (const char* name : refused_system_calls()) {
-        int call = resolve(name);
-        if (call == __NR_SCMP_ERROR) {
-            continue;
-        }
-        if (int rc = seccomp_rule_add(context, eperm, call, 0); rc != 0 && rc != -EDOM) {
-            return failed(name, rc);
-        }
-    }
-    // ptrace: only PTRACE_TRACEME (a process asking its parent to trace it) passes; under
-    // --debug every request, until install_tracing_filter().
-    if (!debugging) {
-        if (int rc = seccomp_rule_add(context, eperm, SCMP_SYS(ptrace), 1,
-                                      SCMP_A0(SCMP_CMP_NE, PTRACE_TRACEME));
-            rc != 0) {
-            return failed("ptrace", rc);
-        }
-    }
-    // unshare and clone: refused when any namespace flag is set, one rule per flag.
-    for (unsigned long flag = 1; flag != 0; flag <<= 1) {
-        if (flag & k_unshare_namespaces) {
-            if (int rc = seccomp_rule_add(context, eperm, SCMP_SYS(unshare), 1,
-                                          SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
-                rc != 0) {
-                return failed("unshare", rc);
-            }
-        }
-        if (flag & k_clone_namespaces) {
-            if (int rc = seccomp_rule_add(context, eperm, SCMP_SYS(clone), 1,
-                                          SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
-                rc != 0) {
-                return failed("clone", rc);
-            }
-        }
-    }
-    // clone3 passes its flags in memory, out of a filter's reach: ENOSYS makes the C library
-    // fall back to clone (as Docker's profile does).
-    if (int call = resolve("clone3"); call != __NR_SCMP_ERROR) {
-        if (int rc = seccomp_rule_add(context, SCMP_ACT_ERRNO(ENOSYS), call, 0); rc != 0) {
-            return failed("clone3", rc);
-        }
-    }
-    if (int rc = seccomp_load(context); rc != 0) {
-        return os_error("seccomp_load", -rc);
-    }
-    return {};
+    return load(k_tracing_filter);
 }
 
 } // namespace lambda_local::worker

@@ -1,24 +1,18 @@
-// The system-call filter of the handler process (seccomp, through libseccomp).
+// The system-call filter of the handler process (seccomp): the programs the build compiled
+// from runtime/worker/filters/syscall_rules.hpp's rules.
 #pragma once
 
 #include <string>
-#include <vector>
 
 namespace lambda_local::worker {
 
-// The calls the filter refuses, by name, as docs/sandbox.md lists them: those that make or
-// enter namespaces, mount, trace or read other processes, load kernel code, use keyrings,
-// set the clock, reboot or swap. Modelled on Docker's default profile for a container without
-// added capabilities.
-const std::vector<const char*>& refused_system_calls();
-
 // Installs the filter on the calling thread's process (and every process and program it
-// starts afterwards; it cannot be removed). Each refused call fails with EPERM and the process
-// goes on, as in Lambda; clone3 fails with ENOSYS, so that the C library falls back to clone,
-// whose flags can be looked at: clone with a namespace flag fails with EPERM, threads and fork
-// work. Needs no_new_privs (or CAP_SYS_ADMIN). Returns why it could not be installed, or "".
-// `debugging` (--debug): ptrace passes whole, for the gdbserver this process starts;
-// install_tracing_filter() then takes it away again from the process itself.
+// starts afterwards; it cannot be removed), setting no_new_privs first. Each refused call
+// fails with EPERM and the process goes on, as in Lambda; clone3 fails with ENOSYS, so that the
+// C library falls back to clone, whose flags can be looked at: clone with a namespace flag
+// fails with EPERM, threads and fork work. `debugging` (--debug): ptrace passes whole, for the
+// gdbserver this process starts; install_tracing_filter() then takes it away again from the
+// process itself. Returns why it could not be installed, or "".
 std::string install_syscall_filter(bool debugging = false);
 
 // Under --debug, in the handler process once gdbserver has been started: a second filter,

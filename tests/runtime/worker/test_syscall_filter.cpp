@@ -2,6 +2,9 @@
 // filter cannot be removed once installed).
 #include "runtime/worker/syscall_filter.hpp"
 
+#include "runtime/worker/filters/compiled_filters.hpp"
+#include "runtime/worker/filters/syscall_rules.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sched.h>
@@ -16,6 +19,7 @@
 #include <csignal>
 #include <functional>
 #include <string>
+#include <vector>
 
 using namespace lambda_local::worker;
 
@@ -62,6 +66,28 @@ long fork_and_reap() {
 } // namespace
 
 TEST_SUITE_BEGIN("runtime::worker::SyscallFilter");
+
+TEST_CASE("the programs the worker loads are those the rules compile to now") {
+    auto same = [](const FilterProgram& built, const std::vector<sock_filter>& now) {
+        if (built.length != now.size()) {
+            return false;
+        }
+        for (std::size_t i = 0; i < now.size(); ++i) {
+            const sock_filter& a = built.instructions[i];
+            const sock_filter& b = now[i];
+            if (a.code != b.code || a.jt != b.jt || a.jf != b.jf || a.k != b.k) {
+                return false;
+            }
+        }
+        return true;
+    };
+    CHECK(same(k_handler_filter, compile_handler_filter(false)));
+    CHECK(same(k_handler_filter_debugging, compile_handler_filter(true)));
+    CHECK(same(k_tracing_filter, compile_tracing_filter()));
+    // The three differ: the ptrace rule is in the first and the last only.
+    CHECK(k_handler_filter.length > k_tracing_filter.length);
+    CHECK(k_handler_filter.length != k_handler_filter_debugging.length);
+}
 
 TEST_CASE("new namespaces are refused with EPERM, whichever call asks for them") {
     CHECK(errno_under_filter([] { return ::unshare(CLONE_NEWUSER); }) == EPERM);

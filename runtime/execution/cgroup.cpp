@@ -287,6 +287,16 @@ bool Cgroup::add(pid_t pid) {
     return ok;
 }
 
+std::vector<std::string> Cgroup::self_join_files() const {
+    std::vector<std::string> files;
+    if (m_version == 1) {
+        for (const auto& dir : m_dirs) {
+            files.push_back(dir + "/tasks");
+        }
+    }
+    return files;
+}
+
 std::int64_t Cgroup::oom_kills() const {
     std::string text =
         read_text(m_dirs.front() + (m_version == 1 ? "/memory.oom_control" : "/memory.events"));

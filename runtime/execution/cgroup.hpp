@@ -36,6 +36,12 @@ class Cgroup {
 
     // Moves a process (and its future children) into the cgroup.
     bool add(pid_t pid);
+    // cgroup v1: each hierarchy's `tasks` file, where a single-threaded process moves itself by
+    // writing "0" (and its future children with it). The kernel then takes no threadgroup lock,
+    // whose write side waits for an RCU grace period: in a measurement here, writing a pid to
+    // cgroup.procs took 0.02 ms at the median but 14.9 ms at p90, writing "0" to tasks 0.014
+    // and 0.020 ms. Empty on cgroup v2, which has no such file: add() it is.
+    std::vector<std::string> self_join_files() const;
     // How many times the kernel's OOM killer acted in this cgroup.
     std::int64_t oom_kills() const;
     // Anonymous memory in use now (heap, stacks: not /tmp's tmpfs pages), in bytes.

@@ -233,8 +233,13 @@ void ExecutionEnvironment::spawn() {
     m_held_frame.reset();
     m_passed_fds.clear();
     m_runtime_pid = -1;
-    if (m_cgroup && !m_cgroup->add(pid)) {
-        m_notes.push_back("memory cgroup not joined: " + os_error("write cgroup.procs"));
+    std::vector<std::string> cgroup_tasks;
+    if (m_cgroup) {
+        // cgroup v1: the worker joins by itself, first thing, without the kernel's wait.
+        cgroup_tasks = m_cgroup->self_join_files();
+        if (cgroup_tasks.empty() && !m_cgroup->add(pid)) {
+            m_notes.push_back("memory cgroup not joined: " + os_error("write cgroup.procs"));
+        }
     }
 
     WorkerConfig config;
@@ -250,6 +255,7 @@ void ExecutionEnvironment::spawn() {
     config.sandbox.memory_rlimit = m_options.sandbox && !m_cgroup;
     config.sandbox.memory_bytes = std::uint64_t(m_spec.memory_mb) << 20;
     config.sandbox.isolated_network = isolated;
+    config.sandbox.cgroup_tasks = std::move(cgroup_tasks);
     config.function_name = m_spec.name;
     config.invoked_function_arn = m_spec.arn();
     config.memory_mb = m_spec.memory_mb;

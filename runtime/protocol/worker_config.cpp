@@ -21,7 +21,8 @@ nlohmann::json to_json(const WorkerConfig& config) {
          {{"isolate", config.sandbox.isolate},
           {"memory_rlimit", config.sandbox.memory_rlimit},
           {"memory_bytes", config.sandbox.memory_bytes},
-          {"isolated_network", config.sandbox.isolated_network}}},
+          {"isolated_network", config.sandbox.isolated_network},
+          {"cgroup_tasks", config.sandbox.cgroup_tasks}}},
         {"gdbserver", config.gdbserver},
         {"function_name", config.function_name},
         {"function_version", config.function_version},
@@ -53,6 +54,7 @@ WorkerConfig worker_config_from_json(const nlohmann::json& json) {
         config.sandbox.memory_rlimit = sandbox.at("memory_rlimit").get<bool>();
         config.sandbox.memory_bytes = sandbox.at("memory_bytes").get<std::uint64_t>();
         config.sandbox.isolated_network = sandbox.at("isolated_network").get<bool>();
+        config.sandbox.cgroup_tasks = sandbox.at("cgroup_tasks").get<std::vector<std::string>>();
         config.gdbserver = json.at("gdbserver").get<std::string>();
         config.function_name = json.at("function_name").get<std::string>();
         config.function_version = json.at("function_version").get<std::string>();

@@ -24,6 +24,10 @@ struct SandboxSettings {
     bool memory_rlimit = false; // no memory cgroup: fall back to RLIMIT_DATA
     std::uint64_t memory_bytes = 0;
     bool isolated_network = false; // `--network isolated`: a network namespace of its own
+    // cgroup v1: the `tasks` files of the environment's memory and pids cgroups, into which the
+    // worker moves its own thread as its first act (runtime/worker/sandbox.hpp,
+    // join_own_cgroups); empty when lambda-local moved the worker itself.
+    std::vector<std::string> cgroup_tasks;
 };
 
 // The function as the worker sees it: what to load and the context it reports.

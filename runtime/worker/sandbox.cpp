@@ -376,6 +376,19 @@ void keep_function_dirs(const std::vector<std::pair<std::string, Fd>>& kept, San
 
 } // namespace
 
+std::string join_own_cgroups(const WorkerConfig& config) {
+    for (const std::string& path : config.sandbox.cgroup_tasks) {
+        Fd tasks(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!tasks) {
+            return os_error("open " + path);
+        }
+        if (::write(tasks.get(), "0", 1) != 1) {
+            return os_error("write " + path);
+        }
+    }
+    return {};
+}
+
 SandboxState enter_namespaces(const WorkerConfig& config) {
     SandboxState state;
     if (!config.sandbox.isolate) {

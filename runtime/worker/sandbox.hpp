@@ -35,6 +35,12 @@ struct SandboxState {
 // the worker then ends the environment's processes as their child subreaper.
 SandboxState enter_namespaces(const WorkerConfig& config);
 
+// The worker's first act, while it has one thread and has forked nothing: moves itself into
+// its cgroups (v1) by writing "0" to each of config.sandbox.cgroup_tasks, so that every process
+// of the environment starts in them. Returns what failed, "" when it joined them all (or had
+// none to join).
+std::string join_own_cgroups(const WorkerConfig& config);
+
 // In the environment's first process (pid 1 of the new pid namespace): a /proc
 // that shows only the environment's processes.
 void mount_proc(SandboxState& state);

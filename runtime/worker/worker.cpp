@@ -562,7 +562,18 @@ int run_worker(Channels channels) {
         ::close(channels.debug); // not debugging: nothing there, or nothing to keep
         channels.debug = -1;
     }
+    std::string not_joined = join_own_cgroups(config);
+    if (!not_joined.empty()) {
+        // Outside its memory cgroup the environment would have no memory limit at all.
+        config.sandbox.memory_rlimit = true;
+    }
     SandboxState state = enter_namespaces(config);
+    if (!not_joined.empty()) {
+        state.notes.insert(state.notes.begin(),
+                           "memory cgroup not joined (" + not_joined +
+                               "): the memory size is enforced with RLIMIT_DATA, so an "
+                               "allocation past it fails instead of ending the environment");
+    }
     if (config.sandbox.isolated_network && !connect_network(channels.control, config, state)) {
         return 1;
     }

@@ -1,6 +1,9 @@
 // Tests of the per-environment cgroup (skipped where cgroups cannot be made).
 #include "runtime/execution/cgroup.hpp"
 
+#include "runtime/protocol/worker_config.hpp"
+#include "runtime/worker/sandbox.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -9,6 +12,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 using namespace lambda_local::runtime;
@@ -69,6 +74,60 @@ bool exists(const std::string& path) {
 } // namespace
 
 TEST_SUITE_BEGIN("runtime::Cgroup");
+
+TEST_CASE("on cgroup v1 a process joins by itself, through the tasks files") {
+    const CgroupSupport& support = cgroup_support();
+    if (!support.available) {
+        MESSAGE("skipped: cgroups unavailable: " << support.reason);
+        return;
+    }
+    std::string name = unique_name("self-join");
+    std::string why;
+    auto group = Cgroup::create(name, 64u << 20, 16, why);
+    REQUIRE_MESSAGE(group != nullptr, why);
+    lambda_local::WorkerConfig config;
+    config.sandbox.cgroup_tasks = group->self_join_files();
+    if (config.sandbox.cgroup_tasks.empty()) {
+        MESSAGE("skipped: cgroup v2 has no tasks file (lambda-local moves the worker itself)");
+        return;
+    }
+    CHECK(config.sandbox.cgroup_tasks.size() == (support.pids_parent.empty() ? 1u : 2u));
+    int report[2];
+    REQUIRE(::pipe(report) == 0);
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        std::string failed = lambda_local::worker::join_own_cgroups(config);
+        char verdict = failed.empty() ? 'y' : 'n';
+        [[maybe_unused]] ssize_t written = ::write(report[1], &verdict, 1);
+        for (;;) {
+            ::pause();
+        }
+    }
+    ::close(report[1]);
+    char verdict = 0;
+    CHECK(::read(report[0], &verdict, 1) == 1);
+    ::close(report[0]);
+    CHECK(verdict == 'y');
+    // Every hierarchy names the new cgroup for it.
+    std::ifstream cgroups("/proc/" + std::to_string(child) + "/cgroup");
+    std::stringstream text;
+    text << cgroups.rdbuf();
+    INFO(text.str());
+    CHECK(text.str().find(":memory:") != std::string::npos);
+    CHECK(text.str().find("/" + name + "\n") != std::string::npos);
+    // A member: kill_all() ends it.
+    group->kill_all();
+    int status = 0;
+    CHECK(::waitpid(child, &status, 0) == child);
+    CHECK(WIFSIGNALED(status));
+
+    // A file that cannot be opened is named in the failure.
+    lambda_local::WorkerConfig missing;
+    missing.sandbox.cgroup_tasks = {support.memory_parent + "/" + name + "-absent/tasks"};
+    CHECK(lambda_local::worker::join_own_cgroups(missing).find(name + "-absent/tasks") !=
+          std::string::npos);
+}
 
 TEST_CASE("cgroup support is either available or explained") {
     const CgroupSupport& support = cgroup_support();

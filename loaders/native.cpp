@@ -95,7 +95,9 @@ int api_stream_start(lambda_local_invocation* inv, const char* content_type) {
     if (!may_start_stream(inv)) {
         return -1;
     }
-    return start_stream(inv, content_type != nullptr ? content_type : "application/octet-stream")
+    return start_stream(inv, content_type != nullptr
+                                 ? std::string_view(content_type)
+                                 : lambda_local::runtime::k_default_stream_content_type)
                ? 0
                : -1;
 }
@@ -130,7 +132,8 @@ int api_stream_write(lambda_local_invocation* inv, const char* data, size_t len)
         return -1;
     }
     if (!inv->streaming) {
-        if (inv->responded || !start_stream(inv, "application/octet-stream")) {
+        if (inv->responded ||
+            !start_stream(inv, lambda_local::runtime::k_default_stream_content_type)) {
             return -1;
         }
     }

@@ -23,6 +23,8 @@ inline constexpr std::size_t k_stream_bandwidth = std::size_t{2} * 1024 * 1024;
 
 // The content type of a response in the HTTP integration form: a JSON prelude
 // ({"statusCode", "headers", "cookies"}), k_http_prelude_delimiter, then the body.
+// The type of a stream whose function declared none.
+inline constexpr std::string_view k_default_stream_content_type = "application/octet-stream";
 inline constexpr std::string_view k_http_integration_content_type =
     "application/vnd.awslambda.http-integration-response";
 // Eight NUL bytes, as AWS's runtime clients write them.
@@ -40,7 +42,7 @@ class ResponseSink {
     virtual ~ResponseSink() = default;
 
     // The function started streaming. `content_type` is what it declared
-    // (k_http_integration_content_type for the HTTP form; "application/octet-stream" when it
+    // (k_http_integration_content_type for the HTTP form; k_default_stream_content_type when it
     // declared none).
     virtual void begin(std::string_view content_type) = 0;
     // The next bytes of the response. Returns false when the sink holds as much as it will

@@ -21,7 +21,8 @@ void StreamRelay::begin(std::string_view content_type) {
         return;
     }
     m_begun = true;
-    m_content_type = content_type.empty() ? "application/octet-stream" : std::string(content_type);
+    m_content_type =
+        std::string(content_type.empty() ? k_default_stream_content_type : content_type);
     if (m_sink) {
         std::weak_ptr<bool> alive = m_alive;
         m_sink->on_ready([this, alive] {

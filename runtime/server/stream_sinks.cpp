@@ -9,9 +9,6 @@
 namespace lambda_local::runtime::server {
 namespace {
 
-// The content type a function that did not declare one streams with.
-constexpr std::string_view k_default_stream_type = "application/octet-stream";
-
 // errorMessage of Lambda's error JSON, or the whole text when it has none.
 std::string error_message_of(const std::string& payload) {
     nlohmann::json error = nlohmann::json::parse(payload, nullptr, false);
@@ -94,7 +91,8 @@ void InvokeStreamSink::start_stream(std::string_view content_type) {
     }
     // Content-Type is the model's ResponseStreamContentType: the stream's own type.
     http::HeaderList headers = {
-        {"Content-Type", std::string(content_type.empty() ? k_default_stream_type : content_type)}};
+        {"Content-Type",
+         std::string(content_type.empty() ? k_default_stream_content_type : content_type)}};
     headers.insert(headers.end(), m_headers.begin(), m_headers.end());
     start(200, headers);
 }
@@ -104,7 +102,7 @@ void InvokeStreamSink::begin(std::string_view content_type) {
 }
 
 bool InvokeStreamSink::write(std::string_view bytes) {
-    start_stream(k_default_stream_type);
+    start_stream(k_default_stream_content_type);
     m_body_bytes += bytes.size();
     return send(payload_chunk_events(bytes));
 }
@@ -154,8 +152,9 @@ void HttpStreamSink::begin(std::string_view content_type) {
     m_begun = true;
     m_http_form = content_type == k_http_integration_content_type;
     if (!m_http_form) {
-        start_with(200, {{"content-type", std::string(content_type.empty() ? k_default_stream_type
-                                                                           : content_type)}});
+        start_with(
+            200, {{"content-type", std::string(content_type.empty() ? k_default_stream_content_type
+                                                                    : content_type)}});
     }
 }
 
@@ -164,7 +163,7 @@ bool HttpStreamSink::reading_prelude() const {
 }
 
 bool HttpStreamSink::write(std::string_view bytes) {
-    begin(k_default_stream_type);
+    begin(k_default_stream_content_type);
     if (!m_http_form) {
         m_body_bytes += bytes.size();
         return send(bytes);

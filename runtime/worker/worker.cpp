@@ -563,12 +563,11 @@ int run_worker(Channels channels) {
         channels.debug = -1;
     }
     std::string not_joined = join_own_cgroups(config);
-    if (!not_joined.empty()) {
-        // Outside its memory cgroup the environment would have no memory limit at all.
-        config.sandbox.memory_rlimit = true;
-    }
     SandboxState state = enter_namespaces(config);
     if (!not_joined.empty()) {
+        // Outside its memory cgroup the environment would have no memory limit at all
+        // (RLIMIT_DATA is set with the other limits, after this).
+        config.sandbox.memory_rlimit = true;
         state.notes.insert(state.notes.begin(),
                            "memory cgroup not joined (" + not_joined +
                                "): the memory size is enforced with RLIMIT_DATA, so an "

@@ -186,6 +186,7 @@ struct FdWatch::Handle {
     uv_poll_t handle{};
     std::function<void(int)> ready;
     bool started = false;
+    int events = 0;
 };
 
 FdWatch::FdWatch(EventLoop& loop, int fd) : m_handle(new Handle), m_fd(fd) {
@@ -209,7 +210,13 @@ FdWatch::~FdWatch() {
 
 void FdWatch::start(int events, std::function<void(int)> ready) {
     m_handle->ready = std::move(ready);
+    if (m_handle->started && m_handle->events == events) {
+        // Already watched for these: starting again would make libuv re-register the
+        // descriptor with the kernel (two epoll_ctl calls) on its next turn.
+        return;
+    }
     m_handle->started = true;
+    m_handle->events = events;
     uv_poll_start(&m_handle->handle, events, [](uv_poll_t* poll, int status, int happened) {
         auto* self = static_cast<Handle*>(poll->data);
         std::function<void(int)> ready = self->ready;

@@ -149,4 +149,38 @@ TEST_SUITE("event loop") {
         ::close(fds[0]);
         ::close(fds[1]);
     }
+
+    TEST_CASE("starting a started watch again replaces its callback and goes on watching") {
+        EventLoop loop;
+        int fds[2];
+        REQUIRE(::pipe(fds) == 0);
+        FdWatch watch(loop, fds[0]);
+        int first = 0;
+        int second = 0;
+        auto drain = [&fds] {
+            char buffer[16];
+            return ::read(fds[0], buffer, sizeof buffer) > 0;
+        };
+        watch.start(UV_READABLE, [&](int) {
+            first += drain() ? 1 : 0;
+            watch.stop();
+        });
+        REQUIRE(::write(fds[1], "a", 1) == 1);
+        loop.run_until([&] { return first == 1; });
+        watch.start(UV_READABLE, [&](int) { first += drain() ? 1 : 0; });
+        watch.start(UV_READABLE, [&](int) { // the same events: only the callback changes
+            second += drain() ? 1 : 0;
+            if (second == 2) {
+                watch.stop();
+            }
+        });
+        REQUIRE(::write(fds[1], "b", 1) == 1);
+        loop.run_until([&] { return second == 1; });
+        REQUIRE(::write(fds[1], "c", 1) == 1);
+        loop.run_until([&] { return second == 2; });
+        CHECK(first == 1);
+        CHECK(second == 2);
+        ::close(fds[0]);
+        ::close(fds[1]);
+    }
 }

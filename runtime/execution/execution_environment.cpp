@@ -15,12 +15,12 @@
 #include "runtime/util/ids.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -61,6 +61,7 @@ ExecutionEnvironment::~ExecutionEnvironment() {
     disarm();
     m_control_watch.reset();
     m_frames_watch.reset();
+    m_invoke_watch.reset();
     m_cancel_watch.reset();
     m_exit_watch.reset();
     m_network_watch.reset();
@@ -198,18 +199,74 @@ void ExecutionEnvironment::begin_invoke() {
     }
     wire::InvokeMeta meta{request.request_id, deadline_ms, std::move(trace_id),
                           static_cast<std::int64_t>(stream_limits().max_bytes)};
-    if (!wire::write_frame(m_socket.get(),
-                           {wire::MessageType::Invoke, wire::pack(meta), request.event})) {
+    m_outgoing =
+        wire::encode_head(wire::MessageType::Invoke, wire::pack(meta), request.event.size());
+    m_outgoing_sent = 0;
+    if (!send_invoke()) {
         // The handler process is gone: its Exited frame says how, soon.
         m_invoke_write_failed = true;
         arm(m_begin + std::chrono::seconds(1));
     } else {
         arm(m_begin + timeout);
     }
-    // On the loop's next turn, never from inside invoke(): a quick handler may have answered
-    // already, and a caller that invokes again from its callback would otherwise recurse, one
-    // level per queued invocation, and hear of them in reverse order.
-    schedule_pump();
+    // The answer is heard when a channel becomes readable, on a later turn of the loop: never
+    // from inside invoke(), where a caller that invokes again from its callback would recurse,
+    // one level per queued invocation, and hear of them in reverse order. Only what was read
+    // already needs a turn of its own (an idle environment has none: idle_worker_alive()).
+    if (m_decoder.buffered() > 0 || m_control_decoder.buffered() > 0 || m_pending_exit) {
+        schedule_pump();
+    }
+}
+
+bool ExecutionEnvironment::send_invoke() {
+    const std::string& body = m_request->event;
+    std::size_t total = m_outgoing.size() + body.size();
+    while (m_outgoing_sent < total) {
+        iovec parts[2];
+        std::size_t count = 0;
+        if (m_outgoing_sent < m_outgoing.size()) {
+            parts[count++] = {m_outgoing.data() + m_outgoing_sent,
+                              m_outgoing.size() - m_outgoing_sent};
+        }
+        std::size_t body_sent = m_outgoing_sent - std::min(m_outgoing_sent, m_outgoing.size());
+        if (body_sent < body.size()) {
+            parts[count++] = {const_cast<char*>(body.data()) + body_sent, body.size() - body_sent};
+        }
+        msghdr message{};
+        message.msg_iov = parts;
+        message.msg_iovlen = count;
+        ssize_t n = ::sendmsg(m_socket.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            m_outgoing_sent += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!m_invoke_watch) {
+                m_invoke_watch = std::make_unique<loop::FdWatch>(m_loop, m_socket.get());
+            }
+            m_invoke_watch->start(UV_WRITABLE, [this](int) {
+                if (!send_invoke()) {
+                    // The handler process is gone: its Exited frame says how, soon.
+                    m_invoke_write_failed = true;
+                    arm_deadline(MonotonicClock::now() + std::chrono::seconds(1));
+                }
+            });
+            return true;
+        }
+        break;
+    }
+    if (m_invoke_watch) {
+        m_invoke_watch->stop();
+    }
+    if (m_outgoing_sent < total) {
+        return false;
+    }
+    m_outgoing.clear(); // sent: nothing of this frame is left in flight
+    m_outgoing_sent = 0;
+    return true;
 }
 
 void ExecutionEnvironment::arm(MonotonicClock::time_point deadline) {
@@ -227,12 +284,15 @@ void ExecutionEnvironment::arm(MonotonicClock::time_point deadline) {
     if (!m_control_watch) {
         m_control_watch = std::make_unique<loop::FdWatch>(m_loop, m_control.get());
     }
-    m_control_watch->start(UV_READABLE, [this](int) { pump(); });
+    m_control_watch->start(UV_READABLE, [this](int) {
+        m_control_readable = true;
+        channel_ready();
+    });
     if (m_frames_open) {
         if (!m_frames_watch) {
             m_frames_watch = std::make_unique<loop::FdWatch>(m_loop, m_frames.get());
         }
-        m_frames_watch->start(UV_READABLE, [this](int) { pump(); });
+        m_frames_watch->start(UV_READABLE, [this](int) { channel_ready(); });
     }
     if (m_options.cancel_fd >= 0) {
         if (!m_cancel_watch) {
@@ -276,14 +336,29 @@ void ExecutionEnvironment::disarm() {
     if (!m_ending) {
         m_soon.stop();
     }
+    // The channels' watches stay: see arm() and channel_ready().
+    if (m_invoke_watch) {
+        m_invoke_watch->stop();
+    }
+    if (m_cancel_watch) {
+        m_cancel_watch->stop();
+    }
+}
+
+void ExecutionEnvironment::channel_ready() {
+    if (m_phase != Phase::Idle) {
+        pump();
+        return;
+    }
+    // An idle environment's worker sends nothing: this is its Exited, a hang-up, or a handler
+    // writing on its own. Nothing is read (the watches stop, so the loop does not hear of it
+    // again) and the environment is not used again (idle_worker_alive).
+    m_idle_disturbed = true;
     if (m_control_watch) {
         m_control_watch->stop();
     }
     if (m_frames_watch) {
         m_frames_watch->stop();
-    }
-    if (m_cancel_watch) {
-        m_cancel_watch->stop();
     }
 }
 
@@ -336,6 +411,10 @@ bool ExecutionEnvironment::over_memory_size() const {
 
 void ExecutionEnvironment::finish(InvocationResult result, bool end_environment_now) {
     disarm();
+    if (!m_outgoing.empty()) {
+        // Part of the Invoke frame is in the handler channel: the next frame could not follow.
+        end_environment_now = true;
+    }
     m_stream.reset(); // the sink hears nothing more of this invocation
     m_stream_paused = false;
     if (m_debug_session_over) {
@@ -368,13 +447,11 @@ bool ExecutionEnvironment::idle_worker_alive() const {
     if (!warm()) {
         return false;
     }
-    // An idle environment sends nothing: bytes already read, a readable channel, mean an
-    // Exited frame, a hang-up, or a handler writing on its own.
-    if (m_decoder.buffered() > 0 || m_control_decoder.buffered() > 0 || m_pending_exit) {
-        return false;
-    }
-    pollfd fds[2] = {{m_control.get(), POLLIN, 0}, {m_frames.get(), POLLIN, 0}};
-    return ::poll(fds, m_frames_open ? 2 : 1, 0) == 0;
+    // An idle environment sends nothing: bytes already read, a channel readable since it became
+    // idle (heard on the loop, channel_ready()), mean an Exited frame, a hang-up, or a handler
+    // writing on its own.
+    return !m_idle_disturbed && m_decoder.buffered() == 0 && m_control_decoder.buffered() == 0 &&
+           !m_pending_exit;
 }
 
 InvocationResult invoke_and_wait(loop::EventLoop& loop, ExecutionEnvironment& environment,

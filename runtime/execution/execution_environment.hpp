@@ -165,14 +165,23 @@ class ExecutionEnvironment {
     bool stream_holds_frames() const { return m_stream_paused && !m_pending_exit; }
     // Sends the waiting invocation to the warm environment.
     void begin_invoke();
+    // Writes what the handler channel takes of the Invoke frame, without blocking, and watches
+    // for room for the rest; false when the handler process is gone. A handler process that
+    // does not read (stopped, say) holds only its own invocation, until its deadline.
+    bool send_invoke();
     // Reads what the two channels have without blocking; false when the control channel has
     // closed.
     bool read_available();
+    // A channel is readable: the invocation in progress goes on, or an idle environment is
+    // marked as not to be used again.
+    void channel_ready();
     // The control channel's Network frame (`--network isolated`): adopts the Runtime API's
     // listening socket, starts pasta, and lets the worker go on once it is connected.
     void connect_network(const wire::Frame& frame);
     void network_connected(const std::string& why);
-    // Watches the channels, the deadline and the memory while starting or invoking.
+    // Watches the channels, the deadline and the memory while starting or invoking. The
+    // channels stay watched while the environment is idle: restarting a watch costs the loop
+    // two epoll_ctl calls, at every invocation.
     void arm(MonotonicClock::time_point deadline);
     // Sets m_deadline_passed at `deadline`, never before.
     void arm_deadline(MonotonicClock::time_point deadline);
@@ -218,6 +227,8 @@ class ExecutionEnvironment {
 
     // The invocation in progress (or waiting for the start), and who gets its result.
     std::optional<InvocationRequest> m_request;
+    std::string m_outgoing;          // the Invoke frame's header and meta; its body is the event
+    std::size_t m_outgoing_sent = 0; // of the whole frame
     Done m_done;
     bool m_start_only = false;          // start_now(): no invocation follows the start
     InvocationResult m_result;          // filled as the invocation goes (init duration, memory)
@@ -241,6 +252,8 @@ class ExecutionEnvironment {
     wire::FrameDecoder m_control_decoder;
     wire::FrameDecoder m_decoder;
     bool m_frames_open = false;        // the handler channel has not reached its end
+    bool m_control_readable = true;    // the control channel may hold bytes not read yet
+    bool m_idle_disturbed = false;     // a channel was readable while the environment was idle
     bool m_sandbox_reported = false;   // its first frame (the sandbox notes) has come
     std::optional<int> m_pending_exit; // an Exited read before the handler's last frames
     std::vector<Fd> m_passed_fds;      // descriptors the worker sent on the control channel
@@ -267,6 +280,7 @@ class ExecutionEnvironment {
     // What is being waited for.
     std::unique_ptr<loop::FdWatch> m_control_watch;
     std::unique_ptr<loop::FdWatch> m_frames_watch;
+    std::unique_ptr<loop::FdWatch> m_invoke_watch; // the handler channel's room for m_outgoing
     std::unique_ptr<loop::FdWatch> m_cancel_watch;
     std::unique_ptr<loop::FdWatch> m_exit_watch;
     std::unique_ptr<loop::FdWatch> m_network_watch; // pasta's readiness

@@ -96,9 +96,12 @@ bool ExecutionEnvironment::read_available() {
         if (n > 0) {
             m_decoder.feed(buffer, static_cast<std::size_t>(n));
             read_now += static_cast<std::size_t>(n);
-            if (read_now > wire::k_max_stream_chunk ||
+            if (static_cast<std::size_t>(n) < sizeof buffer ||
+                read_now > wire::k_max_stream_chunk ||
                 m_decoder.buffered() > k_handler_limits.max_body + k_handler_limits.max_meta) {
-                break; // decode before reading more
+                // Decode before reading more. After a short read the channel is likely empty:
+                // its watch says when more comes, which saves a read that fails with EAGAIN.
+                break;
             }
             continue;
         }
@@ -113,7 +116,10 @@ bool ExecutionEnvironment::read_available() {
         }
         break;
     }
-    for (;;) {
+    // The control channel only when its watch has said it is readable (or it has not been
+    // read to its end since): it is quiet while a handler runs, and reading it at every frame
+    // would cost a recvmsg that fails with EAGAIN.
+    while (m_control_readable) {
         std::vector<int> received;
         long n = wire::read_receiving(m_control.get(), buffer, sizeof buffer, received);
         for (int fd : received) {
@@ -126,8 +132,13 @@ bool ExecutionEnvironment::read_available() {
         if (n < 0 && errno == EINTR) {
             continue;
         }
-        return n < 0 && errno == EAGAIN;
+        if (n < 0 && errno == EAGAIN) {
+            m_control_readable = false;
+            return true;
+        }
+        return false;
     }
+    return true;
 }
 
 std::optional<ExecutionEnvironment::Awaited> ExecutionEnvironment::next_event() {
@@ -415,7 +426,7 @@ void ExecutionEnvironment::stream_ready() {
     }
     m_stream_paused = false;
     if (m_phase == Phase::Invoking && m_frames_open && m_frames_watch) {
-        m_frames_watch->start(UV_READABLE, [this](int) { pump(); });
+        m_frames_watch->start(UV_READABLE, [this](int) { channel_ready(); });
     }
     pump();
 }

@@ -228,10 +228,14 @@ void ExecutionEnvironment::spawn() {
     m_control_decoder = wire::FrameDecoder();
     m_decoder = wire::FrameDecoder(k_handler_limits);
     m_frames_open = true;
+    m_control_readable = true;
+    m_idle_disturbed = false;
     m_sandbox_reported = false;
     m_pending_exit.reset();
     m_held_frame.reset();
     m_passed_fds.clear();
+    m_outgoing.clear();
+    m_outgoing_sent = 0;
     m_runtime_pid = -1;
     std::vector<std::string> cgroup_tasks;
     if (m_cgroup) {
@@ -357,6 +361,7 @@ void ExecutionEnvironment::end_environment(std::function<void()> then) {
     // not is killed: it is this process's unreaped child, so the pid is the worker's own.
     m_control_watch.reset();
     m_frames_watch.reset();
+    m_invoke_watch.reset();
     m_cancel_watch.reset();
     m_control.reset();
     m_socket.reset();
@@ -405,6 +410,7 @@ void ExecutionEnvironment::worker_ended(int status) {
     m_runtime_api.reset();
     m_control_watch.reset();
     m_frames_watch.reset();
+    m_invoke_watch.reset();
     m_cancel_watch.reset();
     m_control.reset();
     m_socket.reset();

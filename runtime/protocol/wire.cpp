@@ -177,14 +177,28 @@ ResultMeta unpack_result_meta(std::string_view meta) {
     return out;
 }
 
-std::string encode(const Frame& frame) {
-    Header header{k_magic, static_cast<std::uint32_t>(frame.type),
-                  static_cast<std::uint32_t>(frame.meta.size()),
-                  static_cast<std::uint32_t>(frame.body.size())};
-    std::string out;
-    out.reserve(sizeof header + frame.meta.size() + frame.body.size());
+namespace {
+
+void append_head(std::string& out, MessageType type, std::string_view meta, std::size_t body_size) {
+    Header header{k_magic, static_cast<std::uint32_t>(type),
+                  static_cast<std::uint32_t>(meta.size()), static_cast<std::uint32_t>(body_size)};
     out.append(reinterpret_cast<const char*>(&header), sizeof header);
-    out += frame.meta;
+    out += meta;
+}
+
+} // namespace
+
+std::string encode_head(MessageType type, std::string_view meta, std::size_t body_size) {
+    std::string out;
+    out.reserve(sizeof(Header) + meta.size());
+    append_head(out, type, meta, body_size);
+    return out;
+}
+
+std::string encode(const Frame& frame) {
+    std::string out;
+    out.reserve(sizeof(Header) + frame.meta.size() + frame.body.size());
+    append_head(out, frame.type, frame.meta, frame.body.size());
     out += frame.body;
     return out;
 }

@@ -95,6 +95,8 @@ struct Frame {
 
 // The bytes of one frame.
 std::string encode(const Frame& frame);
+// The bytes of a frame up to its body, which the caller sends after them (not copied).
+std::string encode_head(MessageType type, std::string_view meta, std::size_t body_size);
 
 // Reassembles frames from a byte stream fed in arbitrary pieces.
 class FrameDecoder {

@@ -134,6 +134,23 @@ int forge_frames(const lambda_local_api* api, lambda_local_invocation* inv) {
     return respond_text(api, inv, out);
 }
 
+static void* stop_own_process(void* unused) {
+    (void)unused;
+    usleep(20 * 1000); /* after the answer has gone */
+    raise(SIGSTOP);
+    return NULL;
+}
+
+/* Answers, then stops its own process from a thread of its own: the process no longer reads
+ * its channel, however large the next event is. */
+int stop_after_answer(const lambda_local_api* api, lambda_local_invocation* inv) {
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, stop_own_process, NULL) == 0) {
+        pthread_detach(thread);
+    }
+    return respond_text(api, inv, "{\"stopping\":true}");
+}
+
 /* Writes a whole Result frame of its own (an answer "forged"), then returns another. */
 int forge_result(const lambda_local_api* api, lambda_local_invocation* inv) {
     int fds[256];

@@ -4,6 +4,7 @@
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/serve_process.hpp"
 #include "tests/e2e/support.hpp"
+#include "tests/runtime/process_tree.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <future>
 #include <set>
+#include <thread>
 #include <tuple>
 
 namespace lambda_local::e2e {
@@ -136,6 +138,31 @@ TEST_CASE("requests beyond the concurrency limit wait in the queue, and beyond i
     CHECK(served == 1);
     CHECK(throttled == 1);
     CHECK(serve.wait_for_log(" 429 http_api "));
+}
+
+TEST_CASE("a handler process that stops reading holds its own request, not the server") {
+    ServeProcess serve({"-l", sample_library("libhostile.so"), "-H", "stop_after_answer", "-t", "3",
+                        "--max-concurrency", "2"});
+    REQUIRE(serve_request(serve, "GET", "/first").status == 200);
+    // It stops its own process once it has answered.
+    for (int i = 0; i < 1000 && !tests::stopped_process_below(serve.pid()); ++i) { // 10 s at most
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(tests::stopped_process_below(serve.pid()));
+    // An event larger than the handler channel's buffer, to the stopped process: before, the
+    // server blocked in writing it, answered nobody and could not even be stopped.
+    auto big = std::async(std::launch::async, [&serve] {
+        return serve_request(serve, "POST", "/big", {}, std::string(2 << 20, 'x'));
+    });
+    // Once it has gone to that environment, another request needs another one.
+    REQUIRE(serve.wait_for_log_count("START RequestId", 2) == 2);
+    const Response other = serve_request(serve, "GET", "/other");
+    CHECK(other.status == 200);
+    const Response stuck = big.get();
+    INFO(describe(stuck));
+    CHECK(stuck.status == 500); // the function timed out
+    CHECK(serve.wait_for_log("Status: timeout"));
+    CHECK(serve.stop() == 0);
 }
 
 TEST_CASE("a crashing or hanging handler does not affect the requests running beside it") {

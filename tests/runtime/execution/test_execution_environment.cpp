@@ -4,6 +4,7 @@
 #include "runtime/protocol/worker_config.hpp"
 #include "runtime/util/ids.hpp"
 
+#include "tests/runtime/process_tree.hpp"
 #include "tests/runtime/support.hpp"
 
 #include <doctest/doctest.h>
@@ -13,7 +14,6 @@
 #include <unistd.h>
 
 #include <csignal>
-
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -271,11 +271,40 @@ TEST_CASE("a Result frame the handler writes itself is its own answer, and nothi
     InvocationResult first = environment.invoke(request_with());
     CHECK(first.ok());
     CHECK(first.payload == R"({"forged":true})");
-    // Its real answer follows while the environment is idle: the environment is not reused.
-    for (int i = 0; i < 200 && environment.idle_worker_alive(); ++i) {
-        ::usleep(5000);
-    }
+    // Its real answer follows while the environment is idle: once the loop has heard it, the
+    // environment is not reused.
+    runtime::loop::Timer tick(environment.loop());
+    int ticks = 0;
+    tick.repeat(std::chrono::milliseconds(5), [&ticks] { ++ticks; });
+    environment.loop().run_until(
+        [&] { return !environment.idle_worker_alive() || ticks >= 2000; }); // 10 s at most
+    tick.stop();
     CHECK_FALSE(environment.idle_worker_alive());
+}
+
+TEST_CASE("a handler process that stops reading holds its invocation, not the loop") {
+    HandlerOutput output;
+    FunctionSpec spec = spec_for("libhostile.so", "stop_after_answer");
+    spec.timeout_s = 1;
+    LoopEnvironment environment(spec, options_for(output));
+    REQUIRE(environment.invoke(request_with()).ok());
+    for (int i = 0; i < 1000 && !lambda_local::tests::stopped_process_below(::getpid());
+         ++i) { // 10 s at most
+        ::usleep(10000);
+    }
+    REQUIRE(lambda_local::tests::stopped_process_below(::getpid()));
+    // An event far larger than the channel's buffer: writing it would block for ever.
+    runtime::loop::Timer tick(environment.loop());
+    int ticks = 0;
+    tick.repeat(std::chrono::milliseconds(10), [&ticks] { ++ticks; });
+    InvocationResult result =
+        environment.invoke(request_with('"' + std::string(8 << 20, 'x') + '"'));
+    tick.stop();
+    CHECK(result.status == InvocationStatus::Timeout);
+    CHECK(ticks > 0);                // the loop ran its timers meanwhile
+    CHECK_FALSE(environment.warm()); // the environment ended with its invocation
+    environment.shutdown();
+    CHECK_FALSE(lambda_local::tests::stopped_process_below(::getpid()));
 }
 
 TEST_CASE("the handler inherits no descriptor of the caller's, only its channel") {

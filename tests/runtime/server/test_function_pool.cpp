@@ -3,6 +3,7 @@
 #include "runtime/server/function_pool.hpp"
 
 #include "runtime/server/serve_log.hpp"
+#include "tests/runtime/process_tree.hpp"
 #include "tests/runtime/support.hpp"
 
 #include <doctest/doctest.h>
@@ -13,12 +14,9 @@
 
 #include <chrono>
 #include <csignal>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,24 +63,9 @@ json body_of(const std::variant<PoolInvocation, Throttled>& outcome) {
 // Kills this process's lambda-local-worker children (the pools' workers); returns how many.
 int kill_workers() {
     int killed = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-        std::string name = entry.path().filename();
-        if (name.find_first_not_of("0123456789") != std::string::npos) {
-            continue;
-        }
-        std::ifstream status(entry.path() / "status");
-        std::string line;
-        std::string command;
-        pid_t parent = -1;
-        while (std::getline(status, line)) {
-            if (line.rfind("Name:", 0) == 0) {
-                command = line.substr(line.find_first_not_of(" \t", 5));
-            } else if (line.rfind("PPid:", 0) == 0) {
-                parent = std::stoi(line.substr(5));
-            }
-        }
-        if (parent == ::getpid() && command.rfind("lambda-local-wo", 0) == 0) {
-            killed += ::kill(std::stoi(name), SIGKILL) == 0 ? 1 : 0;
+    for (const lambda_local::tests::ProcessEntry& process : lambda_local::tests::processes()) {
+        if (process.parent == ::getpid() && process.name.rfind("lambda-local-wo", 0) == 0) {
+            killed += ::kill(process.pid, SIGKILL) == 0 ? 1 : 0;
         }
     }
     return killed;

@@ -2,6 +2,7 @@
 #include "runtime/auth/jwks.hpp"
 
 #include "runtime/auth/base64url.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 #include <openssl/bn.h>
@@ -136,7 +137,7 @@ std::variant<JsonWebKeySet, std::string> parse_jwks(std::string_view text) {
         return "the key set is " + std::to_string(text.size()) + " bytes, over the limit of " +
                std::to_string(k_max_jwks_bytes);
     }
-    nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
+    nlohmann::json document = parse_json_bounded<nlohmann::json>(text);
     if (document.is_discarded()) {
         return std::string("the key set is not JSON");
     }

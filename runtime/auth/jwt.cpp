@@ -2,6 +2,7 @@
 #include "runtime/auth/jwt.hpp"
 
 #include "runtime/auth/base64url.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <openssl/evp.h>
 
@@ -35,7 +36,7 @@ std::optional<nlohmann::json> json_object(std::string_view part) {
     if (!bytes) {
         return std::nullopt;
     }
-    nlohmann::json value = nlohmann::json::parse(*bytes, nullptr, false);
+    nlohmann::json value = parse_json_bounded<nlohmann::json>(*bytes);
     if (value.is_discarded() || !value.is_object()) {
         return std::nullopt;
     }

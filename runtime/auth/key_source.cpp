@@ -4,6 +4,7 @@
 #include "runtime/loop/event_loop.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/file.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -168,7 +169,7 @@ std::variant<JsonWebKeySet, std::string> fetch_issuer_keys(const std::string& is
     if (std::string why = get(discovery_url, options, body); !why.empty()) {
         return why;
     }
-    nlohmann::json document = nlohmann::json::parse(body, nullptr, false);
+    nlohmann::json document = parse_json_bounded<nlohmann::json>(body);
     if (document.is_discarded() || !document.is_object()) {
         return discovery_url + " is not a JSON object";
     }

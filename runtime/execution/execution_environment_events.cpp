@@ -12,6 +12,7 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/file.hpp"
 #include "runtime/util/ids.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -170,7 +171,7 @@ std::optional<ExecutionEnvironment::Awaited> ExecutionEnvironment::next_event() 
                 return Awaited{Wait::Broken, {}, 0};
             }
             m_sandbox_reported = true;
-            json meta = json::parse(frame->meta, nullptr, false);
+            json meta = parse_json_bounded<json>(frame->meta);
             if (meta.is_object() && meta.contains("notes") && meta["notes"].is_array()) {
                 for (const auto& note : meta["notes"]) {
                     if (note.is_string()) {
@@ -268,7 +269,7 @@ void ExecutionEnvironment::on_start_event(Awaited awaited) {
     }
     if (awaited.what == Wait::Frame) {
         const wire::Frame& frame = awaited.frame;
-        json meta = json::parse(frame.meta, nullptr, false);
+        json meta = parse_json_bounded<json>(frame.meta);
         if (!meta.is_object()) {
             meta = json::object();
         }

@@ -12,6 +12,7 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/file.hpp"
 #include "runtime/util/ids.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -279,7 +280,7 @@ void ExecutionEnvironment::spawn() {
 void ExecutionEnvironment::connect_network(const wire::Frame& frame) {
     std::vector<Fd> passed = std::move(m_passed_fds);
     m_passed_fds.clear();
-    json meta = json::parse(frame.meta, nullptr, false);
+    json meta = parse_json_bounded<json>(frame.meta);
     std::string problem;
     if (meta.is_object() && meta.contains("error") && meta["error"].is_string()) {
         problem = meta["error"].get<std::string>();

@@ -4,6 +4,7 @@
 #include "runtime/invoke/event_file.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/file.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <unistd.h>
 
@@ -193,6 +194,10 @@ EnvVars parse_sam_env_vars(std::string_view text, const std::string& file_name,
     }
     if (std::optional<std::string> error = json_syntax_error(text)) {
         throw Error(what + " is not valid JSON: " + *error);
+    }
+    if (!json_depth_within(text)) {
+        throw Error(what + " nests arrays and objects deeper than " +
+                    std::to_string(k_max_json_depth) + " levels");
     }
     nlohmann::ordered_json root = nlohmann::ordered_json::parse(text);
     if (!root.is_object()) {

@@ -2,6 +2,7 @@
 #include "runtime/gateway/authorization.hpp"
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <strings.h>
 
@@ -89,7 +90,7 @@ void LambdaAuthorizer::authorize(const AuthorizationRequest& request,
                      done(failed_authorizer(result));
                      return;
                  }
-                 nlohmann::json output = nlohmann::json::parse(result.payload, nullptr, false);
+                 nlohmann::json output = parse_json_bounded<nlohmann::json>(result.payload);
                  if (output.is_discarded()) {
                      done(verdict_of(AuthorizationOutcome::Failed,
                                      "the authorizer's output is not JSON"));

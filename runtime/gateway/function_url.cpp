@@ -7,6 +7,7 @@
 #include "runtime/http/message.hpp"
 #include "runtime/util/encoding.hpp"
 #include "runtime/util/ids.hpp"
+#include "runtime/util/json_depth.hpp"
 #include "runtime/util/json_writer.hpp"
 #include "runtime/util/sha256.hpp"
 #include "runtime/util/text.hpp"
@@ -71,7 +72,7 @@ HttpResponse url_answer(UrlAnswer answer) {
 bool is_json_string(std::string_view payload) {
     std::size_t first = payload.find_first_not_of(" \t\r\n");
     return first != std::string_view::npos && payload[first] == '"' &&
-           nlohmann::json::parse(payload, nullptr, false).is_string();
+           parse_json_bounded<nlohmann::json>(payload).is_string();
 }
 
 std::string authorizer_json(const IamCaller& caller) {

@@ -2,6 +2,7 @@
 #include "runtime/gateway/http_stream.hpp"
 
 #include "runtime/execution/response_stream.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +32,7 @@ std::optional<std::string> scalar_text(const json& value) {
 } // namespace
 
 std::variant<HttpPrelude, MalformedResponse> parse_http_prelude(std::string_view text) {
-    json prelude = json::parse(text, nullptr, false);
+    json prelude = parse_json_bounded<json>(text);
     if (prelude.is_discarded()) {
         return malformed_prelude("not JSON");
     }

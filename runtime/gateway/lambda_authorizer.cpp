@@ -2,6 +2,7 @@
 #include "runtime/gateway/lambda_authorizer.hpp"
 
 #include "runtime/gateway/authorizer_policy.hpp"
+#include "runtime/util/json_depth.hpp"
 #include "runtime/util/text.hpp"
 
 #include <array>
@@ -206,7 +207,7 @@ AuthorizationVerdict read_authorizer_output(const config::AuthorizerConfig& auth
 }
 
 AuthorizationVerdict failed_authorizer(const InvocationResult& result) {
-    nlohmann::json error = nlohmann::json::parse(result.payload, nullptr, false);
+    nlohmann::json error = parse_json_bounded<nlohmann::json>(result.payload);
     if (error.is_object() && error.value("errorMessage", nlohmann::json()) == "Unauthorized") {
         return refused(AuthorizationOutcome::Unauthorized, "the authorizer failed with "
                                                            "'Unauthorized'");

@@ -2,6 +2,7 @@
 #include "runtime/gateway/proxy_response.hpp"
 
 #include "runtime/util/encoding.hpp"
+#include "runtime/util/json_depth.hpp"
 #include "runtime/util/text.hpp"
 
 #include "runtime/gateway/proxy_event.hpp"
@@ -379,7 +380,7 @@ std::variant<HttpResponse, MalformedResponse>
 read_function_response(ApiType api_type, PayloadFormat format, std::string_view payload,
                        const std::vector<std::string>& binary_media_types,
                        std::string_view accept) {
-    ordered_json result = ordered_json::parse(payload, nullptr, false);
+    ordered_json result = parse_json_bounded<ordered_json>(payload);
     if (result.is_discarded()) {
         return malformed("the result is not JSON");
     }

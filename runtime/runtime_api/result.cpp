@@ -2,6 +2,7 @@
 #include "runtime/runtime_api/result.hpp"
 
 #include "runtime/execution/report.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +17,7 @@ std::string posted_error_payload(const std::string& body, const std::string& typ
 
 // The "errorMessage" of a posted error JSON, or "".
 std::string posted_error_message(const std::string& body) {
-    auto parsed = nlohmann::json::parse(body, nullptr, false);
+    auto parsed = parse_json_bounded<nlohmann::json>(body);
     if (parsed.is_object()) {
         auto message = parsed.find("errorMessage");
         if (message != parsed.end() && message->is_string()) {

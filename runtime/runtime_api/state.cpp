@@ -2,6 +2,7 @@
 #include "runtime/runtime_api/state.hpp"
 
 #include "runtime/execution/report.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -40,7 +41,7 @@ Reply internal_server_error() {
 
 std::string posted_error_type(std::string_view header, std::string_view body,
                               std::string_view fallback) {
-    auto parsed = nlohmann::json::parse(body, nullptr, false);
+    auto parsed = parse_json_bounded<nlohmann::json>(body);
     if (parsed.is_object()) {
         auto type = parsed.find("errorType");
         if (type != parsed.end() && type->is_string() && !type->get<std::string>().empty()) {

@@ -4,6 +4,7 @@
 #include "runtime/function/function_spec.hpp"
 #include "runtime/invoke/event_file.hpp"
 #include "runtime/util/encoding.hpp"
+#include "runtime/util/json_depth.hpp"
 #include "runtime/util/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -348,7 +349,7 @@ std::variant<InvokeApiRequest, HttpResponse> parse_invoke_request(const HttpRequ
         }
         std::optional<std::string> decoded = base64_decode(client_context);
         ordered_json context =
-            decoded ? ordered_json::parse(*decoded, nullptr, false) : ordered_json(nullptr);
+            decoded ? parse_json_bounded<ordered_json>(*decoded) : ordered_json(nullptr);
         if (!decoded || context.is_discarded() || !context.is_object()) {
             return fail(ServiceError::InvalidRequestContentException, k_bad_client_context);
         }

@@ -3,6 +3,7 @@
 #include "runtime/server/stream_sinks.hpp"
 
 #include "runtime/server/event_stream.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -11,7 +12,7 @@ namespace {
 
 // errorMessage of Lambda's error JSON, or the whole text when it has none.
 std::string error_message_of(const std::string& payload) {
-    nlohmann::json error = nlohmann::json::parse(payload, nullptr, false);
+    nlohmann::json error = parse_json_bounded<nlohmann::json>(payload);
     if (error.is_object()) {
         auto message = error.find("errorMessage");
         if (message != error.end() && message->is_string()) {

@@ -4,6 +4,7 @@
 #include "runtime/execution/report.hpp"
 #include "runtime/testing/diff.hpp"
 #include "runtime/testing/matching.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <algorithm>
 
@@ -20,7 +21,7 @@ struct FunctionError {
 
 FunctionError function_error(const InvocationResult& result) {
     FunctionError error{result.error_type, ""};
-    const json payload = json::parse(result.payload, nullptr, false);
+    const json payload = parse_json_bounded<json>(result.payload);
     if (payload.is_object()) {
         if (auto type = payload.find("errorType"); type != payload.end() && type->is_string()) {
             error.type = type->get<std::string>();
@@ -121,7 +122,7 @@ void check_stream(const StreamExpectation& expect, const InvocationResult& resul
                                "(eight NUL bytes)");
             return;
         }
-        const json prelude = json::parse(body.substr(0, end), nullptr, false);
+        const json prelude = parse_json_bounded<json>(body.substr(0, end));
         body.remove_prefix(end + k_http_prelude_delimiter.size());
         if (expect.prelude) {
             if (prelude.is_discarded()) {
@@ -177,7 +178,7 @@ void check_http(const Expectation& expect, const CaseOutcome& outcome,
                            line_diff(*expect.body, response.body));
     }
     if (expect.body_json || expect.body_subset) {
-        const json body = json::parse(response.body, nullptr, false);
+        const json body = parse_json_bounded<json>(response.body);
         if (body.is_discarded()) {
             failures.push_back("the body is not JSON: " + short_json(json(response.body), 500));
         } else {

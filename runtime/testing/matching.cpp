@@ -2,6 +2,7 @@
 #include "runtime/testing/matching.hpp"
 
 #include "runtime/testing/diff.hpp"
+#include "runtime/util/json_depth.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -160,7 +161,7 @@ std::string describe_mismatches(const std::vector<Mismatch>& mismatches) {
 }
 
 json payload_json(std::string_view payload) {
-    json value = json::parse(payload, nullptr, false);
+    json value = parse_json_bounded<json>(payload);
     if (value.is_discarded()) {
         return json(std::string(payload));
     }
@@ -171,7 +172,7 @@ json with_json_body(json value) {
     if (value.is_object()) {
         auto body = value.find("body");
         if (body != value.end() && body->is_string()) {
-            json parsed = json::parse(body->get<std::string>(), nullptr, false);
+            json parsed = parse_json_bounded<json>(body->get<std::string>());
             if (!parsed.is_discarded()) {
                 *body = std::move(parsed);
             }

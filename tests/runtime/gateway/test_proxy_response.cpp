@@ -59,6 +59,24 @@ void check_http_500(const HttpResponse& response) {
 
 TEST_SUITE_BEGIN("runtime::gateway::proxy_response");
 
+TEST_CASE("a result nested a million levels deep is malformed, and reading it does not crash") {
+    // Parsed into an ordered object, a deep member was copied level by level as the object
+    // grew: `serve` died of a stack overflow (docs/serve.md, "The gateway's answers").
+    const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+    const std::string in_headers =
+        R"({"statusCode":200,"headers":{"x":)" + deep + R"(},"body":"ok","isBase64Encoded":false})";
+    check_rest_502(rest(in_headers));
+    check_http_500(http_v1(in_headers));
+    check_http_500(http_v2(in_headers));
+    check_http_500(http_v2(deep));
+    // As deep as real results go is read as before.
+    const std::string nested = std::string(100, '[') + std::string(100, ']');
+    const HttpResponse fine =
+        http_v2(R"({"statusCode":201,"body":"ok","headers":{"a":"b"},"extra":)" + nested + "}");
+    CHECK(fine.status == 201);
+    CHECK(fine.body == "ok");
+}
+
 TEST_CASE("a 1.0 result gives its status, headers and body") {
     const std::string payload = R"({"isBase64Encoded": false, "statusCode": 200,
         "headers": {"Content-Type": "text/plain"},

@@ -144,7 +144,7 @@ JsonWebKeySet load_jwks_file(const std::string& path) {
         throw Error(path + ": the key set is " + std::to_string(size) +
                     " bytes, over the limit of " + std::to_string(k_max_jwks_bytes));
     }
-    std::string text = read_file(path, path);
+    std::string text = read_file(path, path, k_max_config_file);
     auto parsed = parse_jwks(text);
     if (auto* why = std::get_if<std::string>(&parsed)) {
         throw Error(path + ": " + *why);

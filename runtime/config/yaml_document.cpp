@@ -10,7 +10,8 @@
 
 namespace lambda_local::runtime::config {
 
-YamlDocument::YamlDocument(const std::string& path) : YamlDocument(path, read_file(path, path)) {}
+YamlDocument::YamlDocument(const std::string& path)
+    : YamlDocument(path, read_file(path, path, k_max_config_file)) {}
 
 YamlDocument::YamlDocument(const std::string& path, const std::string& text) : m_path(path) {
     try {

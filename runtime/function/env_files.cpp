@@ -182,7 +182,7 @@ EnvVars parse_dotenv(std::string_view text, const std::string& file_name) {
 }
 
 EnvVars read_dotenv_file(const std::string& path) {
-    return parse_dotenv(read_file(path, "env file '" + path + "'"), path);
+    return parse_dotenv(read_file(path, "env file '" + path + "'", k_max_config_file), path);
 }
 
 EnvVars parse_sam_env_vars(std::string_view text, const std::string& file_name,
@@ -212,7 +212,8 @@ EnvVars parse_sam_env_vars(std::string_view text, const std::string& file_name,
 }
 
 EnvVars read_sam_env_vars_file(const std::string& path, const std::string& function_name) {
-    return parse_sam_env_vars(read_file(path, "env vars file '" + path + "'"), path, function_name);
+    return parse_sam_env_vars(read_file(path, "env vars file '" + path + "'", k_max_config_file),
+                              path, function_name);
 }
 
 std::pair<std::string, std::string> parse_env_assignment(std::string_view text) {

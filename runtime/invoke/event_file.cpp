@@ -28,12 +28,20 @@ constexpr int k_max_yaml_depth = 512;
 
 constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
 
-std::string read_stream(std::istream& in, const std::string& what) {
-    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (in.bad()) {
-        throw Error(what + ": cannot read");
+// More than any event can be: a YAML event (comments, indentation) may be larger than the JSON
+// it becomes, but not four times Lambda's payload limit. Reading stops there, so that /dev/zero
+// or a pipe that never ends is an error, not all of the memory.
+constexpr std::size_t k_max_event_source = 4 * k_max_request_payload;
+
+// Reads an event's source with `read`, which throws TooLarge past k_max_event_source.
+template <typename Read> std::string read_event_source(const std::string& what, Read read) {
+    try {
+        return read();
+    } catch (const TooLarge&) {
+        throw Error(what + " is over " + std::to_string(k_max_event_source) +
+                    " bytes; Lambda's synchronous payload limit is " +
+                    std::to_string(k_max_request_payload) + " bytes");
     }
-    return text;
 }
 
 bool has_yaml_extension(std::string_view path) {
@@ -482,7 +490,8 @@ std::string load_event(const EventSource& source, std::istream& stdin_stream) {
     case EventSource::Kind::File:
         if (source.value != "-") {
             std::string what = "event file '" + source.value + "'";
-            std::string text = read_file(source.value, what);
+            std::string text = read_event_source(
+                what, [&] { return read_file(source.value, what, k_max_event_source); });
             if (has_yaml_extension(source.value)) {
                 return yaml_event_to_json(text, what);
             }
@@ -491,7 +500,10 @@ std::string load_event(const EventSource& source, std::istream& stdin_stream) {
         break;
     }
     const std::string what = "event on standard input";
-    return checked_json(read_stream(stdin_stream, what), what);
+    return checked_json(
+        read_event_source(what,
+                          [&] { return read_bounded(stdin_stream, what, k_max_event_source); }),
+        what);
 }
 
 } // namespace lambda_local::runtime

@@ -37,7 +37,7 @@ nlohmann::ordered_json load_snapshots(const std::string& path) {
     if (!fs::exists(path, ec)) {
         return nlohmann::ordered_json::object();
     }
-    const std::string text = read_file(path, path);
+    const std::string text = read_file(path, path, k_max_config_file);
     if (auto problem = json_syntax_error(text)) {
         // "line L, column C: reason"
         const auto comma = problem->find(',');

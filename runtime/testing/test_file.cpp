@@ -403,7 +403,7 @@ std::string expand_variables(const std::string& text) {
 }
 
 TestFile load_test_file(const std::string& path) {
-    const std::string text = read_file(path, path);
+    const std::string text = read_file(path, path, k_max_config_file);
     const YAML::Node root = parse_document(path, text);
     const YamlReader reader(path);
     if (!root.IsDefined() || root.IsNull()) {

@@ -13,6 +13,10 @@
 namespace lambda_local {
 
 std::string read_file(const std::string& path, const std::string& what) {
+    return read_file(path, what, std::string().max_size());
+}
+
+std::string read_file(const std::string& path, const std::string& what, std::size_t limit) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
         throw Error(what + ": cannot open: " + std::strerror(errno));
@@ -30,8 +34,28 @@ std::string read_file(const std::string& path, const std::string& what) {
         if (n == 0) {
             return text;
         }
+        if (static_cast<std::size_t>(n) > limit - text.size()) {
+            throw TooLarge(what + " is over " + std::to_string(limit) + " bytes");
+        }
         text.append(buffer, static_cast<std::size_t>(n));
     }
+}
+
+std::string read_bounded(std::istream& in, const std::string& what, std::size_t limit) {
+    std::string text;
+    char buffer[65536];
+    while (in) {
+        in.read(buffer, sizeof buffer);
+        auto n = static_cast<std::size_t>(in.gcount());
+        if (n > limit - text.size()) {
+            throw TooLarge(what + " is over " + std::to_string(limit) + " bytes");
+        }
+        text.append(buffer, n);
+    }
+    if (in.bad()) {
+        throw Error(what + ": cannot read");
+    }
+    return text;
 }
 
 std::string base_name(const std::string& path) {

@@ -241,6 +241,22 @@ TEST_CASE("the payload limit applies to the JSON a YAML event becomes") {
         "event is 6291457 bytes; Lambda's synchronous payload limit is 6291456 bytes", Error);
 }
 
+TEST_CASE("an event source that never ends is read only so far, then refused") {
+    const std::string message =
+        "is over 25165824 bytes; Lambda's synchronous payload limit is 6291456 bytes";
+    // /dev/zero as the file: before, this read until the memory ran out.
+    CHECK_THROWS_WITH_AS(load_file("/dev/zero"), ("event file '/dev/zero' " + message).c_str(),
+                         Error);
+    // Standard input longer than that: refused before the end of it.
+    std::string endless(4 * k_max_request_payload + 1, ' ');
+    CHECK_THROWS_WITH_AS(load_stdin(endless), ("event on standard input " + message).c_str(),
+                         Error);
+    // A large YAML event under the bound is still converted (its JSON is what is limited).
+    EventDir dir;
+    std::string path = dir.write("e.yaml", "# " + std::string(8u << 20, 'c') + "\nx: 1\n");
+    CHECK(load_file(path) == "{\"x\":1}");
+}
+
 TEST_SUITE_END();
 
 TEST_SUITE_BEGIN("runtime::event::json_syntax_error");

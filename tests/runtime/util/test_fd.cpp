@@ -1,5 +1,5 @@
-// Tests of the descriptor and file helpers every part shares: write_all, and finding the
-// programs installed with lambda-local.
+// Tests of the descriptor and file helpers every part shares: write_all, bounded reads, and
+// finding the programs installed with lambda-local.
 #include "runtime/util/fd.hpp"
 #include "runtime/util/file.hpp"
 
@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -69,5 +70,28 @@ TEST_SUITE("util::file") {
         std::string self(path, static_cast<std::size_t>(n));
         std::string name = self.substr(self.rfind('/') + 1);
         CHECK(find_companion(name, X_OK) == dir + "/" + name);
+    }
+
+    TEST_CASE("a bounded read takes a file up to its limit and refuses one past it") {
+        char pattern[] = "/tmp/ll-test-file-XXXXXX";
+        int fd = ::mkstemp(pattern);
+        REQUIRE(fd >= 0);
+        REQUIRE(write_all(fd, std::string(100, 'x')));
+        ::close(fd);
+        CHECK(read_file(pattern, "f", 100) == std::string(100, 'x'));
+        CHECK_THROWS_WITH_AS(read_file(pattern, "f", 99), "f is over 99 bytes", TooLarge);
+        ::unlink(pattern);
+        // A file without an end is refused at the limit, having read no more than that.
+        CHECK_THROWS_AS(read_file("/dev/zero", "zero", 1u << 20), TooLarge);
+        CHECK_THROWS_WITH_AS(read_file("/no/such/file", "g", 10),
+                             "g: cannot open: No such file or directory", Error);
+    }
+
+    TEST_CASE("a bounded read of a stream stops at its limit") {
+        std::istringstream short_one("abc");
+        CHECK(read_bounded(short_one, "s", 3) == "abc");
+        std::istringstream long_one(std::string(200000, 'y'));
+        CHECK_THROWS_WITH_AS(read_bounded(long_one, "stdin", 150000), "stdin is over 150000 bytes",
+                             TooLarge);
     }
 }

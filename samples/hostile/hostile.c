@@ -40,8 +40,8 @@ LAMBDA_LOCAL_EXPORT_ABI_VERSION
 
 /* A long integer field of the event ("key": 123, or "key": "123" as a query string parameter
  * of a proxy event has it), or `fallback`. */
-static long event_number(const lambda_local_api* api, lambda_local_invocation* inv,
-                         const char* key, long fallback) {
+static long event_number(const lambda_local_api* api, lambda_local_invocation* inv, const char* key,
+                         long fallback) {
     const char* event = api->event(inv, NULL);
     char pattern[64];
     snprintf(pattern, sizeof pattern, "\"%s\"", key);
@@ -200,9 +200,8 @@ int inherited_fds(const lambda_local_api* api, lambda_local_invocation* inv) {
             written = write(fds[i], "written by a hostile handler\n", 29) > 0;
         }
         /* Targets are paths, "socket:[n]" or "pipe:[n]": no quote or backslash to escape. */
-        append(out, sizeof out, "%s\"%d\":{\"target\":\"%s\",\"written\":%s}",
-               i == 0 ? "" : ",", fds[i], strchr(target, '"') ? "?" : target,
-               written ? "true" : "false");
+        append(out, sizeof out, "%s\"%d\":{\"target\":\"%s\",\"written\":%s}", i == 0 ? "" : ",",
+               fds[i], strchr(target, '"') ? "?" : target, written ? "true" : "false");
     }
     append(out, sizeof out, "}}");
     return respond_text(api, inv, out);
@@ -310,8 +309,9 @@ int syscalls(const lambda_local_api* api, lambda_local_invocation* inv) {
     outcome(out, sizeof out, "add_key", syscall(SYS_add_key, "user", "k", "v", 1, -3));
     outcome(out, sizeof out, "init_module", syscall(SYS_init_module, NULL, 0, ""));
     outcome(out, sizeof out, "kexec_load", syscall(SYS_kexec_load, 0, 0, NULL, 0));
-    outcome(out, sizeof out, "reboot", syscall(SYS_reboot, LINUX_REBOOT_MAGIC1,
-                                                LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_CAD_OFF, 0));
+    outcome(
+        out, sizeof out, "reboot",
+        syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_CAD_OFF, 0));
     outcome(out, sizeof out, "swapon", syscall(SYS_swapon, "/tmp/swap", 0));
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -339,6 +339,40 @@ int syscalls(const lambda_local_api* api, lambda_local_invocation* inv) {
         errno = thread_error;
     }
     outcome(out, sizeof out, "thread", thread_error == 0 ? 0 : -1);
+    append(out, sizeof out, "}");
+    return respond_text(api, inv, out);
+}
+
+/* Reports what the process holds: the capability sets, ids, no_new_privs and the seccomp mode,
+ * as the lines of /proc/self/status that name them (a JSON object of strings). */
+int credentials(const lambda_local_api* api, lambda_local_invocation* inv) {
+    static const char* const wanted[] = {"CapInh", "CapPrm", "CapEff",     "CapBnd", "CapAmb",
+                                         "Uid",    "Gid",    "NoNewPrivs", "Seccomp"};
+    char out[2048] = "{";
+    FILE* status = fopen("/proc/self/status", "r");
+    char line[512];
+    while (status != NULL && fgets(line, sizeof line, status) != NULL) {
+        char* colon = strchr(line, ':');
+        if (colon == NULL) {
+            continue;
+        }
+        *colon = '\0';
+        for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; ++i) {
+            if (strcmp(line, wanted[i]) == 0) {
+                char* value = colon + 1 + strspn(colon + 1, " \t");
+                value[strcspn(value, "\n")] = '\0';
+                for (char* c = value; *c != '\0'; ++c) {
+                    if (*c == '\t') {
+                        *c = ' ';
+                    }
+                }
+                append(out, sizeof out, "%s\"%s\":\"%s\"", out[1] == '\0' ? "" : ",", line, value);
+            }
+        }
+    }
+    if (status != NULL) {
+        fclose(status);
+    }
     append(out, sizeof out, "}");
     return respond_text(api, inv, out);
 }

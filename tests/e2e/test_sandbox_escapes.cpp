@@ -324,6 +324,23 @@ TEST_CASE("namespaces, mounts, ptrace, modules, bpf, keyrings and clocks are ref
     }
 }
 
+TEST_CASE("the handler holds no capability, in any set, and cannot gain one") {
+    const bool rootless = rootless_subcase();
+    const json held = invoke_hostile(rootless, "credentials", "{}");
+    INFO(held.dump());
+    for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
+        CAPTURE(set);
+        CHECK(held.at(set) == "0000000000000000");
+    }
+    CHECK(held.at("NoNewPrivs") == "1");
+    CHECK(held.at("Seccomp") == "2"); // a filter
+    if (!rootless) {
+        // The sandbox user, real, effective, saved and file system ids alike.
+        CHECK(held.at("Uid") == "993 993 993 993");
+        CHECK(held.at("Gid") == "990 990 990 990");
+    }
+}
+
 TEST_CASE("--network isolated puts the host's loopback out of reach; host is the default") {
     const bool rootless = rootless_subcase();
     LoopbackListener listener;

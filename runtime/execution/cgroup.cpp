@@ -251,12 +251,9 @@ std::unique_ptr<Cgroup> Cgroup::create(const std::string& name, std::uint64_t me
 }
 
 bool Cgroup::remove_if_empty() {
-    for (const auto& dir : m_dirs) {
-        if (!read_text(dir + "/cgroup.procs").empty()) {
-            return false;
-        }
-    }
-    // The pids directory first: the memory one, which the memory checks read, goes last.
+    // The kernel refuses to remove a cgroup that still holds a process (EBUSY): no need to read
+    // cgroup.procs first. The pids directory first: the memory one, which the memory checks
+    // read, goes last.
     while (!m_dirs.empty()) {
         if (::rmdir(m_dirs.back().c_str()) != 0 && errno != ENOENT) {
             return false;

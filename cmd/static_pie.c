@@ -5,7 +5,6 @@
  * warns so. lambda-local never looks a user up; the one caller linked in is libuv's
  * uv_os_get_passwd (and uv_os_homedir without $HOME), which it never calls. The link wraps
  * getpwuid_r (-Wl,--wrap=getpwuid_r) to this answer, "not found", instead of glibc's. */
-#include <errno.h>
 #include <pwd.h>
 #include <stddef.h>
 
@@ -18,6 +17,6 @@ int __wrap_getpwuid_r(uid_t uid, struct passwd* entry, char* buffer, size_t size
     (void)entry;
     (void)buffer;
     (void)size;
-    *result = NULL;
-    return ENOENT;
+    *result = NULL; /* no such user: getpwuid_r(3)'s "not found" */
+    return 0;
 }

@@ -151,6 +151,45 @@ bool check_transfer_encoding(std::string_view list, int& chunked_count, HeadErro
     return true;
 }
 
+// An absolute-form target ("http://host:port/path?query", as a client sends it to a proxy;
+// RFC 9112 §3.2.2): an origin server takes the path and query for the target, and the authority
+// for Host, whatever Host field came with it. Other targets are left as they are. False for an
+// absolute-form target without an authority, or with user information in it.
+bool reduce_absolute_form(RequestHead& parsed, HeadError& error) {
+    std::string_view target = parsed.target;
+    std::size_t scheme_end = target.find("://");
+    if (scheme_end == std::string_view::npos || target.front() == '/' ||
+        !(iequals(target.substr(0, scheme_end), "http") ||
+          iequals(target.substr(0, scheme_end), "https"))) {
+        return true;
+    }
+    std::string_view rest = target.substr(scheme_end + 3);
+    std::size_t authority_end = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, authority_end);
+    if (authority.empty() || authority.find('@') != std::string_view::npos) {
+        error = {400, "a malformed absolute-form request target"};
+        return false;
+    }
+    std::string path(authority_end == std::string_view::npos ? std::string_view()
+                                                             : rest.substr(authority_end));
+    if (path.empty() || path.front() != '/') {
+        path.insert(0, "/");
+    }
+    std::string host(authority);
+    bool replaced = false;
+    for (auto& [name, value] : parsed.headers) {
+        if (iequals(name, "host")) {
+            value = host;
+            replaced = true;
+        }
+    }
+    if (!replaced) {
+        parsed.headers.emplace_back("Host", host);
+    }
+    parsed.target = std::move(path);
+    return true;
+}
+
 } // namespace
 
 bool is_field_name(std::string_view name) {
@@ -273,6 +312,9 @@ bool parse_request_head(std::string_view head, const HeadLimits& limits, Request
 
     if (hosts > 1 || (hosts == 0 && !http10)) {
         error = {400, hosts > 1 ? "more than one Host" : "no Host in an HTTP/1.1 request"};
+        return false;
+    }
+    if (!reduce_absolute_form(parsed, error)) {
         return false;
     }
     if (transfer_encodings > 0) {

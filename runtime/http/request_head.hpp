@@ -65,7 +65,9 @@ bool is_field_name(std::string_view name);
 // obs-fold, both Content-Length and Transfer-Encoding, more than one Content-Length, a
 // Transfer-Encoding other than a single `chunked` (an unknown coding gets 501), a
 // Transfer-Encoding in HTTP/1.0, a missing or repeated Host in HTTP/1.1, and the limits.
-// Returns false and fills `error` when the head is refused.
+// An absolute-form target ("http://host/path", RFC 9112 §3.2.2) becomes its path and query,
+// and its authority the Host field's value. Returns false and fills `error` when the head is
+// refused.
 bool parse_request_head(std::string_view head, const HeadLimits& limits, RequestHead& parsed,
                         HeadError& error);
 

@@ -268,6 +268,22 @@ TEST_CASE("malformed requests get their status, and none reaches the function") 
     CHECK(serve.stop() == 0);
 }
 
+TEST_CASE("an absolute-form request is routed by its path, with the target's host as Host") {
+    ServeProcess serve(serve_args());
+    RawConnection client(serve.port());
+    REQUIRE(client.connected());
+    client.send("GET http://api.example:9/items/7?x=1 HTTP/1.1\r\nHost: other\r\n"
+                "Connection: close\r\n\r\n");
+    std::string answer = client.read_all();
+    REQUIRE(status_of(answer) == 200);
+    // The echo handler answers the event: the path and host as RFC 9112 §3.2.2 reads them.
+    CHECK(answer.find(R"("rawPath":"/items/7")") != std::string::npos);
+    CHECK(answer.find(R"("rawQueryString":"x=1")") != std::string::npos);
+    CHECK(answer.find(R"("host":"api.example:9")") != std::string::npos);
+    CHECK(answer.find("other") == std::string::npos);
+    CHECK(serve.stop() == 0);
+}
+
 TEST_CASE("a head that does not arrive in time gets 408 and the connection is closed") {
     ServeProcess serve(serve_args());
     RawConnection connection(serve.port());

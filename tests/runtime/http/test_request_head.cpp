@@ -138,6 +138,31 @@ TEST_SUITE("runtime::http::request_head") {
         CHECK(refusal("GET / HTTP/1.0\r\n\r\n") == 0);
     }
 
+    TEST_CASE("an absolute-form target is routed by its path, and its authority is the Host") {
+        http::RequestHead head =
+            parse("GET http://api.example:8080/items/1?a=b HTTP/1.1\r\nHost: other\r\n\r\n");
+        CHECK(head.target == "/items/1?a=b");
+        REQUIRE(head.headers.size() == 1);
+        CHECK(head.headers[0].first == "Host");
+        CHECK(head.headers[0].second == "api.example:8080");
+        // The scheme in any case; no path is "/"; a query alone gets its "/".
+        CHECK(parse("GET HTTPS://h HTTP/1.1\r\nHost: h\r\n\r\n").target == "/");
+        CHECK(parse("GET http://h?x=1 HTTP/1.1\r\nHost: h\r\n\r\n").target == "/?x=1");
+        // HTTP/1.0 without Host: the authority becomes one.
+        http::RequestHead old = parse("GET http://h/p HTTP/1.0\r\n\r\n");
+        CHECK(old.target == "/p");
+        REQUIRE(old.headers.size() == 1);
+        CHECK(old.headers[0].second == "h");
+        // Without an authority, or with user information: 400. Other schemes are not absolute
+        // targets here, and a path that holds "://" stays a path.
+        CHECK(refusal("GET http:///p HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
+        CHECK(refusal("GET http://u:p@h/p HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
+        CHECK(parse("GET ftp://h/p HTTP/1.1\r\nHost: h\r\n\r\n").target == "ftp://h/p");
+        CHECK(parse("GET /r/http://h HTTP/1.1\r\nHost: h\r\n\r\n").target == "/r/http://h");
+        // Host is still required in HTTP/1.1.
+        CHECK(refusal("GET http://h/p HTTP/1.1\r\n\r\n") == 400);
+    }
+
     TEST_CASE("malformed request lines get 400, other HTTP versions 505") {
         CHECK(refusal("GET  / HTTP/1.1\r\nHost: x\r\n\r\n") == 400);
         CHECK(refusal("GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n") == 400);

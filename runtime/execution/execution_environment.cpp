@@ -13,6 +13,7 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/file.hpp"
 #include "runtime/util/ids.hpp"
+#include "runtime/util/number_text.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -36,11 +37,8 @@ using namespace detail;
 using nlohmann::json;
 
 std::string new_trace_id() {
-    char epoch[16];
-    std::snprintf(epoch, sizeof epoch, "%08llx",
-                  static_cast<unsigned long long>(epoch_ms() / 1000));
-    return "Root=1-" + std::string(epoch) + "-" + random_hex(24) + ";Parent=" + random_hex(16) +
-           ";Sampled=0";
+    return "Root=1-" + hex_text(static_cast<unsigned long long>(epoch_ms() / 1000), 8) + "-" +
+           random_hex(24) + ";Parent=" + random_hex(16) + ";Sampled=0";
 }
 
 ExecutionEnvironment::ExecutionEnvironment(loop::EventLoop& loop, FunctionSpec spec,

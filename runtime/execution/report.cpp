@@ -1,6 +1,8 @@
 // Formatting of Lambda's platform log lines and error payloads.
 #include "runtime/execution/report.hpp"
 
+#include "runtime/util/number_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
@@ -15,11 +17,9 @@
 namespace lambda_local::runtime {
 namespace {
 
-// "%.2f" of a number (the C locale's decimal point: nothing here calls setlocale).
+// "%.2f" of a number.
 std::string two_decimals(double value) {
-    char buffer[64];
-    int n = std::snprintf(buffer, sizeof buffer, "%.2f", value);
-    return std::string(buffer, static_cast<std::size_t>(std::max(n, 0)));
+    return fixed_text(value, 2);
 }
 
 // A duration in hundredths of a ms, as a REPORT line prints it; what is billed is summed from
@@ -28,12 +28,12 @@ std::int64_t hundredths(double ms) {
     return ms > 0 ? std::llround(ms * 100.0) : 0;
 }
 
-// "3071.27" of 307127 hundredths.
+// "3071.27" of 307127 hundredths (never negative: hundredths() is at least 0).
 std::string hundredths_text(std::int64_t value) {
-    char buffer[32];
-    int n = std::snprintf(buffer, sizeof buffer, "%lld.%02lld", static_cast<long long>(value / 100),
-                          static_cast<long long>(value % 100));
-    return std::string(buffer, static_cast<std::size_t>(std::max(n, 0)));
+    std::string text = std::to_string(value / 100);
+    text += '.';
+    append_padded(text, static_cast<unsigned long long>(value % 100), 2);
+    return text;
 }
 
 // The Status field (and the Error Type that comes with "error" and "failure") that ends the

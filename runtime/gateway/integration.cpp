@@ -7,6 +7,7 @@
 #include "runtime/invoke/event_file.hpp"
 #include "runtime/util/clock.hpp"
 #include "runtime/util/ids.hpp"
+#include "runtime/util/number_text.hpp"
 
 #include <strings.h>
 
@@ -36,10 +37,8 @@ const std::string* header_value(const HeaderList& headers, const char* name) {
 
 // An X-Ray trace header as API Gateway adds one: "Root=1-<8 hex time>-<24 hex>".
 std::string new_trace_header() {
-    char epoch[16];
-    std::snprintf(epoch, sizeof epoch, "%08llx",
-                  static_cast<unsigned long long>(epoch_ms() / 1000));
-    return "Root=1-" + std::string(epoch) + "-" + random_hex(24);
+    return "Root=1-" + hex_text(static_cast<unsigned long long>(epoch_ms() / 1000), 8) + "-" +
+           random_hex(24);
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "runtime/util/clock.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/ids.hpp"
+#include "runtime/util/number_text.hpp"
 
 #include <sys/stat.h>
 
@@ -67,9 +68,7 @@ http::Response to_http(HttpResponse response) {
 }
 
 std::string milliseconds_text(double ms) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f ms", ms);
-    return text;
+    return fixed_text(ms, 2) + " ms";
 }
 
 // "GET /Prod/pets?x=1 200 PetsFunction 1.23 ms": one line per request.

@@ -1,5 +1,6 @@
 // Formatting of wall-clock times in UTC.
 #include "runtime/util/clock.hpp"
+#include "runtime/util/number_text.hpp"
 
 #include <cstdio>
 #include <ctime>
@@ -32,9 +33,9 @@ std::string iso8601(WallClock::time_point t) {
     if (ms < 0) {
         ms += 1000;
     }
-    char millis[8];
-    std::snprintf(millis, sizeof millis, ".%03d", static_cast<int>(ms));
-    return format(t, "%Y-%m-%dT%H:%M:%S") + millis + "Z";
+    std::string text = format(t, "%Y-%m-%dT%H:%M:%S") + ".";
+    append_padded(text, static_cast<unsigned long long>(ms), 3);
+    return text + "Z";
 }
 
 std::string log_stream_date(WallClock::time_point t) {
@@ -46,11 +47,25 @@ std::string clf_time(WallClock::time_point t) {
     static const char* const k_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     std::tm parts = utc(t);
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%02d/%s/%04d:%02d:%02d:%02d +0000", parts.tm_mday,
-                  k_months[parts.tm_mon], parts.tm_year + 1900, parts.tm_hour, parts.tm_min,
-                  parts.tm_sec);
-    return buffer;
+    // "%02d/%s/%04d:%02d:%02d:%02d +0000"
+    auto two = [](std::string& out, int value) {
+        append_padded(out, static_cast<unsigned long long>(value), 2);
+    };
+    std::string text;
+    text.reserve(26);
+    two(text, parts.tm_mday);
+    text += '/';
+    text += k_months[parts.tm_mon];
+    text += '/';
+    append_padded(text, static_cast<unsigned long long>(parts.tm_year + 1900), 4);
+    text += ':';
+    two(text, parts.tm_hour);
+    text += ':';
+    two(text, parts.tm_min);
+    text += ':';
+    two(text, parts.tm_sec);
+    text += " +0000";
+    return text;
 }
 
 } // namespace lambda_local

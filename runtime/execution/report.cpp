@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
-#include <cstdio>
 #include <tuple>
 #include <utility>
 

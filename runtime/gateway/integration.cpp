@@ -11,7 +11,6 @@
 
 #include <strings.h>
 
-#include <cstdio>
 #include <variant>
 
 namespace lambda_local::runtime::gateway {

@@ -1,8 +1,8 @@
 // Formatting of wall-clock times in UTC.
 #include "runtime/util/clock.hpp"
+
 #include "runtime/util/number_text.hpp"
 
-#include <cstdio>
 #include <ctime>
 
 namespace lambda_local {

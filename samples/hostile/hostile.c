@@ -344,7 +344,8 @@ int syscalls(const lambda_local_api* api, lambda_local_invocation* inv) {
 }
 
 /* Reports what the process holds: the capability sets, ids, no_new_privs and the seccomp mode,
- * as the lines of /proc/self/status that name them (a JSON object of strings). */
+ * as the lines of /proc/self/status that name them, and its scheduling policy (a JSON object of
+ * strings). */
 int credentials(const lambda_local_api* api, lambda_local_invocation* inv) {
     static const char* const wanted[] = {"CapInh", "CapPrm", "CapEff",     "CapBnd", "CapAmb",
                                          "Uid",    "Gid",    "NoNewPrivs", "Seccomp"};
@@ -373,6 +374,8 @@ int credentials(const lambda_local_api* api, lambda_local_invocation* inv) {
     if (status != NULL) {
         fclose(status);
     }
+    append(out, sizeof out, "%s\"SchedPolicy\":\"%s\"", out[1] == '\0' ? "" : ",",
+           sched_getscheduler(0) == SCHED_BATCH ? "batch" : "other");
     append(out, sizeof out, "}");
     return respond_text(api, inv, out);
 }

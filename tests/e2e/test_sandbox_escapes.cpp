@@ -334,6 +334,9 @@ TEST_CASE("the handler holds no capability, in any set, and cannot gain one") {
     }
     CHECK(held.at("NoNewPrivs") == "1");
     CHECK(held.at("Seccomp") == "2"); // a filter
+    // Not a privilege: SCHED_BATCH keeps a woken handler from preempting serve's loop
+    // (docs/sandbox.md).
+    CHECK(held.at("SchedPolicy") == "batch");
     if (!rootless) {
         // The sandbox user, real, effective, saved and file system ids alike.
         CHECK(held.at("Uid") == "993 993 993 993");

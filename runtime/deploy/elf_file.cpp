@@ -1,7 +1,6 @@
 // A bounds-checked reader of ELF64 headers, the dynamic section and symbol versions.
 #include "runtime/deploy/elf_file.hpp"
 
-#include "runtime/function/quotas.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/file.hpp"
 
@@ -295,8 +294,7 @@ ElfFile parse_elf(std::string_view bytes) {
 }
 
 ElfFile read_elf(const std::string& path) {
-    // No deployable file is larger than Lambda's limit for code unzipped (/dev/zero never ends).
-    std::string bytes = read_file(path, path, k_max_unzipped_code_bytes);
+    std::string bytes = read_file(path, path, k_max_code_file); // /dev/zero never ends
     try {
         return parse_elf(bytes);
     } catch (const Error& e) {

@@ -94,7 +94,7 @@ LayerPackageResult build_layer_package(const LayerPackageOptions& options) {
             zip.add_symlink(name, target);
             result.files.push_back({name, 0777, target.size(), "-> " + target});
         } else if (S_ISREG(info.st_mode)) {
-            std::string data = read_file(path.string(), path.string(), k_max_unzipped_code_bytes);
+            std::string data = read_file(path.string(), path.string(), k_max_code_file);
             if (is_elf(data)) {
                 elf_sources.emplace_back(name, path.string());
             }

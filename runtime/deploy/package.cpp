@@ -70,7 +70,7 @@ PackageResult build_package(const PackageOptions& options) {
     ZipWriter zip;
     std::uint64_t unzipped = 0;
     auto add = [&](const std::string& name, const std::string& source) {
-        std::string data = read_file(source, source, k_max_unzipped_code_bytes);
+        std::string data = read_file(source, source, k_max_code_file);
         unzipped += data.size();
         result.files.push_back({name, k_executable_mode, data.size(), source});
         zip.add_file(name, std::move(data), k_executable_mode);

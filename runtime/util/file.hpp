@@ -28,6 +28,11 @@ std::string read_file(const std::string& path, const std::string& what, std::siz
 // 1 MB), little enough that `--template /dev/zero` is an error and not all of the memory.
 inline constexpr std::size_t k_max_config_file = 64u << 20;
 
+// The most read of a file of a function's code (a library, a bootstrap, a layer's file) that
+// `package` or `doctor` reads whole: four times Lambda's 250 MB for code unzipped, past which
+// `package` warns but goes on (a debug build's library can be larger than 250 MB).
+inline constexpr std::size_t k_max_code_file = std::size_t{1} << 30;
+
 // All of `in` (standard input, say), under the same limit and with the same errors.
 std::string read_bounded(std::istream& in, const std::string& what, std::size_t limit);
 

@@ -160,22 +160,16 @@ config::FunctionConfig project_function(const InvokeOptions& options) {
 int invoke_once(loop::EventLoop& loop, const FunctionSpec& spec,
                 EnvironmentOptions environment_options, std::string event,
                 const InvokeOptions& options) {
-    // The handler writes to stderr itself, unless its output has to be read: for the JSON
-    // format's level filter, or for the log LogResult carries.
-    std::unique_ptr<OutputRelay> relay;
-    if (spec.logging.format == LogFormat::Json || options.log_result) {
-        relay = std::make_unique<OutputRelay>(spec.logging, STDERR_FILENO);
-        environment_options.output_fd = relay->write_fd();
-    }
+    // The function's output is read and written on as lines: the JSON format's level filter
+    // and the log LogResult carries need its lines, and a line the function did not end is
+    // ended before END, as Lambda's log has it (docs/logging.md).
+    OutputRelay relay(spec.logging, STDERR_FILENO);
+    environment_options.output_fd = relay.write_fd();
     ExecutionEnvironment environment(loop, spec, std::move(environment_options));
     const PlatformLog platform(spec);
     auto platform_lines = [&](const std::string& own, const std::string& lines) {
-        if (relay) {
-            relay->own(own);
-            relay->platform(lines, !options.quiet);
-        } else if (!options.quiet) {
-            write_all(STDERR_FILENO, own + lines);
-        }
+        relay.own(own);
+        relay.platform(lines, !options.quiet);
     };
 
     InvocationRequest request;
@@ -201,7 +195,7 @@ int invoke_once(loop::EventLoop& loop, const FunctionSpec& spec,
         notes.clear();
     }
     platform_lines(notes, platform.end(request.request_id, result));
-    std::string log = relay ? relay->log() : std::string();
+    std::string log = relay.log();
     if (!result.streamed) {
         write_all(STDOUT_FILENO, result.payload);
     } else if (!result.ok()) {
@@ -209,9 +203,7 @@ int invoke_once(loop::EventLoop& loop, const FunctionSpec& spec,
         write_all(STDERR_FILENO, result.payload + "\n");
     }
     shutdown_and_wait(loop, environment);
-    if (relay) {
-        relay->finish();
-    }
+    relay.finish();
     if (options.log_result) {
         write_all(STDERR_FILENO, log_result_line(result, log));
     }

@@ -1,6 +1,5 @@
-// `invoke`'s log when the function's output has to be read (the JSON format's filter, the log
-// that --log-result carries): a pipe for the environment's stdout and stderr, read on a thread
-// of its own, its lines written in order with the platform's.
+// `invoke`'s log: a pipe for the environment's stdout and stderr, read on a thread of its own,
+// its lines written in order with the platform's.
 #pragma once
 
 #include "runtime/logs/application_log.hpp"
@@ -18,8 +17,8 @@ namespace lambda_local::runtime {
 
 // The function's output of one `invoke`, read from a pipe through an ApplicationLogReader and
 // written to a descriptor, with the platform's lines put in between in order: everything the
-// environment wrote before a platform() call comes out before it. (With the Text format and no
-// --log-result, `invoke` gives the environment the descriptor itself and needs none of this.)
+// environment wrote before a platform() call comes out before it, and a line it did not end is
+// ended there (the JSON format's filter and the log --log-result carries need the lines too).
 class OutputRelay {
   public:
     // Lines go to `output_fd` (not owned: stderr). Throws lambda_local::Error when the pipe

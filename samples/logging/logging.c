@@ -56,6 +56,16 @@ int32_t handle(const char* event, const char* context) {
     return 0;
 }
 
+/* A line begun and never ended: the invocation times out in the middle of it. */
+int32_t cut_off(const char* event, const char* context) {
+    (void)event;
+    (void)context;
+    say(1, "a line the timeout cut");
+    for (;;) {
+        pause();
+    }
+}
+
 /* 3 MiB on stdout without a newline, then a line. */
 int32_t flood(const char* event, const char* context) {
     (void)event;

@@ -9,8 +9,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <string>
@@ -221,7 +223,25 @@ TEST_CASE("invoke with the Text format prints every line of the function as writ
     CHECK(has_line(r.err, "plain text"));
     CHECK(r.err.find(R"x("AWS_LAMBDA_LOG_FORMAT":"Text","AWS_LAMBDA_LOG_LEVEL":"(unset)")x") !=
           std::string::npos);
-    CHECK(find_line_starting(split_lines(r.err), "REPORT RequestId: " + id).has_value());
+    // The function's last line has no newline: it is ended before END, not glued to it.
+    const std::vector<std::string> lines = split_lines(r.err);
+    const auto last = std::find(lines.begin(), lines.end(),
+                                R"({"level":"ERROR","message":"a last line without its newline"})");
+    REQUIRE(last != lines.end());
+    REQUIRE(std::next(last) != lines.end());
+    CHECK(*std::next(last) == "END RequestId: " + id);
+    CHECK(find_line_starting(lines, "REPORT RequestId: " + id).has_value());
+}
+
+TEST_CASE("invoke with the Text format: a timeout mid-line ends the line before END") {
+    const ProcessResult r = invoke_logging("cut_off", {"-t", "1"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 1);
+    const std::vector<std::string> lines = split_lines(r.err);
+    const auto cut = std::find(lines.begin(), lines.end(), "a line the timeout cut");
+    REQUIRE(cut != lines.end());
+    REQUIRE(std::next(cut) != lines.end());
+    CHECK(std::next(cut)->rfind("END RequestId: ", 0) == 0);
 }
 
 TEST_CASE("invoke with JSON: the platform's records, and the function's lines at INFO and up") {

@@ -200,13 +200,8 @@ void ExecutionEnvironment::begin_invoke() {
     m_outgoing =
         wire::encode_head(wire::MessageType::Invoke, wire::pack(meta), request.event.size());
     m_outgoing_sent = 0;
-    if (!send_invoke()) {
-        // The handler process is gone: its Exited frame says how, soon.
-        m_invoke_write_failed = true;
-        arm(m_begin + std::chrono::seconds(1));
-    } else {
-        arm(m_begin + timeout);
-    }
+    arm(m_begin + timeout);
+    send_invoke();
     // The answer is heard when a channel becomes readable, on a later turn of the loop: never
     // from inside invoke(), where a caller that invokes again from its callback would recurse,
     // one level per queued invocation, and hear of them in reverse order. Only what was read
@@ -216,7 +211,15 @@ void ExecutionEnvironment::begin_invoke() {
     }
 }
 
-bool ExecutionEnvironment::send_invoke() {
+void ExecutionEnvironment::send_invoke() {
+    if (!send_invoke_now()) {
+        // The handler process is gone: its Exited frame says how, within a second.
+        m_invoke_write_failed = true;
+        arm_deadline(MonotonicClock::now() + std::chrono::seconds(1));
+    }
+}
+
+bool ExecutionEnvironment::send_invoke_now() {
     const std::string& body = m_request->event;
     std::size_t total = m_outgoing.size() + body.size();
     while (m_outgoing_sent < total) {
@@ -245,13 +248,7 @@ bool ExecutionEnvironment::send_invoke() {
             if (!m_invoke_watch) {
                 m_invoke_watch = std::make_unique<loop::FdWatch>(m_loop, m_socket.get());
             }
-            m_invoke_watch->start(UV_WRITABLE, [this](int) {
-                if (!send_invoke()) {
-                    // The handler process is gone: its Exited frame says how, soon.
-                    m_invoke_write_failed = true;
-                    arm_deadline(MonotonicClock::now() + std::chrono::seconds(1));
-                }
-            });
+            m_invoke_watch->start(UV_WRITABLE, [this](int) { send_invoke(); });
             return true;
         }
         break;

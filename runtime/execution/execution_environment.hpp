@@ -166,9 +166,12 @@ class ExecutionEnvironment {
     // Sends the waiting invocation to the warm environment.
     void begin_invoke();
     // Writes what the handler channel takes of the Invoke frame, without blocking, and watches
-    // for room for the rest; false when the handler process is gone. A handler process that
-    // does not read (stopped, say) holds only its own invocation, until its deadline.
-    bool send_invoke();
+    // for room for the rest. A handler process that does not read (stopped, say) holds only its
+    // own invocation, until its deadline. One that is gone gets a second for its Exited frame
+    // to say how, in place of the invocation's deadline.
+    void send_invoke();
+    // send_invoke()'s writes; false when the handler process is gone.
+    bool send_invoke_now();
     // Reads what the two channels have without blocking; false when the control channel has
     // closed.
     bool read_available();

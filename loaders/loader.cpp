@@ -73,6 +73,9 @@ std::string Context::to_json() const {
     if (!xray_trace_id.empty()) {
         json.key("xray_trace_id").string(xray_trace_id);
     }
+    if (!client_context.empty()) {
+        json.key("client_context").raw(client_context);
+    }
     json.end_object();
     return text;
 }
@@ -95,6 +98,8 @@ const char* Context::value(std::string_view key, std::string& scratch) const {
         found = &log_stream_name;
     } else if (key == "xray_trace_id") {
         found = &xray_trace_id;
+    } else if (key == "client_context") {
+        found = &client_context;
     } else if (key == "deadline_ms") {
         scratch = std::to_string(deadline_ms);
         return scratch.c_str();

@@ -21,6 +21,9 @@ struct Context {
     std::string log_group_name;
     std::string log_stream_name;
     std::string xray_trace_id;
+    // The caller's client context (the Invoke API's ClientContext, decoded): a JSON object's
+    // text, or empty. Synchronous invocations only, as on Lambda.
+    std::string client_context;
     std::int64_t deadline_ms = 0;
 
     // The context as the classic ABI's JSON object.

@@ -149,6 +149,7 @@ int run_bootstrap(const BootstrapSettings& settings) {
         context.deadline_ms = invocation->deadline_ms;
         context.invoked_function_arn = invocation->invoked_function_arn;
         context.xray_trace_id = invocation->trace_id;
+        context.client_context = invocation->client_context;
 
         RuntimeStream stream(client, invocation->request_id);
         loaders::Outcome outcome = loaded.handler->invoke(invocation->event, context, &stream);

@@ -175,6 +175,8 @@ void ExecutionEnvironment::begin_invoke() {
         std::chrono::duration<double>(m_spec.timeout_s));
     std::int64_t deadline_ms = epoch_ms() + static_cast<std::int64_t>(m_spec.timeout_s * 1000.0);
     std::string trace_id = request.trace_id.empty() ? new_trace_id() : request.trace_id;
+    std::string invoked_function_arn =
+        request.invoked_function_arn.empty() ? m_spec.arn() : request.invoked_function_arn;
     m_result.debugger_attached = m_debug_relay && m_debug_relay->connected_once();
     m_stream = std::make_unique<StreamRelay>(m_loop, request.stream, stream_limits());
     m_stream->on_ready([this] { stream_ready(); });
@@ -186,7 +188,7 @@ void ExecutionEnvironment::begin_invoke() {
         invocation.request_id = request.request_id;
         invocation.event = request.event;
         invocation.deadline_ms = deadline_ms;
-        invocation.invoked_function_arn = m_spec.arn();
+        invocation.invoked_function_arn = invoked_function_arn;
         invocation.trace_id = std::move(trace_id);
         invocation.client_context = request.client_context;
         invocation.cognito_identity = request.cognito_identity;
@@ -195,8 +197,12 @@ void ExecutionEnvironment::begin_invoke() {
         schedule_pump();
         return;
     }
-    wire::InvokeMeta meta{request.request_id, deadline_ms, std::move(trace_id),
-                          static_cast<std::int64_t>(stream_limits().max_bytes)};
+    wire::InvokeMeta meta{request.request_id,
+                          deadline_ms,
+                          std::move(trace_id),
+                          static_cast<std::int64_t>(stream_limits().max_bytes),
+                          std::move(invoked_function_arn),
+                          request.client_context};
     m_outgoing =
         wire::encode_head(wire::MessageType::Invoke, wire::pack(meta), request.event.size());
     m_outgoing_sent = 0;

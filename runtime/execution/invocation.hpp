@@ -19,6 +19,9 @@ struct InvocationRequest {
     std::string trace_id;         // the X-Ray header; generated when empty
     std::string client_context;   // the caller's client context JSON (Invoke API), or empty
     std::string cognito_identity; // the caller's Cognito identity JSON, or empty
+    // The ARN the caller invoked (the Invoke API's, with a qualifier it gave); empty: the
+    // function's unqualified ARN.
+    std::string invoked_function_arn;
     // Where a function that streams its response writes it, as it writes it
     // (response_stream.hpp). Without one, streamed bytes are gathered into the result's
     // payload, as Lambda does for a plain Invoke of a streaming function. A function that does

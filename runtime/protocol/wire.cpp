@@ -141,6 +141,8 @@ std::string pack(const InvokeMeta& meta) {
         .number(meta.deadline_ms)
         .text(meta.trace_id)
         .number(meta.stream_max_bytes)
+        .text(meta.invoked_function_arn)
+        .text(meta.client_context)
         .take();
 }
 
@@ -161,6 +163,8 @@ InvokeMeta unpack_invoke_meta(std::string_view meta) {
     out.deadline_ms = in.number();
     out.trace_id = in.text();
     out.stream_max_bytes = in.number();
+    out.invoked_function_arn = in.text();
+    out.client_context = in.text();
     in.finish();
     return out;
 }

@@ -138,6 +138,9 @@ struct InvokeMeta {
     // The most bytes a streamed response may have (StreamLimits::max_bytes): past it the
     // handler's stream_write() answers -1. The supervisor enforces it again on its side.
     std::int64_t stream_max_bytes = 0;
+    // The ARN the caller invoked the function by (with its qualifier, when it gave one).
+    std::string invoked_function_arn;
+    std::string client_context; // the caller's client context JSON, or ""
 };
 struct ResultMeta {
     bool ok = true;

@@ -212,14 +212,6 @@ bool is_blank(std::string_view text) {
                        [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
-} // namespace
-
-std::string InvokeApiRequest::invoked_function_arn(std::string_view region) const {
-    return function_arn(region, k_account_id, function_name, qualifier);
-}
-
-namespace {
-
 bool is_operation_path(std::string_view path, const Operation& operation) {
     const std::string_view prefix = operation.prefix;
     const std::string_view suffix = operation.suffix;

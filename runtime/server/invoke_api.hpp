@@ -30,10 +30,6 @@ struct InvokeApiRequest {
     bool log_tail = false;      // X-Amz-Log-Type: Tail
     std::string client_context; // the decoded JSON object of X-Amz-Client-Context, or ""
     std::string payload;        // the event, JSON text; "{}" for an empty body (as Lambda does)
-
-    // The ARN the function was invoked by, for its context:
-    // "arn:aws:lambda:<region>:123456789012:function:<name>[:<qualifier>]".
-    std::string invoked_function_arn(std::string_view region) const;
 };
 
 // Whether `path` (as sent, percent-encoded) is /2015-03-31/functions/{FunctionName}/invocations.

@@ -390,7 +390,17 @@ void Server::handle_invoke_api(const http::Request& http_request, http::Responde
     InvocationRequest invocation;
     invocation.request_id = request_id;
     invocation.event = invoke.payload;
-    invocation.client_context = invoke.client_context;
+    if (invoke.invocation_type != InvocationType::Event) {
+        // "Lambda passes the ClientContext object to your function for synchronous
+        // invocations only" (API_Invoke): an Event's is checked, then dropped.
+        invocation.client_context = invoke.client_context;
+    }
+    // The ARN as invoked, its qualifier kept: the context's invoked_function_arn says whether
+    // the caller named a version (the function's own name, whatever name found it).
+    invocation.invoked_function_arn = target->spec().arn();
+    if (!invoke.qualifier.empty()) {
+        invocation.invoked_function_arn += ":" + invoke.qualifier;
+    }
     const config::FunctionConfig* function = m_project.find_function(function_name);
     ThrottleReason reason = function != nullptr && function->reserved_concurrency
                                 ? ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded

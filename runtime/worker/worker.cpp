@@ -299,6 +299,8 @@ bool debug_handler_process(Channels& channels, const WorkerConfig& config,
         context.aws_request_id = std::move(meta.request_id);
         context.deadline_ms = meta.deadline_ms;
         context.xray_trace_id = std::move(meta.trace_id);
+        context.invoked_function_arn = std::move(meta.invoked_function_arn);
+        context.client_context = std::move(meta.client_context);
         if (!context.xray_trace_id.empty()) {
             trace_variable.set(context.xray_trace_id);
         }

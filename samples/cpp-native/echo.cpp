@@ -178,6 +178,15 @@ int tmp_use(const lambda_local_api* api, lambda_local_invocation* inv) {
     return respond(api, inv, out);
 }
 
+// Responds with the whole context (context_json), and logs it on one line.
+int context_dump(const lambda_local_api* api, lambda_local_invocation* inv) {
+    const char* context = api->context_json(inv);
+    const std::string out = context != nullptr ? context : "null";
+    std::printf("context: %s\n", out.c_str());
+    std::fflush(stdout);
+    return respond(api, inv, out);
+}
+
 // Always a typed function error.
 int fail_typed(const lambda_local_api* api, lambda_local_invocation* inv) {
     api->fail(inv, "ValidationError", "name is required");

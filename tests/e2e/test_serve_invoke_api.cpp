@@ -25,8 +25,9 @@ std::string invoke_path(const std::string& function) {
     return k_invocations + function + "/invocations";
 }
 
-// A SAM template with functions and no routes: Echo (echo sample `handle`), Fail (a typed
-// error), Crash (a segfault), Big (big_response) and Sleepy (sleeps past its 1 s timeout).
+// A SAM template with functions and no routes: Echo (echo sample `handle`), Context (its
+// context_dump), Fail (a typed error), Crash (a segfault), Big (big_response) and Sleepy (sleeps
+// past its 1 s timeout).
 std::string write_functions_template(const TempDir& dir) {
     const std::string code =
         std::filesystem::path(sample_library("libecho_cpp.so")).parent_path().string();
@@ -37,6 +38,7 @@ std::string write_functions_template(const TempDir& dir) {
                        code + "\n    Runtime: provided.al2023\nResources:\n";
     for (const auto& [name, handler, timeout] :
          {std::tuple{"Echo", "libecho_cpp.so:handle", "10"},
+          std::tuple{"Context", "libecho_cpp.so:context_dump", "10"},
           std::tuple{"Fail", "libecho_cpp.so:fail_typed", "10"},
           std::tuple{"Crash", "libmisbehaving.so:segfault", "10"},
           std::tuple{"Big", "libecho_cpp.so:big_response", "10"},
@@ -303,6 +305,9 @@ call("missing", FunctionName="nope")
 call("invalid", FunctionName="Echo", Payload=b"not json")
 call("arn", FunctionName="arn:aws:lambda:us-east-1:123456789012:function:Echo", Payload=b"[1]")
 call("qualified", FunctionName="Echo", Qualifier="$LATEST", Payload=b"2")
+client_context = base64.b64encode(b'{"custom":{"marker":"SYNC"}}').decode()
+call("context", FunctionName="Context", ClientContext=client_context)
+call("context_qualified", FunctionName="Context:$LATEST")
 print(json.dumps(out))
 )";
     RunOptions options;
@@ -334,6 +339,31 @@ print(json.dumps(out))
     CHECK(out["arn"]["payload"]["event"] == json{1});
     CHECK(out["qualified"]["status"] == 200);
     CHECK(out["qualified"]["payload"]["event"] == 2);
+    // The context has the caller's client context, synchronous invocations only, and the ARN
+    // as invoked, its qualifier kept (API_Invoke; the context object).
+    const std::string arn = "arn:aws:lambda:us-east-1:123456789012:function:Context";
+    CHECK(out["context"]["payload"]["client_context"] == json{{"custom", {{"marker", "SYNC"}}}});
+    CHECK(out["context"]["payload"]["invoked_function_arn"] == arn);
+    CHECK_FALSE(out["context_qualified"]["payload"].contains("client_context"));
+    CHECK(out["context_qualified"]["payload"]["invoked_function_arn"] == arn + ":$LATEST");
+}
+
+TEST_CASE("an Event invocation's client context is checked, then not passed to the function") {
+    TempDir dir;
+    ServeProcess serve({"--template", write_functions_template(dir), "--no-schedules"});
+    const std::string context = base64_encode(R"({"custom":{"marker":"ASYNC"}})");
+    const Response accepted = serve_request(
+        serve, "POST", invoke_path("Context"),
+        {{"X-Amz-Invocation-Type", "Event"}, {"X-Amz-Client-Context", context}}, "{}");
+    INFO(describe(accepted));
+    CHECK(accepted.status == 202);
+    REQUIRE(serve.wait_for_log("context: {"));
+    CHECK(serve.log().find("ASYNC") == std::string::npos);
+    // Checked all the same: one that is not base64 of a JSON object is refused.
+    const Response refused =
+        serve_request(serve, "POST", invoke_path("Context"),
+                      {{"X-Amz-Invocation-Type", "Event"}, {"X-Amz-Client-Context", "%%%"}}, "{}");
+    check_service_error(refused, 400, "InvalidRequestContentException", "User", "");
 }
 
 TEST_CASE("an invocation beyond the concurrency limit and the queue is throttled with 429") {

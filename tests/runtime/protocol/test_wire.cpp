@@ -394,14 +394,19 @@ TEST_CASE("FrameReader ends on a frame cut short and throws on a corrupt one") {
 }
 
 TEST_CASE("Invoke and Result metas survive packing, any bytes in their strings") {
-    InvokeMeta invoke{"8d9ba3c1-41f4-4b7e-9d2b-0d1d1f3f8a20", 1795520079737,
+    InvokeMeta invoke{"8d9ba3c1-41f4-4b7e-9d2b-0d1d1f3f8a20",
+                      1795520079737,
                       "Root=1-5e1b4151-5ac6c58f3b1e6e5ae2e0f5b1;Parent=53995c3f42cd8ad8;Sampled=1",
-                      209715200};
+                      209715200,
+                      "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST",
+                      std::string(R"({"custom":{"k":"v\u0000"}})") + '\0' + "\xff"};
     InvokeMeta invoke_back = unpack_invoke_meta(pack(invoke));
     CHECK(invoke_back.request_id == invoke.request_id);
     CHECK(invoke_back.deadline_ms == invoke.deadline_ms);
     CHECK(invoke_back.trace_id == invoke.trace_id);
     CHECK(invoke_back.stream_max_bytes == 209715200);
+    CHECK(invoke_back.invoked_function_arn == invoke.invoked_function_arn);
+    CHECK(invoke_back.client_context == invoke.client_context);
     CHECK(unpack_invoke_meta(pack(InvokeMeta{})).request_id.empty());
 
     ResultMeta ok{true, 1234, 56789, "", ""};

@@ -113,10 +113,14 @@ void ExecutionEnvironment::spawn() {
     }
     EnvVars vars =
         build_lambda_environment(m_spec, m_log_stream, m_options.host, runtime_api_address);
+    // The worker starts outside the sandbox (as root, when lambda-local is): the variables
+    // that glibc acts on in any process (LD_PRELOAD, LD_AUDIT, GCONV_PATH...) wait for the
+    // handler process, which sets them once it is sandboxed.
     std::vector<std::string> entries;
+    std::vector<std::string> sandboxed_entries;
     entries.reserve(vars.size());
     for (const auto& [key, value] : vars) {
-        entries.push_back(key + "=" + value);
+        (is_loader_variable(key) ? sandboxed_entries : entries).push_back(key + "=" + value);
     }
     std::vector<char*> envp;
     for (auto& entry : entries) {
@@ -249,6 +253,7 @@ void ExecutionEnvironment::spawn() {
     config.layers = m_spec.layers;
     config.layer_mount = layers::layer_mount_override();
     config.tmp_mb = m_spec.tmp_mb;
+    config.sandboxed_environment = std::move(sandboxed_entries);
     config.sandbox.isolate = m_options.sandbox;
     config.sandbox.memory_rlimit = m_options.sandbox && !m_cgroup;
     config.sandbox.memory_bytes = std::uint64_t(m_spec.memory_mb) << 20;

@@ -5,6 +5,7 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/ids.hpp"
 
+#include <algorithm>
 #include <array>
 
 extern char** environ;
@@ -80,6 +81,21 @@ bool is_reserved_variable(std::string_view name) {
         }
     }
     return false;
+}
+
+bool is_loader_variable(std::string_view name) {
+    static constexpr std::array<std::string_view, 13> k_glibc_unsecure = {
+        "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN",
+        "LOCPATH",    "NIS_PATH",    "NLSPATH",        "RES_OPTIONS", "RESOLV_HOST_CONF",
+        "TMPDIR",     "TZDIR",       "MALLOC_TRACE"};
+    if (name == "LD_LIBRARY_PATH") {
+        return false; // the worker's own libc comes first all the same (its DT_RPATH)
+    }
+    if (name.substr(0, 3) == "LD_" || name.substr(0, 7) == "MALLOC_") {
+        return true;
+    }
+    return std::find(k_glibc_unsecure.begin(), k_glibc_unsecure.end(), name) !=
+           k_glibc_unsecure.end();
 }
 
 void validate_function_variables(const EnvVars& variables) {

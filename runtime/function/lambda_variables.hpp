@@ -24,6 +24,14 @@ std::string new_log_stream_name(WallClock::time_point now);
 // True for the names Lambda reserves (a function may not set them).
 bool is_reserved_variable(std::string_view name);
 
+// True for a variable that glibc acts on in any process it is in (its loader at the start:
+// LD_PRELOAD, LD_AUDIT, LD_DEBUG_OUTPUT; libc later: GCONV_PATH, GLIBC_TUNABLES...): glibc's
+// own list of variables unsafe for a privileged program (unsecvars.h), every LD_ and MALLOC_
+// name, and not LD_LIBRARY_PATH. A function's value of one is code or files of the function's
+// choosing: such variables are kept out of the worker, which starts outside the sandbox, often
+// as root, and given to the handler process once it is sandboxed (docs/sandbox.md).
+bool is_loader_variable(std::string_view name);
+
 // Throws lambda_local::Error when the function's variables break Lambda's rules:
 // a reserved name, a key that is not [A-Za-z][A-Za-z0-9_]+, or more than 4 KB in all.
 void validate_function_variables(const EnvVars& variables);

@@ -17,6 +17,7 @@ nlohmann::json to_json(const WorkerConfig& config) {
         {"layers", config.layers},
         {"layer_mount", config.layer_mount},
         {"tmp_mb", config.tmp_mb},
+        {"sandboxed_environment", config.sandboxed_environment},
         {"sandbox",
          {{"isolate", config.sandbox.isolate},
           {"memory_rlimit", config.sandbox.memory_rlimit},
@@ -49,6 +50,8 @@ WorkerConfig worker_config_from_json(const nlohmann::json& json) {
         config.layers = json.at("layers").get<std::vector<std::string>>();
         config.layer_mount = json.at("layer_mount").get<std::string>();
         config.tmp_mb = json.at("tmp_mb").get<int>();
+        config.sandboxed_environment =
+            json.at("sandboxed_environment").get<std::vector<std::string>>();
         const auto& sandbox = json.at("sandbox");
         config.sandbox.isolate = sandbox.at("isolate").get<bool>();
         config.sandbox.memory_rlimit = sandbox.at("memory_rlimit").get<bool>();

@@ -44,6 +44,10 @@ struct WorkerConfig {
     std::string layer_mount;
     int tmp_mb = 512;
     SandboxSettings sandbox;
+    // The environment's variables that glibc acts on ("NAME=value": is_loader_variable in
+    // runtime/function/lambda_variables.hpp), withheld from the worker's own environment and
+    // set by the handler process once it is sandboxed.
+    std::vector<std::string> sandboxed_environment;
     // --debug: the gdbserver executable the handler process starts, attached to itself,
     // before the function's init (its remote protocol on the worker's descriptor 6); "" for
     // none (docs/debugging.md).

@@ -221,6 +221,14 @@ bool debug_handler_process(Channels& channels, const WorkerConfig& config,
     // Nothing but the handler channel and the standard streams reaches handler code (the
     // debugger's channel goes to gdbserver below, before any).
     close_descriptors_from(std::max({channels.invoke, channels.results, channels.debug}) + 1);
+    // The variables that glibc acts on, held back until now that this process is sandboxed: a
+    // custom runtime's loader acts on them as it starts; a library's handler has them to read
+    // and passes them to the programs it starts (docs/sandbox.md).
+    for (const std::string& entry : config.sandboxed_environment) {
+        if (auto equals = entry.find('='); equals != std::string::npos && equals > 0) {
+            ::setenv(entry.substr(0, equals).c_str(), entry.c_str() + equals + 1, 1);
+        }
+    }
     report_sandbox(fd, state);
     if (!config.layers.empty() && !state.opt_layers) {
         std::string why = !state.layers_error.empty()

@@ -218,6 +218,34 @@ TEST_CASE("a descriptor the caller leaked reaches no handler") {
     CHECK(file_text(leaked.path()).empty());
 }
 
+TEST_CASE("a function's LD_ and glibc variables reach its handler, not its worker outside the "
+          "sandbox") {
+    // LD_DEBUG_OUTPUT makes the loader of any process started with it write a file there: the
+    // worker, which starts as the caller (root in CI) before any namespace, wrote one. LD_PRELOAD
+    // and LD_AUDIT would have run the function's code there the same way.
+    const bool rootless = rootless_subcase();
+    TempDir dir;
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::all); // for uid 65534 too
+    const std::string trace = dir.path() + "/ld";
+    const std::vector<std::string> args = {"invoke", "-q",
+                                           "-l",     sample_library("libecho_cpp.so"),
+                                           "-H",     "env_dump",
+                                           "-d",     "{}",
+                                           "--env",  "LD_DEBUG=files",
+                                           "--env",  "LD_DEBUG_OUTPUT=" + trace,
+                                           "--env",  "GCONV_PATH=" + dir.path()};
+    RunOptions options;
+    options.bound = std::chrono::seconds(30);
+    const ProcessResult r = run_process(as_caller(rootless, args), options);
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    const json vars = parse_json(r.out);
+    CHECK(vars["LD_DEBUG"] == "files");
+    CHECK(vars["LD_DEBUG_OUTPUT"] == trace);
+    CHECK(vars["GCONV_PATH"] == dir.path());
+    CHECK(std::filesystem::is_empty(dir.path()));
+}
+
 TEST_CASE("a descriptor the caller leaked reaches no handler of serve") {
     TempDir dir;
     LeakedFile leaked(dir);

@@ -331,6 +331,21 @@ TEST_CASE("the reserved names are Lambda's") {
     }
 }
 
+TEST_CASE("the variables glibc acts on are held back from the worker, LD_LIBRARY_PATH aside") {
+    for (const char* name :
+         {"LD_PRELOAD", "LD_AUDIT", "LD_DEBUG", "LD_DEBUG_OUTPUT", "LD_PROFILE", "LD_BIND_NOW",
+          "LD_ANYTHING_NEW", "GLIBC_TUNABLES", "GCONV_PATH", "LOCPATH", "NLSPATH", "HOSTALIASES",
+          "RES_OPTIONS", "LOCALDOMAIN", "TMPDIR", "TZDIR", "MALLOC_TRACE", "MALLOC_ARENA_MAX"}) {
+        CAPTURE(name);
+        CHECK(is_loader_variable(name));
+    }
+    for (const char* name : {"LD_LIBRARY_PATH", "PATH", "TZ", "LANG", "LD", "ld_preload",
+                             "MY_LD_PRELOAD", "AWS_REGION", ""}) {
+        CAPTURE(name);
+        CHECK_FALSE(is_loader_variable(name));
+    }
+}
+
 TEST_SUITE_END();
 
 } // namespace lambda_variables_tests

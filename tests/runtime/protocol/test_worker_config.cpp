@@ -66,6 +66,9 @@ TEST_CASE("a configuration survives to_json and back") {
     SUBCASE("under --debug") {
         config.gdbserver = "/usr/bin/gdbserver";
     }
+    SUBCASE("variables for the sandboxed handler process") {
+        config.sandboxed_environment = {"LD_PRELOAD=/var/task/libtrace.so", "TMPDIR="};
+    }
 
     // Through the text of the frame, as the worker receives it.
     WorkerConfig back = worker_config_from_json(json::parse(to_json(config).dump()));
@@ -75,6 +78,7 @@ TEST_CASE("a configuration survives to_json and back") {
     CHECK(back.abi == config.abi);
     CHECK(back.task_root == config.task_root);
     CHECK(back.tmp_mb == config.tmp_mb);
+    CHECK(back.sandboxed_environment == config.sandboxed_environment);
     CHECK(back.sandbox.isolate == config.sandbox.isolate);
     CHECK(back.sandbox.memory_rlimit == config.sandbox.memory_rlimit);
     CHECK(back.sandbox.memory_bytes == config.sandbox.memory_bytes);

@@ -399,7 +399,10 @@ SandboxState enter_namespaces(const WorkerConfig& config) {
     uid_t uid = ::geteuid();
     gid_t gid = ::getegid();
     bool root = uid == 0;
-    int flags = CLONE_NEWNS | CLONE_NEWPID | (root ? 0 : CLONE_NEWUSER) |
+    // An IPC namespace of its own: System V shared memory, semaphores and message queues and
+    // POSIX message queues are the environment's, gone with it, and the host's are out of reach
+    // (the host's kept what an environment made, without bound, for any other to read).
+    int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | (root ? 0 : CLONE_NEWUSER) |
                 (config.sandbox.isolated_network ? CLONE_NEWNET : 0);
     if (::unshare(flags) != 0) {
         int error = errno;

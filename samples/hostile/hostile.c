@@ -26,8 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -377,6 +379,19 @@ int credentials(const lambda_local_api* api, lambda_local_invocation* inv) {
     append(out, sizeof out, "%s\"SchedPolicy\":\"%s\"", out[1] == '\0' ? "" : ",",
            sched_getscheduler(0) == SCHED_BATCH ? "batch" : "other");
     append(out, sizeof out, "}");
+    return respond_text(api, inv, out);
+}
+
+/* Looks for the System V shared memory segment of the event's "seen" key (one the host made),
+ * then makes one of its "made" key and leaves it behind. */
+int sysv_ipc(const lambda_local_api* api, lambda_local_invocation* inv) {
+    int seen = shmget((key_t)event_number(api, inv, "seen", 0), 0, 0);
+    int seen_error = seen < 0 ? errno : 0;
+    int made = shmget((key_t)event_number(api, inv, "made", 0), 4096, IPC_CREAT | 0666);
+    char out[160];
+    snprintf(out, sizeof out, "{\"seen\":%s,\"seen_error\":\"%s\",\"made\":%s}",
+             seen >= 0 ? "true" : "false", seen_error ? strerrorname_np(seen_error) : "",
+             made >= 0 ? "true" : "false");
     return respond_text(api, inv, out);
 }
 

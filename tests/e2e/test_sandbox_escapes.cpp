@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -244,6 +246,27 @@ TEST_CASE("a function's LD_ and glibc variables reach its handler, not its worke
     CHECK(vars["LD_DEBUG_OUTPUT"] == trace);
     CHECK(vars["GCONV_PATH"] == dir.path());
     CHECK(std::filesystem::is_empty(dir.path()));
+}
+
+TEST_CASE(
+    "System V IPC is the environment's own: the host's is out of reach, its own goes with it") {
+    const bool rootless = rootless_subcase();
+    const key_t host_key = static_cast<key_t>(0x4c4c0000 + (::getpid() & 0xffff));
+    const key_t made_key = host_key + 0x10000;
+    const int host_segment = ::shmget(host_key, 4096, IPC_CREAT | 0666);
+    REQUIRE(host_segment >= 0);
+    const json answer = invoke_hostile(rootless, "sysv_ipc",
+                                       "{\"seen\":" + std::to_string(host_key) +
+                                           ",\"made\":" + std::to_string(made_key) + "}");
+    ::shmctl(host_segment, IPC_RMID, nullptr);
+    CHECK(answer["seen"] == false);
+    CHECK(answer["seen_error"] == "ENOENT");
+    CHECK(answer["made"] == true);
+    const int left = ::shmget(made_key, 0, 0);
+    if (left >= 0) {
+        ::shmctl(left, IPC_RMID, nullptr);
+    }
+    CHECK(left < 0); // gone with the environment, never the host's
 }
 
 TEST_CASE("a descriptor the caller leaked reaches no handler of serve") {

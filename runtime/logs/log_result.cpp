@@ -25,6 +25,15 @@ std::string tail_of_log(std::string_view log_text) {
     return std::string(log_text.substr(start));
 }
 
+void keep_log_tail(std::string& log, std::string_view text) {
+    constexpr std::size_t k_kept_bytes = 2 * k_max_log_result_bytes;
+    constexpr std::size_t k_trim_bytes = 64 * 1024;
+    log.append(text);
+    if (log.size() > k_trim_bytes) {
+        log.erase(0, log.size() - k_kept_bytes);
+    }
+}
+
 std::string log_result(std::string_view log_text) {
     return base64_encode(tail_of_log(log_text));
 }

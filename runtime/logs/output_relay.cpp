@@ -1,6 +1,7 @@
 // `invoke`'s function output read on a thread, written in order with the platform's lines.
 #include "runtime/logs/output_relay.hpp"
 
+#include "runtime/logs/log_result.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fd.hpp"
 
@@ -16,10 +17,6 @@
 
 namespace lambda_local::runtime {
 namespace {
-
-// The end of the log kept: twice what LogResult shows, cut back when it grows past 64 KiB.
-constexpr std::size_t k_kept_log_bytes = 8192;
-constexpr std::size_t k_log_trim_bytes = 64 * 1024;
 
 std::pair<Fd, Fd> make_pipe(int read_flags) {
     int fds[2];
@@ -103,10 +100,7 @@ void OutputRelay::show(const std::vector<std::string>& lines) {
 }
 
 void OutputRelay::keep(std::string_view text) {
-    m_log.append(text);
-    if (m_log.size() > k_log_trim_bytes) {
-        m_log.erase(0, m_log.size() - k_kept_log_bytes);
-    }
+    keep_log_tail(m_log, text);
 }
 
 void OutputRelay::platform(std::string_view text, bool shown) {

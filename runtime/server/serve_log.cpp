@@ -1,6 +1,7 @@
 // The log of `serve`: environments' output read on the loop, written by a thread of its own.
 #include "runtime/server/serve_log.hpp"
 
+#include "runtime/logs/log_result.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fd.hpp"
 
@@ -206,7 +207,8 @@ void LogSource::platform_lines(const Platform& platform, std::string& out) {
             continue;
         }
         if (m_capturing) {
-            m_captured.append(line).append("\n");
+            keep_log_tail(m_captured, line);
+            m_captured += '\n';
         }
         if (!m_log.m_quiet) {
             out.append(m_prefix).append(" ").append(line).append("\n");
@@ -220,7 +222,8 @@ void LogSource::platform_lines(const Platform& platform, std::string& out) {
 void LogSource::function_lines(std::vector<std::string>& lines, std::string& out) {
     for (const std::string& line : lines) {
         if (m_capturing) {
-            m_captured.append(line).append("\n");
+            keep_log_tail(m_captured, line);
+            m_captured += '\n';
         }
         if (!m_log.m_quiet) {
             out.append(m_prefix).append(" ").append(line).append("\n");

@@ -53,4 +53,21 @@ TEST_SUITE("runtime::LogResult") {
         CHECK(lambda_local::base64_decode(log_result(log)) == std::string(4096, 'x'));
     }
 
+    TEST_CASE("a log kept for its tail stays small and keeps the same tail") {
+        std::string kept;
+        std::string whole;
+        for (int i = 0; i < 20000; ++i) {
+            const std::string line = "line " + std::to_string(i) + " \xc3\xa9\xc3\xa9\n";
+            keep_log_tail(kept, line);
+            whole += line;
+            CHECK(kept.size() <= 64 * 1024);
+            if (i % 997 == 0) {
+                CHECK(tail_of_log(kept) == tail_of_log(whole));
+            }
+        }
+        CHECK(tail_of_log(kept) == tail_of_log(whole));
+        keep_log_tail(kept, std::string(300 * 1024, 'x')); // one line longer than all of it
+        CHECK(kept.size() == 8192);
+        CHECK(tail_of_log(kept) == std::string(4096, 'x'));
+    }
 } // TEST_SUITE

@@ -1,73 +1,76 @@
-// A worker's output collected in an unlinked temporary file.
+// A worker's output collected from a pipe, on the loop.
 #include "runtime/testing/log_capture.hpp"
 
 #include "runtime/util/error.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <cstdlib>
-#include <vector>
 
 namespace lambda_local::runtime::testing {
 namespace {
 
-// Reads `length` bytes at `offset` (fewer at the end of the file).
-std::string read_at(int fd, off_t offset, std::size_t length) {
-    std::string text(length, '\0');
-    std::size_t done = 0;
-    while (done < length) {
-        ssize_t n =
-            ::pread(fd, text.data() + done, length - done, offset + static_cast<off_t>(done));
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    text.resize(done);
-    return text;
-}
+constexpr std::size_t k_head_bytes = k_max_case_output / 4;
+constexpr std::size_t k_tail_bytes = k_max_case_output - k_head_bytes;
 
 } // namespace
 
-LogCapture::LogCapture() {
-    const char* dir = std::getenv("TMPDIR");
-    std::string pattern = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") +
-                          "/lambda-local-test-log-XXXXXX";
-    std::vector<char> name(pattern.begin(), pattern.end());
-    name.push_back('\0');
-    int fd = ::mkostemp(name.data(), O_CLOEXEC | O_APPEND);
-    if (fd < 0) {
-        throw Error("cannot create a log file in " + pattern.substr(0, pattern.rfind('/')) + ": " +
-                    os_error("mkostemp"));
+LogCapture::LogCapture(loop::EventLoop& loop) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        throw Error("cannot capture the function's output: " + os_error("pipe2"));
     }
-    m_fd.reset(fd);
-    ::unlink(name.data());
+    m_read.reset(fds[0]);
+    m_write.reset(fds[1]);
+    ::fcntl(m_read.get(), F_SETFL, O_NONBLOCK);
+    m_watch = std::make_unique<loop::FdWatch>(loop, m_read.get());
+    m_watch->start(UV_READABLE, [this](int) { read_available(); });
+}
+
+void LogCapture::read_available() {
+    char buffer[64 * 1024];
+    for (;;) {
+        ssize_t n = ::read(m_read.get(), buffer, sizeof buffer);
+        if (n > 0) {
+            keep(std::string_view(buffer, static_cast<std::size_t>(n)));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        return; // EAGAIN: all read (the write end is this object's: no end of file)
+    }
+}
+
+void LogCapture::keep(std::string_view bytes) {
+    if (m_head.size() < k_head_bytes) {
+        const std::size_t taken = std::min(bytes.size(), k_head_bytes - m_head.size());
+        m_head.append(bytes.substr(0, taken));
+        bytes.remove_prefix(taken);
+    }
+    m_tail.append(bytes);
+    if (m_tail.size() > 2 * k_tail_bytes) { // cut back now and then, not at every read
+        m_left_out += m_tail.size() - k_tail_bytes;
+        m_tail.erase(0, m_tail.size() - k_tail_bytes);
+    }
 }
 
 std::string LogCapture::take() {
-    struct stat info {};
-    if (::fstat(m_fd.get(), &info) != 0 || info.st_size <= m_offset) {
-        return "";
+    read_available();
+    if (m_tail.size() > k_tail_bytes) {
+        m_left_out += m_tail.size() - k_tail_bytes;
+        m_tail.erase(0, m_tail.size() - k_tail_bytes);
     }
-    const off_t end = info.st_size;
-    const auto size = static_cast<std::size_t>(end - m_offset);
-    std::string text;
-    if (size <= k_max_case_output) {
-        text = read_at(m_fd.get(), m_offset, size);
-    } else {
-        const std::size_t head = k_max_case_output / 4;
-        const std::size_t tail = k_max_case_output - head;
-        text = read_at(m_fd.get(), m_offset, head);
-        text += "\n[... " + std::to_string(size - head - tail) + " bytes not shown ...]\n";
-        text += read_at(m_fd.get(), end - static_cast<off_t>(tail), tail);
+    std::string text = std::move(m_head);
+    if (m_left_out > 0) {
+        text += "\n[... " + std::to_string(m_left_out) + " bytes not shown ...]\n";
     }
-    m_offset = end;
+    text += m_tail;
+    m_head.clear();
+    m_tail.clear();
+    m_left_out = 0;
     return text;
 }
 

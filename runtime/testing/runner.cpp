@@ -168,7 +168,7 @@ FileResult run_file(SharedState& state, std::size_t index) {
     std::unique_ptr<CaseAuthorizers> authorizers;
     std::string problem;
     try {
-        capture = std::make_unique<LogCapture>();
+        capture = std::make_unique<LogCapture>(loop);
         bool needs_runtime_api = file.function.is_bootstrap();
         if (file.runs_authorizers) {
             for (const FunctionSpec& spec : file.http->authorizer_functions) {

@@ -30,6 +30,9 @@ inline constexpr auto k_worker_exit_bound = std::chrono::seconds(5);
 inline constexpr wire::Limits k_handler_limits{wire::k_max_meta, k_max_response_payload};
 // The Runtime API's address inside an environment of its own network namespace (Lambda's).
 inline constexpr const char* k_isolated_runtime_api = "127.0.0.1:9001";
+// The largest peak resident set a handler's frame may claim, in KiB (1 TiB: more than any memory
+// size): a forged figure stays a number that prints.
+inline constexpr std::int64_t k_max_rss_kib = std::int64_t{1} << 30;
 // How often the anonymous memory of a running environment is compared to its size.
 inline constexpr auto k_memory_check_interval = std::chrono::milliseconds(5);
 

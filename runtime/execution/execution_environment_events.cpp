@@ -273,16 +273,21 @@ void ExecutionEnvironment::on_start_event(Awaited awaited) {
         if (!meta.is_object()) {
             meta = json::object();
         }
-        auto number = [&meta](const char* key) {
-            return meta.contains(key) && meta[key].is_number() ? meta[key].get<double>() : 0.0;
+        // The figures a frame gives are the handler's word (its code may write this channel):
+        // at least 0, and at most what was measured here or could be.
+        auto number = [&meta](const char* key, double most) {
+            double value =
+                meta.contains(key) && meta[key].is_number() ? meta[key].get<double>() : 0.0;
+            return value > 0 ? std::min(value, most) : 0.0; // NaN too is 0
         };
+        const double init_us = elapsed_ms(m_init_started) * 1000.0;
         auto text = [&meta](const char* key, const char* fallback) {
             return meta.contains(key) && meta[key].is_string() ? meta[key].get<std::string>()
                                                                : std::string(fallback);
         };
         if (frame.type == wire::MessageType::Ready && !m_runtime_api) {
-            result.init_duration_ms = number("init_duration_us") / 1000.0;
-            m_peak_rss_kib = static_cast<std::int64_t>(number("peak_rss_kib"));
+            result.init_duration_ms = number("init_duration_us", init_us) / 1000.0;
+            m_peak_rss_kib = static_cast<std::int64_t>(number("peak_rss_kib", k_max_rss_kib));
             started();
             return;
         }
@@ -293,7 +298,7 @@ void ExecutionEnvironment::on_start_event(Awaited awaited) {
             result.error_type = type;
             result.payload = error_payload(type, message, true);
             result.log_lines.push_back("[ERROR] " + type + ": " + message);
-            result.init_duration_ms = number("init_duration_us") / 1000.0;
+            result.init_duration_ms = number("init_duration_us", init_us) / 1000.0;
             finish(std::move(result), true);
             return;
         }
@@ -352,8 +357,12 @@ void ExecutionEnvironment::on_invoke_event(Awaited awaited) {
             awaited.what = Wait::Broken;
         }
         if (awaited.what == Wait::Frame) {
-            result.duration_ms = static_cast<double>(meta_in.duration_us) / 1000.0;
-            m_peak_rss_kib = std::max(m_peak_rss_kib, meta_in.peak_rss_kib);
+            // The handler's own figures (its code may have written this frame), within what
+            // was measured here.
+            result.duration_ms = std::clamp(static_cast<double>(meta_in.duration_us) / 1000.0, 0.0,
+                                            elapsed_ms(m_begin));
+            m_peak_rss_kib = std::max(
+                m_peak_rss_kib, std::clamp<std::int64_t>(meta_in.peak_rss_kib, 0, k_max_rss_kib));
             result.max_memory_used_mb = memory_used_mb(m_peak_rss_kib);
             if (m_stream && m_stream->begun()) {
                 streamed_result(result, meta_in);

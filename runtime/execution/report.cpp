@@ -293,7 +293,7 @@ std::int64_t memory_used_mb(std::int64_t peak_rss_kib) {
     if (peak_rss_kib <= 0) {
         return 1;
     }
-    return std::max<std::int64_t>(1, (peak_rss_kib + 1023) / 1024);
+    return std::max<std::int64_t>(1, peak_rss_kib / 1024 + (peak_rss_kib % 1024 != 0 ? 1 : 0));
 }
 
 } // namespace lambda_local::runtime

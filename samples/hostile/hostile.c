@@ -163,10 +163,14 @@ int forge_result(const lambda_local_api* api, lambda_local_invocation* inv) {
         snprintf(link, sizeof link, "/proc/self/fd/%d", fds[i]);
         ssize_t n = readlink(link, target, sizeof target - 1);
         if (fds[i] > 2 && n > 0 && strncmp(target, "pipe:", 5) == 0) {
-            /* ResultMeta packed: ok, duration_us, peak_rss_kib, error_type, error_message. */
+            /* ResultMeta packed: ok, duration_us, peak_rss_kib, error_type, error_message; the
+             * figures as large as they go. */
             char meta[8 * 3 + 4 * 2] = {0};
             int64_t ok = 1;
+            int64_t most = INT64_MAX;
             memcpy(meta, &ok, sizeof ok);
+            memcpy(meta + 8, &most, sizeof most);
+            memcpy(meta + 16, &most, sizeof most);
             const char* body = "{\"forged\":true}";
             uint32_t header[4] = {0x31574c4cu, 6, sizeof meta, (uint32_t)strlen(body)};
             char bytes[256];

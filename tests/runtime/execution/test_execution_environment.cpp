@@ -271,6 +271,11 @@ TEST_CASE("a Result frame the handler writes itself is its own answer, and nothi
     InvocationResult first = environment.invoke(request_with());
     CHECK(first.ok());
     CHECK(first.payload == R"({"forged":true})");
+    // Its figures (the largest numbers there are) are its word: bounded by what was measured.
+    CHECK(first.duration_ms >= 0);
+    CHECK(first.duration_ms < 60'000);
+    CHECK(first.max_memory_used_mb > 0);
+    CHECK(first.max_memory_used_mb <= (std::int64_t{1} << 20));
     // Its real answer follows while the environment is idle: once the loop has heard it, the
     // environment is not reused.
     runtime::loop::Timer tick(environment.loop());

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -318,6 +319,8 @@ TEST_CASE("memory used is the peak RSS in MB rounded up and never 0") {
     CHECK(memory_used_mb(1025) == 2);
     CHECK(memory_used_mb(21 * 1024) == 21);
     CHECK(memory_used_mb(21 * 1024 + 300) == 22);
+    // No overflow at the end of the range (UBSan would say).
+    CHECK(memory_used_mb(INT64_MAX) == INT64_MAX / 1024 + 1);
 }
 
 TEST_SUITE_END();

@@ -93,7 +93,11 @@ Integration Gateway::prepare(HttpRequest request, const FrontDoor& front) const 
     }
     RouteResult matched = m_routes.match(request);
     if (auto* miss = std::get_if<RouteMiss>(&matched)) {
-        integration.answer = miss_response(*miss);
+        integration.proxy.api_type = miss->api_type;
+        integration.stamp = new_request_stamp(miss->api_type);
+        HttpResponse answer = miss_response(*miss);
+        add_response_headers(integration, answer);
+        integration.answer = std::move(answer);
         return integration;
     }
     const RouteMatch& match = std::get<RouteMatch>(matched);
@@ -169,7 +173,7 @@ void Gateway::build_event(Integration& integration) const {
     if (integration.event.size() > k_max_request_payload) {
         HttpResponse too_large =
             gateway_answer(integration.proxy.api_type, GatewayAnswer::RequestTooLarge);
-        add_cors(integration, too_large);
+        add_response_headers(integration, too_large);
         integration.answer = std::move(too_large);
     }
 }
@@ -181,7 +185,7 @@ void Gateway::authorized(Integration& integration, nlohmann::json authorizer) co
 
 HttpResponse Gateway::refused(const Integration& integration, AuthorizationOutcome outcome) const {
     HttpResponse response = authorization_answer(integration.proxy.api_type, outcome);
-    add_cors(integration, response);
+    add_response_headers(integration, response);
     return response;
 }
 
@@ -192,9 +196,21 @@ HttpResponse Gateway::refused(const Integration& integration,
     return response;
 }
 
-void Gateway::add_cors(const Integration& integration, HttpResponse& response) const {
+void Gateway::add_response_headers(const Integration& integration, HttpResponse& response) const {
     if (integration.api != nullptr && integration.api->cors) {
         add_cors_headers(*integration.api->cors, integration.request, response);
+    }
+    const RequestStamp& stamp = integration.stamp;
+    if (stamp.request_id.empty()) {
+        return;
+    }
+    if (integration.proxy.api_type == ApiType::Rest) {
+        response.headers.emplace_back("x-amzn-RequestId", stamp.request_id);
+        response.headers.emplace_back("x-amz-apigw-id", stamp.extended_request_id.empty()
+                                                            ? stamp.request_id
+                                                            : stamp.extended_request_id);
+    } else {
+        response.headers.emplace_back("apigw-requestid", stamp.request_id);
     }
 }
 
@@ -226,7 +242,7 @@ HttpResponse Gateway::answer(const Integration& integration, const InvocationRes
             response = std::move(std::get<HttpResponse>(read));
         }
     }
-    add_cors(integration, response);
+    add_response_headers(integration, response);
     return response;
 }
 
@@ -235,18 +251,18 @@ HttpResponse Gateway::throttled(const Integration& integration) const {
         return m_function_urls->throttled(integration);
     }
     HttpResponse response = gateway_answer(integration.proxy.api_type, GatewayAnswer::Throttled);
-    add_cors(integration, response);
+    add_response_headers(integration, response);
     return response;
 }
 
-HeaderList Gateway::cors_headers(const Integration& integration) const {
+HeaderList Gateway::response_headers(const Integration& integration) const {
     HttpResponse response;
     if (integration.function_url != nullptr) {
         if (integration.function_url->cors) {
             add_cors_headers(*integration.function_url->cors, integration.request, response);
         }
     } else {
-        add_cors(integration, response);
+        add_response_headers(integration, response);
     }
     return response.headers;
 }

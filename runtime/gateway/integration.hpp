@@ -89,9 +89,10 @@ class Gateway {
                         std::string* malformed = nullptr) const;
     // The answer when the function's concurrency and queue are full (429), with CORS headers.
     HttpResponse throttled(const Integration& integration) const;
-    // The CORS headers the API (or function URL) adds to an answer to this request; none
-    // without CORS. For a streamed answer, whose head is written before the function ends.
-    HeaderList cors_headers(const Integration& integration) const;
+    // The headers the API (or function URL) adds to an answer to this request: its CORS
+    // headers, and API Gateway's request id headers. For a streamed answer, whose head is
+    // written before the function ends.
+    HeaderList response_headers(const Integration& integration) const;
     // The answer when the request's body is over API Gateway's 10 MB (413).
     HttpResponse over_limit() const;
 
@@ -102,8 +103,10 @@ class Gateway {
   private:
     // The proxy event of a prepared integration (413 when it is over 6 MB).
     void build_event(Integration& integration) const;
-    // Adds the API's CORS headers to an answer (a function's, or the gateway's own).
-    void add_cors(const Integration& integration, HttpResponse& response) const;
+    // Adds the API's headers to an answer (a function's, or the gateway's own): its CORS
+    // headers, and the request's id as API Gateway sends it back (REST: x-amzn-RequestId and
+    // x-amz-apigw-id; HTTP API: apigw-requestid).
+    void add_response_headers(const Integration& integration, HttpResponse& response) const;
 
     std::vector<config::ApiConfig> m_apis;
     RouteTable m_routes;

@@ -615,7 +615,7 @@ void Server::invoke_streaming_integration(std::shared_ptr<gateway::Integration> 
     const std::string method = integration->request.method;
     InvocationResult failed;
     failed.status = InvocationStatus::FunctionError;
-    auto sink = HttpStreamSink::create(responder, m_gateway.cors_headers(*integration),
+    auto sink = HttpStreamSink::create(responder, m_gateway.response_headers(*integration),
                                        to_http(m_gateway.answer(*integration, failed)));
     InvocationRequest invocation;
     invocation.request_id = new_request_id();
@@ -633,7 +633,7 @@ void Server::invoke_streaming_integration(std::shared_ptr<gateway::Integration> 
         } else if (!result.streamed) {
             // A function that does not stream: its whole response as one piece.
             unstarted = gateway::unstreamed_response(result.payload);
-            for (auto& header : m_gateway.cors_headers(*integration)) {
+            for (auto& header : m_gateway.response_headers(*integration)) {
                 unstarted.headers.push_back(std::move(header));
             }
         } else {

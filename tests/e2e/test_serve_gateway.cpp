@@ -42,6 +42,8 @@ void check_missing_token(const Response& response) {
     CHECK(response.body == k_missing_token);
     CHECK(header_text(response, "x-amzn-ErrorType") == "MissingAuthenticationTokenException");
     CHECK(header_text(response, "Content-Type") == "application/json");
+    CHECK(std::regex_match(header_text(response, "x-amzn-RequestId"), std::regex(k_uuid_pattern)));
+    CHECK_FALSE(header_text(response, "x-amz-apigw-id").empty());
 }
 
 // CHECKs an HTTP API's answer to a request no route takes.
@@ -51,6 +53,7 @@ void check_not_found(const Response& response) {
     CHECK(response.body == k_not_found);
     CHECK(header_text(response, "Content-Type") == "application/json");
     CHECK(response.header("x-amzn-ErrorType") == nullptr);
+    CHECK(header_text(response, "apigw-requestid").size() == 16); // "LV7fzho-PHcEJPw="
 }
 
 // CHECKs the answer to a failed function: REST 502, HTTP API 500 (§3.3).
@@ -287,7 +290,7 @@ TEST_CASE("a REST API event (payload 1.0) carries the request field by field") {
     ServeProcess serve = serve_echo({}, {"--api", "rest", "--stage", "v1"});
     const std::string host = "abc123defg.execute-api.us-east-1.amazonaws.com";
     const std::int64_t before = epoch_ms_now();
-    json event = echoed_event(serve_request(
+    const Response answer = serve_request(
         serve, "POST", "/v1/store/items/42?color=red&tag=a&tag=b&name=J%C3%BCrgen%20x",
         {{"Host", host},
          {"User-Agent", "lambda-local-e2e/1.0"},
@@ -296,9 +299,13 @@ TEST_CASE("a REST API event (payload 1.0) carries the request field by field") {
          {"X-Dup", "one"},
          {"X-Dup", "two"},
          {"Cookie", "a=1; b=2"}},
-        R"({"qty":1})"));
+        R"({"qty":1})");
+    json event = echoed_event(answer);
     const std::int64_t after = epoch_ms_now();
     INFO(event.dump(2));
+    // The answer carries the request's ids, as REST APIs send them back.
+    CHECK(header_text(answer, "x-amzn-RequestId") == event["requestContext"]["requestId"]);
+    CHECK(header_text(answer, "x-amz-apigw-id") == event["requestContext"]["extendedRequestId"]);
     CHECK(event["resource"] == "/{proxy+}");
     CHECK(event["path"] == "/store/items/42");
     CHECK(event["httpMethod"] == "POST");
@@ -371,15 +378,18 @@ TEST_CASE("an HTTP API event (payload 2.0) carries the request field by field") 
     ServeProcess serve = serve_echo({});
     const std::int64_t before = epoch_ms_now();
     const std::string query = "tag=a&tag=b&color=red&sp=a%20b&flag";
-    json event = echoed_event(serve_request(serve, "GET", "/store/items/42?" + query,
-                                            {{"User-Agent", "lambda-local-e2e/1.0"},
-                                             {"Cookie", "a=1; b=2"},
-                                             {"Cookie", "c=3"},
-                                             {"X-MiXed-Case", "v"},
-                                             {"X-Dup", "one"},
-                                             {"X-Dup", "two"}}));
+    const Response answer = serve_request(serve, "GET", "/store/items/42?" + query,
+                                          {{"User-Agent", "lambda-local-e2e/1.0"},
+                                           {"Cookie", "a=1; b=2"},
+                                           {"Cookie", "c=3"},
+                                           {"X-MiXed-Case", "v"},
+                                           {"X-Dup", "one"},
+                                           {"X-Dup", "two"}});
+    json event = echoed_event(answer);
     const std::int64_t after = epoch_ms_now();
     INFO(event.dump(2));
+    // The answer carries the request's id, as HTTP APIs send it back.
+    CHECK(header_text(answer, "apigw-requestid") == event["requestContext"]["requestId"]);
     CHECK(event["version"] == "2.0");
     CHECK(event["routeKey"] == "ANY /{proxy+}");
     CHECK(event["rawPath"] == "/store/items/42");

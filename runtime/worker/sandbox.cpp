@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -337,18 +338,22 @@ bool drop_capabilities() {
 
 // The directories of the function (task root, library) that lie under the
 // host's /tmp, which the private /tmp is about to hide.
-std::vector<std::string> function_dirs_under_tmp(const WorkerConfig& config) {
-    std::vector<std::string> dirs;
+// The function's directories under `top` ("/tmp/", "/run/"), opened before a mount hides them.
+std::vector<std::pair<std::string, Fd>> function_dirs_under(const WorkerConfig& config,
+                                                            std::string_view top) {
+    std::vector<std::pair<std::string, Fd>> dirs;
     std::string library_dir = config.library.substr(0, config.library.rfind('/'));
     for (const std::string& dir : {config.task_root, library_dir}) {
-        if (dir.rfind("/tmp/", 0) == 0 && std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) {
-            dirs.push_back(dir);
+        if (dir.rfind(top, 0) == 0 &&
+            std::none_of(dirs.begin(), dirs.end(),
+                         [&dir](const auto& kept) { return kept.first == dir; })) {
+            dirs.emplace_back(dir, Fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
         }
     }
     return dirs;
 }
 
-// Makes `path` and its parents as directories (inside the private /tmp).
+// Makes `path` and its parents as directories (inside the private /tmp or /run).
 bool make_directories(const std::string& path) {
     for (std::size_t slash = 1; slash != std::string::npos;) {
         slash = path.find('/', slash + 1);
@@ -360,18 +365,62 @@ bool make_directories(const std::string& path) {
     return true;
 }
 
-// Shows the host directories `kept` (opened before the private /tmp was mounted)
-// at their own paths inside it, read-only like the rest of the host.
-void keep_function_dirs(const std::vector<std::pair<std::string, Fd>>& kept, SandboxState& state) {
+// Shows the host directories `kept` (opened before the private `top` was mounted) at their own
+// paths inside it, read-only like the rest of the host.
+void keep_function_dirs(const std::vector<std::pair<std::string, Fd>>& kept, const std::string& top,
+                        SandboxState& state) {
     for (const auto& [dir, fd] : kept) {
         std::string source = "/proc/self/fd/" + std::to_string(fd.get());
         if (!fd || !make_directories(dir) ||
             ::mount(source.c_str(), dir.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-            state.notes.push_back(
-                "the code directory " + dir +
-                " under /tmp is hidden by the private /tmp: " + os_error("mount --bind"));
+            state.notes.push_back("the code directory " + dir + " under " + top +
+                                  " is hidden by the private " + top + ": " +
+                                  os_error("mount --bind"));
         }
     }
+}
+
+// The host's /run holds sockets that a read-only mount does not keep a process from connecting
+// to: the session bus and the user's services in /run/user, a Docker daemon's, gpg's agent...
+// A handler gets an empty, read-only /run instead, with only /etc/resolv.conf's target when it
+// lives there (systemd-resolved, resolvconf) and the function's own directories.
+void hide_run(const WorkerConfig& config, SandboxState& state) {
+    struct stat info {};
+    if (::lstat("/run", &info) != 0 || !S_ISDIR(info.st_mode)) {
+        return;
+    }
+    std::vector<std::pair<std::string, Fd>> kept = function_dirs_under(config, "/run/");
+    std::string resolver;
+    Fd resolver_fd;
+    if (char* real = ::realpath("/etc/resolv.conf", nullptr); real != nullptr) {
+        if (std::string_view(real).rfind("/run/", 0) == 0) {
+            resolver = real;
+            resolver_fd.reset(::open(real, O_PATH | O_CLOEXEC));
+        }
+        std::free(real);
+    }
+    if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755") !=
+        0) {
+        state.notes.push_back("the host's /run stays visible, and the sockets in it reachable: " +
+                              os_error("mount tmpfs"));
+        return;
+    }
+    if (resolver_fd) {
+        std::string source = "/proc/self/fd/" + std::to_string(resolver_fd.get());
+        Fd placeholder;
+        if (make_directories(resolver.substr(0, resolver.rfind('/')))) {
+            placeholder.reset(::open(resolver.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+        }
+        if (!placeholder ||
+            ::mount(source.c_str(), resolver.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+            state.notes.push_back(
+                "no " + resolver +
+                " (/etc/resolv.conf) under the private /run: " + os_error("mount --bind"));
+        }
+    }
+    keep_function_dirs(kept, "/run", state);
+    ::mount(nullptr, "/run", nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+            nullptr);
 }
 
 } // namespace
@@ -471,16 +520,14 @@ SandboxState enter_namespaces(const WorkerConfig& config) {
         state.opt_layers = state.layers_error.empty();
     }
     // A function kept under the host's /tmp (a mktemp -d build) stays visible.
-    std::vector<std::pair<std::string, Fd>> kept;
-    for (auto& dir : function_dirs_under_tmp(config)) {
-        kept.emplace_back(dir, Fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)));
-    }
+    std::vector<std::pair<std::string, Fd>> kept = function_dirs_under(config, "/tmp/");
     if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) == 0) {
         state.private_tmp = true;
-        keep_function_dirs(kept, state);
+        keep_function_dirs(kept, "/tmp", state);
     } else {
         state.notes.push_back("no private /tmp: " + os_error("mount tmpfs"));
     }
+    hide_run(config, state);
     return state;
 }
 

@@ -34,6 +34,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -396,6 +397,28 @@ int sysv_ipc(const lambda_local_api* api, lambda_local_invocation* inv) {
     snprintf(out, sizeof out, "{\"seen\":%s,\"seen_error\":\"%s\",\"made\":%s}",
              seen >= 0 ? "true" : "false", seen_error ? strerrorname_np(seen_error) : "",
              made >= 0 ? "true" : "false");
+    return respond_text(api, inv, out);
+}
+
+/* Connects to the Unix socket at the event's "path" (a socket of the host's /run). */
+int connect_unix(const lambda_local_api* api, lambda_local_invocation* inv) {
+    struct sockaddr_un address = {0};
+    address.sun_family = AF_UNIX;
+    const char* event = api->event(inv, NULL);
+    const char* at = strstr(event, "\"path\"");
+    if (at && (at = strchr(at + 6, '"')) != NULL) {
+        const char* end = strchr(at + 1, '"');
+        if (end && (size_t)(end - at - 1) < sizeof address.sun_path) {
+            memcpy(address.sun_path, at + 1, (size_t)(end - at - 1));
+        }
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = connect(fd, (struct sockaddr*)&address, sizeof address);
+    int error = rc == 0 ? 0 : errno;
+    close(fd);
+    char out[128];
+    snprintf(out, sizeof out, "{\"connected\":%s,\"error\":\"%s\"}", error ? "false" : "true",
+             error ? strerrorname_np(error) : "");
     return respond_text(api, inv, out);
 }
 

@@ -16,11 +16,13 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -267,6 +269,30 @@ TEST_CASE(
         ::shmctl(left, IPC_RMID, nullptr);
     }
     CHECK(left < 0); // gone with the environment, never the host's
+}
+
+TEST_CASE("the host's /run, and the sockets in it, are out of a handler's reach") {
+    const bool rootless = rootless_subcase();
+    // A socket anyone may connect to, where a session bus or a Docker daemon listens.
+    const std::string path = "/run/lambda-local-e2e-" + std::to_string(::getpid()) + ".sock";
+    const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+    ::unlink(path.c_str());
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        ::close(listener);
+        MESSAGE("skipped: cannot make a socket in /run (not root)");
+        return;
+    }
+    ::chmod(path.c_str(), 0777);
+    REQUIRE(::listen(listener, 4) == 0);
+    const json answer = invoke_hostile(rootless, "connect_unix", "{\"path\":\"" + path + "\"}");
+    ::close(listener);
+    ::unlink(path.c_str());
+    CHECK(answer["connected"] == false);
+    CHECK(answer["error"] == "ENOENT");
 }
 
 TEST_CASE("a descriptor the caller leaked reaches no handler of serve") {

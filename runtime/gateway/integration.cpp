@@ -125,6 +125,7 @@ Integration Gateway::prepare(HttpRequest request, const FrontDoor& front) const 
     proxy.stage = std::string(match.stage);
     proxy.path = match.path;
     proxy.stage_path = match.stage_path;
+    proxy.decoded_path = route.api_type == ApiType::Http;
     proxy.api_id = route.api_id;
     if (integration.api != nullptr) {
         if (route.api_type == ApiType::Rest) {

@@ -108,6 +108,12 @@ std::string stage_path(const ProxyIntegration& integration) {
     return "/" + integration.stage + integration.path;
 }
 
+// The path as the event has it: stage_path(), decoded where the API decodes it.
+std::string event_path(const ProxyIntegration& integration) {
+    std::string path = stage_path(integration);
+    return integration.decoded_path ? percent_decode(path) : path;
+}
+
 // The first label of a domain name, without a port: "abc123defg".
 std::string domain_prefix(std::string_view domain_name) {
     std::string_view host = domain_name.substr(0, domain_name.find(':'));
@@ -175,7 +181,7 @@ void write_event_v1(JsonWriter& json, const HttpRequest& request,
         resource = k_default_stage;
     }
     // A REST API's event path drops the stage; an HTTP API's 1.0 path keeps a named stage's prefix.
-    std::string full_path = stage_path(integration);
+    std::string full_path = event_path(integration);
 
     json.begin_object();
     if (http) {
@@ -270,7 +276,7 @@ void write_event_v1(JsonWriter& json, const HttpRequest& request,
 // Payload format 2.0: an HTTP API (§2). Absent optional fields are omitted, not null.
 void write_event_v2(JsonWriter& json, const HttpRequest& request,
                     const ProxyIntegration& integration, const RequestStamp& stamp) {
-    std::string raw_path = stage_path(integration);
+    std::string raw_path = event_path(integration);
 
     std::vector<std::string_view> cookies;
     Pairs headers;

@@ -27,6 +27,10 @@ struct ProxyIntegration {
     std::string stage;                                                // "prod", or "$default"
     std::string path;       // the request path without the stage prefix: "/store/items/42"
     std::string stage_path; // with it: "/prod/store/items/42"; "" derives it from stage and path
+    // The event's path percent-decoded, as an HTTP API gives it (rawPath and
+    // requestContext.http.path; 1.0's path): "/a b" for "/a%20b". REST APIs and function URLs
+    // give it as the client sent it.
+    bool decoded_path = false;
     std::vector<std::string> binary_media_types; // REST: "image/png", "image/*", "*/*"
     std::string api_id;                          // 10 lowercase alphanumerics: "abc123defg"
     std::string account_id = "123456789012";

@@ -509,6 +509,40 @@ TEST_CASE("a 2.0 rawPath and http.path carry a named stage's prefix and none on 
     }
 }
 
+TEST_CASE("an HTTP API's event has the path decoded; a REST API's and a function URL's as sent") {
+    SUBCASE("HTTP API, payload 2.0") {
+        ProxyIntegration integration = http_example_integration();
+        integration.path = "/store/a%20b/%C3%BC%2Fc";
+        integration.decoded_path = true;
+        ordered_json event = http_event(http_example_request(), integration);
+        CHECK(event["rawPath"] == "/store/a b/\xc3\xbc/c");
+        CHECK(event["requestContext"]["http"]["path"] == "/store/a b/\xc3\xbc/c");
+    }
+    SUBCASE("HTTP API, payload 1.0") {
+        ProxyIntegration integration = http_example_integration();
+        integration.format = PayloadFormat::V1;
+        integration.path = "/store/a%20b";
+        integration.decoded_path = true;
+        ordered_json event = http_event(http_example_request(), integration);
+        CHECK(event["path"] == "/store/a b");
+        CHECK(event["requestContext"]["path"] == "/store/a b");
+    }
+    SUBCASE("a function URL, as an HTTP API event left encoded") {
+        ProxyIntegration integration = http_example_integration();
+        integration.path = "/store/a%20b";
+        ordered_json event = http_event(http_example_request(), integration);
+        CHECK(event["rawPath"] == "/store/a%20b");
+    }
+    SUBCASE("REST") {
+        ProxyIntegration integration = rest_example_integration();
+        integration.path = "/store/a%20b";
+        integration.stage_path = "";
+        ordered_json event = rest_event(rest_example_request(), integration);
+        CHECK(event["path"] == "/store/a%20b");
+        CHECK(event["requestContext"]["path"] == "/prod/store/a%20b");
+    }
+}
+
 TEST_CASE("stage variables are sent as configured") {
     nlohmann::json variables = {{"env", "dev"}, {"table", "items"}};
     ProxyIntegration rest = rest_example_integration();

@@ -77,6 +77,11 @@ Runner add_serve(CLI::App& app) {
     auto* idle =
         sub->add_option("--idle-timeout", "Seconds an idle environment stays warm (default 300)")
             ->check(CLI::PositiveNumber);
+    auto* retry_delay =
+        sub->add_option("--retry-delay",
+                        "Seconds before an asynchronous invocation's first retry after an error; "
+                        "the second waits twice it (default 60, as Lambda)")
+            ->check(CLI::Range(0.0, 3600.0));
     sub->add_option("--warm", c.serve.warm, "Environments started per function up front")
         ->capture_default_str()
         ->check(CLI::Range(0, 1000));
@@ -134,8 +139,8 @@ Runner add_serve(CLI::App& app) {
     library->excludes("--template");
     sub->get_option("--bootstrap")->excludes("--template");
 
-    return [command, overrides, stage, region, api, payload, idle, no_schedules, no_watch,
-            no_sandbox, handler, debug_function, function_url, invoke_mode, transfer_mode,
+    return [command, overrides, stage, region, api, payload, idle, retry_delay, no_schedules,
+            no_watch, no_sandbox, handler, debug_function, function_url, invoke_mode, transfer_mode,
             no_stream_limit]() -> int {
         auto& c = *command;
         if (debug_function->count() > 0 && !c.serve.debug_port) {
@@ -163,6 +168,10 @@ Runner add_serve(CLI::App& app) {
             c.flags.payload_format = payload->as<std::string>() == "1.0"
                                          ? runtime::gateway::PayloadFormat::V1
                                          : runtime::gateway::PayloadFormat::V2;
+        }
+        if (retry_delay->count() > 0) {
+            c.serve.retry_delay =
+                std::chrono::milliseconds(static_cast<long>(retry_delay->as<double>() * 1000.0));
         }
         if (idle->count() > 0) {
             c.serve.pool.idle_timeout =

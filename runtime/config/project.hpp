@@ -26,7 +26,12 @@ struct ScheduleConfig {
 struct FunctionConfig {
     FunctionSpec spec;                       // name, library, handler, limits, variables
     std::optional<int> reserved_concurrency; // ReservedConcurrentExecutions / reservedConcurrency
-    std::vector<ScheduleConfig> schedules;   // in the order written
+    // Asynchronous invocations: EventInvokeConfig's MaximumRetryAttempts (0-2) and
+    // MaximumEventAgeInSeconds (60-21600); serverless.yml's maximumRetryAttempts and
+    // maximumEventAge. Unset: Lambda's 2 and 21600.
+    std::optional<int> maximum_retry_attempts;
+    std::optional<int> maximum_event_age_s;
+    std::vector<ScheduleConfig> schedules; // in the order written
     // The resource name (SAM), the key under `functions` (serverless), else the name.
     std::string logical_id;
 };

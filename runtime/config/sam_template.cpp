@@ -452,6 +452,22 @@ FunctionConfig SamLoader::load_function(const Entry& resource) {
             parse_count(text(reserved, "ReservedConcurrentExecutions").value_or(""),
                         "ReservedConcurrentExecutions", where(*reserved));
     }
+    if (std::optional<YAML::Node> invoke_config =
+            function_property(properties, "EventInvokeConfig")) {
+        if (!invoke_config->IsMap()) {
+            throw m_doc.error(*invoke_config, "EventInvokeConfig must be a mapping");
+        }
+        if (std::optional<YAML::Node> retries = property(*invoke_config, "MaximumRetryAttempts")) {
+            function.maximum_retry_attempts =
+                parse_whole(text(retries, "MaximumRetryAttempts").value_or(""),
+                            "EventInvokeConfig.MaximumRetryAttempts", 0, 2, where(*retries));
+        }
+        if (std::optional<YAML::Node> age = property(*invoke_config, "MaximumEventAgeInSeconds")) {
+            function.maximum_event_age_s =
+                parse_whole(text(age, "MaximumEventAgeInSeconds").value_or(""),
+                            "EventInvokeConfig.MaximumEventAgeInSeconds", 60, 21600, where(*age));
+        }
+    }
     std::string environment_where = code.function_where;
     for (const YAML::Node& source : {m_globals_function, properties}) {
         std::optional<YAML::Node> environment = mapping(source, "Environment", "Environment");

@@ -276,6 +276,15 @@ FunctionConfig ServerlessLoader::load_function(const Entry& entry) {
             parse_count(text(reserved, "reservedConcurrency").value_or(""), "reservedConcurrency",
                         where(*reserved));
     }
+    if (std::optional<YAML::Node> retries = get(body, "maximumRetryAttempts")) {
+        function.maximum_retry_attempts =
+            parse_whole(text(retries, "maximumRetryAttempts").value_or(""), "maximumRetryAttempts",
+                        0, 2, where(*retries));
+    }
+    if (std::optional<YAML::Node> age = get(body, "maximumEventAge")) {
+        function.maximum_event_age_s = parse_whole(text(age, "maximumEventAge").value_or(""),
+                                                   "maximumEventAge", 60, 21600, where(*age));
+    }
     std::string environment_where = code.function_where;
     for (const YAML::Node& source : {m_provider, body}) {
         std::optional<YAML::Node> environment = mapping(source, "environment", "environment");

@@ -37,6 +37,16 @@ int parse_megabytes(std::string_view text, std::string_view key, int min, int ma
     return static_cast<int>(*mb);
 }
 
+int parse_whole(std::string_view text, std::string_view key, int min, int max,
+                const std::string& where) {
+    std::optional<long long> number = parse_integer(text);
+    if (!number || *number < min || *number > max) {
+        throw Error(where + ": " + std::string(key) + " must be a whole number from " +
+                    std::to_string(min) + " to " + std::to_string(max) + ", not " + quoted(text));
+    }
+    return static_cast<int>(*number);
+}
+
 int parse_count(std::string_view text, std::string_view key, const std::string& where) {
     std::optional<long long> count = parse_integer(text);
     if (!count || *count < 0 || *count > 1000000) {

@@ -23,6 +23,11 @@ int parse_megabytes(std::string_view text, std::string_view key, int min, int ma
 // number from 0, not '-1'".
 int parse_count(std::string_view text, std::string_view key, const std::string& where);
 
+// A whole number from `min` to `max`; else Error "<where>: <key> must be a whole number from 0
+// to 2, not '3'".
+int parse_whole(std::string_view text, std::string_view key, int min, int max,
+                const std::string& where);
+
 // true or false (any case); else Error "<where>: <key> must be true or false, not 'x'".
 bool parse_flag(std::string_view text, std::string_view key, const std::string& where);
 

@@ -5,6 +5,7 @@
 #include "runtime/logs/platform_log.hpp"
 #include "runtime/util/error.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace lambda_local::runtime::server {
@@ -41,9 +42,8 @@ FunctionPool::FunctionPool(loop::EventLoop& loop, FunctionSpec spec, PoolSetting
                            EnvironmentOptions options, ServeLog& log)
     : m_loop(loop), m_spec(std::move(spec)), m_settings(settings), m_options(std::move(options)),
       m_log(log), m_grace(loop) {
-    if (m_settings.max_concurrency < 1) {
-        m_settings.max_concurrency = 1;
-    }
+    // 0 is a function's reserved concurrency of 0: every invocation throttled.
+    m_settings.max_concurrency = std::max(0, m_settings.max_concurrency);
 }
 
 FunctionPool::~FunctionPool() {

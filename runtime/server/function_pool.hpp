@@ -23,7 +23,7 @@ namespace lambda_local::runtime::server {
 
 // How many environments a function may have and how long they stay.
 struct PoolSettings {
-    int max_concurrency = 10; // environments at once (Lambda's reserved concurrency)
+    int max_concurrency = 10; // environments at once (Lambda's reserved concurrency); 0: none
     int max_queued = 100;     // invocations waiting for an environment beyond that
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)}; // then an idle one ends
 };

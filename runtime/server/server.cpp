@@ -26,7 +26,6 @@ using gateway::HttpResponse;
 
 // Asynchronous invocations (the Invoke API's Event type, scheduled rules) waiting or running,
 // across functions.
-constexpr int k_max_async = 1000;
 // How often idle environments are looked at for reaping.
 constexpr auto k_reap_interval = std::chrono::milliseconds(500);
 
@@ -139,7 +138,8 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
              [this](http::Request request, http::Responder responder) {
                  handle(request, std::move(responder));
              }),
-      m_settle(loop), m_reaper(loop) {
+      m_async(loop, [this](const std::string& line) { m_log.write_line(line); }), m_settle(loop),
+      m_reaper(loop) {
     EnvironmentOptions environment;
     environment.worker_path = find_worker_executable();
     environment.sandbox = m_options.sandbox;
@@ -155,13 +155,18 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
     for (const auto& function : m_project.functions) {
         PoolSettings settings = m_options.pool;
         if (function.reserved_concurrency) {
+            // Lambda's own limit: past it an invocation is throttled at once (the Invoke API's
+            // 429 ReservedFunctionConcurrentInvocationLimitExceeded), not queued; 0 throttles
+            // every one. An Event is kept and tried again (AsyncInvoker).
             settings.max_concurrency =
-                std::min(settings.max_concurrency, std::max(1, *function.reserved_concurrency));
+                std::min(settings.max_concurrency, std::max(0, *function.reserved_concurrency));
+            settings.max_queued = 0;
         }
         EnvironmentOptions function_environment = environment;
         if (function.spec.name == debugged) {
             // One debugger, one environment: requests wait for it in the queue.
             settings.max_concurrency = 1;
+            settings.max_queued = m_options.pool.max_queued;
             function_environment.debug = debug;
             std::string banner = debugger::debug_banner(
                 debugger::debug_target(function.spec, environment.worker_path, debug->port));
@@ -214,22 +219,32 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
     m_scheduler = std::make_unique<Scheduler>(
         loop, std::move(rules), [this](const ScheduledRule& rule, const std::string& event) {
             FunctionPool* target = pool(rule.function_name);
-            if (target == nullptr || m_async >= k_max_async) {
+            InvocationRequest request;
+            request.request_id = new_request_id();
+            request.event = event;
+            if (target == nullptr || !invoke_async(*target, std::move(request))) {
                 m_log.write_line("lambda-local: schedule " + rule.config.name +
                                  " skipped: too many asynchronous invocations queued");
                 return;
             }
             m_log.write_line("lambda-local: schedule " + rule.config.name + " fired");
-            ++m_async;
-            InvocationRequest request;
-            request.request_id = new_request_id();
-            request.event = event;
-            target->submit(std::move(request), {},
-                           [this](std::variant<PoolInvocation, Throttled>) { --m_async; });
         });
 }
 
 Server::~Server() = default;
+
+bool Server::invoke_async(FunctionPool& target, InvocationRequest request) {
+    AsyncSettings settings;
+    settings.retry_delay = m_options.retry_delay;
+    const std::string& name = target.spec().name;
+    if (const config::FunctionConfig* function = m_project.find_function(name)) {
+        settings.max_retries = function->maximum_retry_attempts.value_or(settings.max_retries);
+        if (function->maximum_event_age_s) {
+            settings.max_age = std::chrono::seconds(*function->maximum_event_age_s);
+        }
+    }
+    return m_async.invoke(target, name, std::move(request), settings);
+}
 
 FunctionPool* Server::pool(const std::string& function_name) {
     auto found = m_pools.find(function_name);
@@ -331,6 +346,7 @@ void Server::stop(std::function<void()> stopped) {
     m_stopping = true;
     m_stopped = std::move(stopped);
     m_scheduler->stop();
+    m_async.stop();
     m_watches.clear();
     m_settle.stop();
     m_reaper.stop();
@@ -410,13 +426,12 @@ void Server::handle_invoke_api(const http::Request& http_request, http::Responde
         answer(invoke_response(invoke, {}, request_id, ""), function_name);
         return;
     case InvocationType::Event: {
-        if (m_async >= k_max_async) {
+        // Queued, and retried as Lambda retries it (AsyncInvoker); refused only when the
+        // queue of every function's events is full.
+        if (!invoke_async(*target, std::move(invocation))) {
             answer(too_many_requests(request_id, reason), function_name);
             return;
         }
-        ++m_async;
-        target->submit(std::move(invocation), {},
-                       [this](std::variant<PoolInvocation, Throttled>) { --m_async; });
         answer(invoke_response(invoke, {}, request_id, ""), function_name);
         return;
     }

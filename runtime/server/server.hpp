@@ -12,6 +12,7 @@
 #include "runtime/http/loop_server.hpp"
 #include "runtime/loop/event_loop.hpp"
 #include "runtime/runtime_api/http_host.hpp"
+#include "runtime/server/async_invoker.hpp"
 #include "runtime/server/function_pool.hpp"
 #include "runtime/server/invoke_api.hpp"
 #include "runtime/server/scheduler.hpp"
@@ -59,6 +60,9 @@ struct ServeOptions {
     // Lambda's bandwidth rule for streamed responses (the first 6 MB at full speed, then
     // 2 MB/s); --no-stream-limit lifts it (docs/streaming.md).
     bool stream_bandwidth_rule = true;
+    // The wait before an asynchronous invocation's first retry after an error (Lambda's: one
+    // minute; the second waits twice it). `--retry-delay`.
+    std::chrono::milliseconds retry_delay{std::chrono::minutes(1)};
 };
 
 // The server: built from a project, started, stopped, all on `loop`'s thread.
@@ -103,6 +107,9 @@ class Server {
     void invoke_authorizer(const std::string& function_name, std::string event,
                            std::function<void(const InvocationResult&)> done);
     FunctionPool* pool(const std::string& function_name);
+    // Queues an asynchronous invocation (an Event, a scheduled rule) of `function`'s pool;
+    // false when too many are pending.
+    bool invoke_async(FunctionPool& target, InvocationRequest request);
     // Picks up rebuilt code: a directory watch per code directory, a settle timer.
     void start_watching();
     void check_code();
@@ -117,6 +124,7 @@ class Server {
     runtime_api::HttpHost m_runtime_api;
     http::LoopServer m_http;
     std::map<std::string, std::unique_ptr<FunctionPool>> m_pools; // by function name
+    AsyncInvoker m_async;                                         // after the pools: it goes first
     std::unique_ptr<Scheduler> m_scheduler;
     auth::KeySource m_keys; // JWT and Cognito authorizers' keys: before m_authorization
     std::unique_ptr<gateway::Authorization> m_authorization;
@@ -124,7 +132,6 @@ class Server {
     std::map<std::string, std::string> m_seen; // function → its code file's version
     loop::Timer m_settle;
     loop::Timer m_reaper;
-    int m_async = 0; // asynchronous invocations queued or running, across functions
     bool m_stopping = false;
     int m_stop_parts = 0; // the HTTP server and each pool, until they have stopped
     std::function<void()> m_stopped;

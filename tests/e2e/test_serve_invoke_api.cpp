@@ -392,6 +392,78 @@ TEST_CASE("an invocation beyond the concurrency limit and the queue is throttled
     CHECK(serve.wait_for_log(" 429 slow "));
 }
 
+// A SAM template of functions with Lambda's concurrency and asynchronous settings: Busy (a
+// second-long answer, ReservedConcurrentExecutions 1), Off (reserved 0) and Failing (a typed
+// error, EventInvokeConfig MaximumRetryAttempts 1).
+std::string write_async_template(const TempDir& dir) {
+    const std::string code =
+        std::filesystem::path(sample_library("libecho_cpp.so")).parent_path().string();
+    return dir.write("template.yaml",
+                     "Transform: AWS::Serverless-2016-10-31\n"
+                     "Globals:\n  Function:\n    CodeUri: " +
+                         code +
+                         "\n    Runtime: provided.al2023\n"
+                         "Resources:\n"
+                         "  Busy:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Handler: libhttp_api.so:slow\n"
+                         "      ReservedConcurrentExecutions: 1\n"
+                         "  Off:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Handler: libecho_cpp.so:handle\n"
+                         "      ReservedConcurrentExecutions: 0\n"
+                         "  Failing:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Handler: libecho_cpp.so:fail_typed\n"
+                         "      EventInvokeConfig:\n        MaximumRetryAttempts: 1\n");
+}
+
+TEST_CASE("past a function's reserved concurrency a synchronous invocation is throttled at once") {
+    TempDir dir;
+    ServeProcess serve({"--template", write_async_template(dir), "--no-schedules"});
+    auto first = std::async(std::launch::async, [&] {
+        return serve_request(serve, "POST", invoke_path("Busy"), {}, "{}");
+    });
+    REQUIRE(serve.wait_for_log("START RequestId: "));
+    // Not queued behind the first one, as --max-queue would: Lambda's 429 with its reason.
+    const Response throttled = serve_request(serve, "POST", invoke_path("Busy"), {}, "{}");
+    INFO(describe(throttled));
+    CHECK(throttled.status == 429);
+    CHECK(header_text(throttled, "x-amzn-ErrorType") == "TooManyRequestsException");
+    CHECK(parse_json(throttled.body)["Reason"] ==
+          "ReservedFunctionConcurrentInvocationLimitExceeded");
+    CHECK(first.get().status == 200);
+    // Reserved concurrency 0 throttles every invocation.
+    const Response off = serve_request(serve, "POST", invoke_path("Off"), {}, "{}");
+    INFO(describe(off));
+    CHECK(off.status == 429);
+    CHECK(parse_json(off.body)["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded");
+}
+
+TEST_CASE("a throttled Event is kept and run later; a failed one is retried with its request id") {
+    TempDir dir;
+    ServeProcess serve(
+        {"--template", write_async_template(dir), "--no-schedules", "--retry-delay", "0.2"});
+    // Three Events for one environment: each 202, and each runs in turn.
+    for (int i = 0; i < 3; ++i) {
+        const Response accepted = serve_request(serve, "POST", invoke_path("Busy"),
+                                                {{"X-Amz-Invocation-Type", "Event"}}, "{}");
+        INFO(describe(accepted));
+        CHECK(accepted.status == 202);
+    }
+    CHECK(serve.wait_for_log(" throttled; tried again in 1 s"));
+    CHECK(serve.wait_for_log_count("[Busy] REPORT RequestId: ", 3, std::chrono::seconds(30)) == 3);
+    // A function error: tried once more (MaximumRetryAttempts 1), with the same request id.
+    const Response failing = serve_request(serve, "POST", invoke_path("Failing"),
+                                           {{"X-Amz-Invocation-Type", "Event"}}, "{}");
+    INFO(describe(failing));
+    CHECK(failing.status == 202);
+    const std::string id = header_text(failing, "x-amzn-RequestId");
+    CHECK(serve.wait_for_log("asynchronous invocation " + id +
+                             " failed (ValidationError); retry 1 of 1; tried again in 200 ms"));
+    CHECK(serve.wait_for_log("asynchronous invocation " + id +
+                             " failed (ValidationError) 2 time(s); dropped (MaximumRetryAttempts "
+                             "1)"));
+    CHECK(serve.wait_for_log_count("[Failing] START RequestId: " + id, 2) == 2);
+}
+
 TEST_CASE("the functions of the samples' SAM template are invoked by their names") {
     ServeProcess serve({"-q", "--template", sample_library("template.yaml"), "--no-schedules"});
     const Response echo = serve_request(serve, "POST", invoke_path("echo-dev"), {}, R"({"x":1})");

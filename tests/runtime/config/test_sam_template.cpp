@@ -83,6 +83,28 @@ Resources:
     CHECK(project.apis.empty());
 }
 
+TEST_CASE("EventInvokeConfig sets the retries and the event age of asynchronous invocations") {
+    ConfigDir dir;
+    Project project = load(dir, one_function("      EventInvokeConfig:\n"
+                                             "        MaximumRetryAttempts: 0\n"
+                                             "        MaximumEventAgeInSeconds: 60\n"));
+    REQUIRE(project.functions.size() == 1);
+    CHECK(project.functions[0].maximum_retry_attempts == 0);
+    CHECK(project.functions[0].maximum_event_age_s == 60);
+    Project plain = load(dir, one_function(""));
+    CHECK_FALSE(plain.functions[0].maximum_retry_attempts.has_value());
+    CHECK_FALSE(plain.functions[0].maximum_event_age_s.has_value());
+    CHECK(load_error(one_function("      EventInvokeConfig:\n        MaximumRetryAttempts: 3\n")) ==
+          "template.yaml:7: EventInvokeConfig.MaximumRetryAttempts must be a whole number from 0 "
+          "to 2, not '3'");
+    CHECK(load_error(
+              one_function("      EventInvokeConfig:\n        MaximumEventAgeInSeconds: 59\n")) ==
+          "template.yaml:7: EventInvokeConfig.MaximumEventAgeInSeconds must be a whole number "
+          "from 60 to 21600, not '59'");
+    CHECK(load_error(one_function("      EventInvokeConfig: 2\n")) ==
+          "template.yaml:6: EventInvokeConfig must be a mapping");
+}
+
 TEST_CASE("a Handler that names only a library runs the symbol handle, in the template's "
           "directory by default") {
     ConfigDir dir;

@@ -101,6 +101,8 @@ functions:
     memorySize: 2048
     ephemeralStorageSize: 1024
     reservedConcurrency: 3
+    maximumRetryAttempts: 1
+    maximumEventAge: 3600
     environment:
       LEVEL: own
   second:
@@ -117,6 +119,8 @@ functions:
     CHECK(first.spec.tmp_mb == 1024);
     CHECK(first.spec.region == "eu-central-1");
     CHECK(first.reserved_concurrency == 3);
+    CHECK(first.maximum_retry_attempts == 1);
+    CHECK(first.maximum_event_age_s == 3600);
     EnvVars expected = {{"SHARED", "provider"}, {"LEVEL", "own"}};
     CHECK(first.spec.environment == expected);
     const FunctionConfig& second = project.functions[1];
@@ -355,6 +359,12 @@ TEST_CASE("errors name the file, the line and what is wrong") {
               "'lots'");
         CHECK(load_error(one_function("    reservedConcurrency: -1\n")) ==
               "serverless.yml:7: reservedConcurrency must be a whole number from 0, not '-1'");
+        CHECK(load_error(one_function("    maximumRetryAttempts: 5\n")) ==
+              "serverless.yml:7: maximumRetryAttempts must be a whole number from 0 to 2, not "
+              "'5'");
+        CHECK(load_error(one_function("    maximumEventAge: 30000\n")) ==
+              "serverless.yml:7: maximumEventAge must be a whole number from 60 to 21600, not "
+              "'30000'");
     }
     SUBCASE("a handler that names no library") {
         CHECK(load_error("service: s\nfunctions:\n  fn:\n    handler: handler.hello\n") ==

@@ -208,6 +208,21 @@ std::optional<MalformedResponse> set_body(HttpResponse& response, std::string bo
     return std::nullopt;
 }
 
+// Whether a 1.0 result's headers or multiValueHeaders name Content-Type (any case), null
+// included.
+bool names_content_type(const ordered_json& result) {
+    for (const char* key : {"headers", "multiValueHeaders"}) {
+        if (const ordered_json* headers = member(result, key); headers && headers->is_object()) {
+            for (const auto& [name, value] : headers->items()) {
+                if (iequals(name, "Content-Type")) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
 // Format 1.0 (§3.1): headers and multiValueHeaders merged, multiValueHeaders winning a name in
 // both (names compared case-insensitively).
 std::variant<HttpResponse, MalformedResponse>
@@ -276,6 +291,12 @@ read_v1(ApiType api_type, const ordered_json& result,
                 response.headers.emplace_back(name, std::move(*text));
             }
         }
+    }
+
+    if (api_type == ApiType::Rest && !names_content_type(result)) {
+        // A REST API gives a response whose function named no Content-Type its default one;
+        // a function that wants none names it with null.
+        response.headers.emplace_back("Content-Type", "application/json");
     }
 
     auto read = read_body_and_flag(result);

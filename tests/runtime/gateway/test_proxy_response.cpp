@@ -118,7 +118,8 @@ TEST_CASE("header values that are numbers or booleans are sent as text, null one
                                          {"X-Flag", "true"},
                                          {"X-Multi", "1"},
                                          {"X-Multi", "false"},
-                                         {"X-Multi", "s"}});
+                                         {"X-Multi", "s"},
+                                         {"Content-Type", "application/json"}});
 }
 
 TEST_CASE("a REST API decodes a base64 body only when the first Accept type is a binary one") {
@@ -269,13 +270,27 @@ TEST_CASE("a statusCode may be an integral number or a string of digits") {
     CHECK(http_v2(R"({"statusCode": 599})").status == 599);
 }
 
+TEST_CASE("a REST API gives application/json to a response that names no Content-Type") {
+    CHECK(rest(R"({"statusCode": 200, "body": "x"})").headers ==
+          HeaderList{{"Content-Type", "application/json"}});
+    CHECK(rest(R"({"statusCode": 200, "headers": {"content-type": "text/html"}})").headers ==
+          HeaderList{{"content-type", "text/html"}});
+    CHECK(rest(R"({"statusCode": 200, "multiValueHeaders": {"Content-Type": ["text/csv"]}})")
+              .headers == HeaderList{{"Content-Type", "text/csv"}});
+    // null asks for none (what ASP.NET Core's Lambda adapter does for a 204).
+    CHECK(rest(R"({"statusCode": 204, "headers": {"Content-Type": null}})").headers.empty());
+    // An HTTP API adds none.
+    CHECK(http_v1(R"({"statusCode": 200, "body": "x"})").headers.empty());
+    CHECK(http_v2(R"({"statusCode": 200, "body": "x"})").headers.empty());
+}
+
 TEST_CASE("a 1.0 result without statusCode is a 200") {
     for (const std::string payload :
          {R"({"body": "hi"})", R"({"statusCode": null, "body": "hi"})", "{}"}) {
         CAPTURE(payload);
         HttpResponse response = rest(payload);
         CHECK(response.status == 200);
-        CHECK(response.headers.empty());
+        CHECK(response.headers == HeaderList{{"Content-Type", "application/json"}});
         CHECK(response.body == (payload == "{}" ? "" : "hi"));
         CHECK(http_v1(payload).status == 200);
     }

@@ -172,6 +172,9 @@ class ExecutionEnvironment {
     void send_invoke();
     // send_invoke()'s writes; false when the handler process is gone.
     bool send_invoke_now();
+    // Whether the Runtime API connection from `ip`:`port` to the endpoint's `endpoint_port`
+    // comes from a process of this environment (runtime/execution/process_sockets.hpp).
+    bool connection_from_environment(const std::string& ip, int port, int endpoint_port);
     // Reads what the two channels have without blocking; false when the control channel has
     // closed.
     bool read_available();
@@ -248,6 +251,9 @@ class ExecutionEnvironment {
     Fd m_socket;  // Invoke frames to the handler process
     Fd m_frames;  // frames from the handler process (a pipe)
     pid_t m_worker_pid = -1;
+    // The sockets found held by the environment's processes, last first out: its runtime's
+    // connections to the Runtime API (connection_from_environment).
+    std::vector<unsigned long> m_admitted_sockets;
     Fd m_worker_exit;                   // a pidfd of the worker: readable once it has ended
     std::optional<int> m_worker_status; // once reaped
     std::unique_ptr<Cgroup> m_cgroup;

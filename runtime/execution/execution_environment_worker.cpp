@@ -3,6 +3,7 @@
 #include "runtime/execution/execution_environment.hpp"
 
 #include "runtime/execution/execution_environment_detail.hpp"
+#include "runtime/execution/process_sockets.hpp"
 
 #include "runtime/execution/report.hpp"
 #include "runtime/layers/layers.hpp"
@@ -21,11 +22,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -93,6 +96,33 @@ std::string find_worker_executable() {
                 "/lambda-local (reinstall, or set LAMBDA_LOCAL_WORKER)");
 }
 
+bool ExecutionEnvironment::connection_from_environment(const std::string& ip, int port,
+                                                       int endpoint_port) {
+    if (m_worker_pid <= 0) {
+        return false;
+    }
+    // The client's socket: its own address is the peer's, its peer the endpoint. None open: its
+    // process has closed it already (a runtime that posts its error and exits), and can read
+    // no answer: that request is served. A process that reads the answer (a /next) holds its
+    // socket open, and is served only if it is the environment's.
+    std::optional<unsigned long> socket = tcp_socket_inode(ip, port, endpoint_port);
+    if (!socket) {
+        return true;
+    }
+    if (std::find(m_admitted_sockets.begin(), m_admitted_sockets.end(), *socket) !=
+        m_admitted_sockets.end()) {
+        return true; // a connection the runtime keeps open, seen before
+    }
+    if (process_tree_holds_socket(m_worker_pid, *socket) != Holding::Yes) {
+        return false;
+    }
+    if (m_admitted_sockets.size() >= 16) {
+        m_admitted_sockets.erase(m_admitted_sockets.begin());
+    }
+    m_admitted_sockets.push_back(*socket);
+    return true;
+}
+
 void ExecutionEnvironment::spawn() {
     m_log_stream = new_log_stream_name(WallClock::now());
     bool isolated = m_options.sandbox && m_options.network == NetworkMode::Isolated;
@@ -107,7 +137,13 @@ void ExecutionEnvironment::spawn() {
             runtime_api_address = k_isolated_runtime_api;
         } else {
             // Listening first: the runtime is told where, in AWS_LAMBDA_RUNTIME_API.
-            m_runtime_api = m_options.runtime_api->open(Fd(), [this] { schedule_pump(); });
+            // On the host's loopback any process can connect: only the environment's own are
+            // served.
+            m_runtime_api = m_options.runtime_api->open(
+                Fd(), [this] { schedule_pump(); },
+                [this](const std::string& ip, int port, int endpoint_port) {
+                    return connection_from_environment(ip, port, endpoint_port);
+                });
             runtime_api_address = m_runtime_api->address();
         }
     }
@@ -402,6 +438,7 @@ void ExecutionEnvironment::worker_ended(int status) {
         m_worker_status = status;
     }
     m_worker_pid = -1;
+    m_admitted_sockets.clear();
     m_worker_exit.reset();
     m_runtime_pid = -1;
     m_debug_relay.reset();

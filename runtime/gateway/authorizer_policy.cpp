@@ -32,8 +32,8 @@ bool strings_of(const nlohmann::json& value, std::vector<std::string>& out) {
     return true;
 }
 
-// The member `key` of an object (names are case-sensitive, as in IAM), or nullptr.
-const nlohmann::json* member(const nlohmann::json& object, const char* key) {
+// The member `key` of a policy object (names are case-sensitive, as in IAM), or nullptr.
+const nlohmann::json* policy_member(const nlohmann::json& object, const char* key) {
     auto found = object.find(key);
     return found != object.end() ? &*found : nullptr;
 }
@@ -71,7 +71,7 @@ std::variant<PolicyEffect, MalformedPolicy> evaluate_policy(const nlohmann::json
     if (!document.is_object()) {
         return MalformedPolicy{"policyDocument is not an object"};
     }
-    const nlohmann::json* statements = member(document, "Statement");
+    const nlohmann::json* statements = policy_member(document, "Statement");
     if (statements == nullptr) {
         return MalformedPolicy{"policyDocument has no Statement"};
     }
@@ -94,18 +94,18 @@ std::variant<PolicyEffect, MalformedPolicy> evaluate_policy(const nlohmann::json
         if (!statement.is_object()) {
             return MalformedPolicy{at + " is not an object"};
         }
-        const nlohmann::json* effect = member(statement, "Effect");
+        const nlohmann::json* effect = policy_member(statement, "Effect");
         if (effect == nullptr || !effect->is_string() ||
             (*effect != "Allow" && *effect != "Deny")) {
             return MalformedPolicy{at + " has no Effect of Allow or Deny"};
         }
         std::vector<std::string> actions;
-        const nlohmann::json* action = member(statement, "Action");
+        const nlohmann::json* action = policy_member(statement, "Action");
         if (action == nullptr || !strings_of(*action, actions)) {
             return MalformedPolicy{at + " has no Action (a string or a list of strings)"};
         }
         std::vector<std::string> resources;
-        const nlohmann::json* resource = member(statement, "Resource");
+        const nlohmann::json* resource = policy_member(statement, "Resource");
         if (resource == nullptr || !strings_of(*resource, resources)) {
             return MalformedPolicy{at + " has no Resource (a string or a list of strings)"};
         }

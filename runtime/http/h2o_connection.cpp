@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <tuple>
 #include <utility>
 
 namespace lambda_local::runtime::http::detail {
@@ -135,6 +136,7 @@ Request head_request(const Connection& c) {
     request.version = c.head.version;
     request.headers = c.head.headers;
     request.remote_ip = c.remote_ip;
+    request.remote_port = c.remote_port;
     request.listener = c.listener;
     return request;
 }
@@ -391,19 +393,25 @@ void on_pool_disposed(void* sentinel) {
     request_disposed(*static_cast<PoolSentinel*>(sentinel)->connection);
 }
 
-std::string peer_ip(uv_tcp_t* tcp) {
+// The peer's address and port, or "" and 0.
+std::pair<std::string, int> peer_of(uv_tcp_t* tcp) {
     sockaddr_storage address{};
     int length = sizeof address;
     if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
         return {};
     }
     char text[INET6_ADDRSTRLEN] = "";
+    int port = 0;
     if (address.ss_family == AF_INET) {
-        uv_ip4_name(reinterpret_cast<sockaddr_in*>(&address), text, sizeof text);
+        auto* ip4 = reinterpret_cast<sockaddr_in*>(&address);
+        uv_ip4_name(ip4, text, sizeof text);
+        port = ntohs(ip4->sin_port);
     } else if (address.ss_family == AF_INET6) {
-        uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&address), text, sizeof text);
+        auto* ip6 = reinterpret_cast<sockaddr_in6*>(&address);
+        uv_ip6_name(ip6, text, sizeof text);
+        port = ntohs(ip6->sin6_port);
     }
-    return text;
+    return {text, port};
 }
 
 // Answers an error to a request h2o dispatched, and closes the connection after it.
@@ -429,6 +437,7 @@ Request take_request(Connection& c, h2o_req_t* req) {
         request.body.assign(req->entity.base, req->entity.len);
     }
     request.remote_ip = c.remote_ip;
+    request.remote_port = c.remote_port;
     request.listener = c.listener;
     request.body_streamed = std::exchange(c.body_streamed, false);
     request.trailers = std::move(c.trailers);
@@ -570,7 +579,7 @@ void accept_connection(LoopServer::Core& core, uv_stream_t* listener, int listen
         return;
     }
     uv_tcp_nodelay(&c.tcp.tcp, 1);
-    c.remote_ip = peer_ip(&c.tcp.tcp);
+    std::tie(c.remote_ip, c.remote_port) = peer_of(&c.tcp.tcp);
     c.socket = h2o_uv_socket_create(stream, on_tcp_closed);
     c.socket->on_close.cb = on_socket_closed;
     c.socket->on_close.data = &c;

@@ -104,6 +104,7 @@ struct Connection {
     h2o_linklist_t link{}; // in Core::connections while open
     bool closed = false;   // h2o closed its socket
     std::string remote_ip;
+    int remote_port = 0;
     int listener = 0; // the id of the listener it was accepted from
 
     h2o_socket_cb h2o_read = nullptr; // h2o's callbacks, called from ours

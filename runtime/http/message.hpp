@@ -22,6 +22,7 @@ struct Request {
     bool body_streamed = false;
     HeaderList trailers;
     std::string remote_ip;
+    int remote_port = 0;
     int listener = 0; // which of a server's listeners it came through (LoopServer::add_listener)
 
     // The first value of the header `name` (case-insensitive), or nullptr.

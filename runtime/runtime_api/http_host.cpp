@@ -66,8 +66,10 @@ http::LoopServerOptions server_options(http::BodyStreamer stream_body) {
 
 class HttpHost::HttpEndpoint : public Endpoint {
   public:
-    HttpEndpoint(HttpHost& host, int listener, int port, std::function<void()> notify)
-        : m_host(host), m_listener(listener), m_port(port), m_state(std::move(notify)) {}
+    HttpEndpoint(HttpHost& host, int listener, int port, std::function<void()> notify,
+                 PeerCheck admits)
+        : m_host(host), m_listener(listener), m_port(port), m_admits(std::move(admits)),
+          m_state(std::move(notify)) {}
     ~HttpEndpoint() override {
         m_host.m_server.remove_listener(m_listener);
         m_host.m_endpoints.erase(m_listener);
@@ -75,11 +77,15 @@ class HttpHost::HttpEndpoint : public Endpoint {
     }
     std::string address() const override { return "127.0.0.1:" + std::to_string(m_port); }
     State& state() override { return m_state; }
+    bool admits(const http::Request& request) const {
+        return !m_admits || m_admits(request.remote_ip, request.remote_port, m_port);
+    }
 
   private:
     HttpHost& m_host;
     int m_listener;
     int m_port;
+    PeerCheck m_admits;
     State m_state;
 };
 
@@ -94,10 +100,10 @@ HttpHost::HttpHost(loop::EventLoop& loop)
 
 http::BodyStream HttpHost::stream(const http::Request& head, std::function<void()> resume) {
     http::BodyStream stream;
-    auto found = m_endpoints.find(head.listener);
-    if (found == m_endpoints.end() ||
-        !begin_streamed_response(found->second->state(), head, std::move(resume))) {
-        return stream;
+    HttpEndpoint* endpoint = endpoint_for(head);
+    if (endpoint == nullptr ||
+        !begin_streamed_response(endpoint->state(), head, std::move(resume))) {
+        return stream; // handle() answers it: 403 for a connection the endpoint refuses
     }
     // The endpoint may go (its environment ended) while the runtime still sends: by its
     // listener id, never by a pointer kept.
@@ -117,7 +123,8 @@ http::BodyStream HttpHost::stream(const http::Request& head, std::function<void(
 
 HttpHost::~HttpHost() = default;
 
-std::unique_ptr<Endpoint> HttpHost::open(Fd listener, std::function<void()> notify) {
+std::unique_ptr<Endpoint> HttpHost::open(Fd listener, std::function<void()> notify,
+                                         PeerCheck admits) {
     int port = 0;
     if (!listener) {
         listener = listen_on_loopback(port);
@@ -125,13 +132,30 @@ std::unique_ptr<Endpoint> HttpHost::open(Fd listener, std::function<void()> noti
         port = bound_port(listener.get());
     }
     int id = m_server.add_listener(std::move(listener));
-    auto endpoint = std::make_unique<HttpEndpoint>(*this, id, port, std::move(notify));
+    auto endpoint =
+        std::make_unique<HttpEndpoint>(*this, id, port, std::move(notify), std::move(admits));
     m_endpoints[id] = endpoint.get();
     return endpoint;
 }
 
+HttpHost::HttpEndpoint* HttpHost::endpoint_for(const http::Request& request) {
+    auto found = m_endpoints.find(request.listener);
+    return found != m_endpoints.end() && found->second->admits(request) ? found->second : nullptr;
+}
+
 void HttpHost::handle(const http::Request& request, http::Responder responder) {
     auto found = m_endpoints.find(request.listener);
+    if (found != m_endpoints.end() && !found->second->admits(request)) {
+        // Another process of the machine than the environment's (another function's handler,
+        // under --network host): it may not take this environment's invocations.
+        responder.respond({403,
+                           {{"Content-Type", "application/json"}},
+                           error_payload("AccessDeniedException",
+                                         "this connection does not come from the execution "
+                                         "environment this Runtime API serves",
+                                         false)});
+        return;
+    }
     if (found == m_endpoints.end()) {
         // The environment is gone while its runtime still talks (its end is near).
         responder.respond({500,

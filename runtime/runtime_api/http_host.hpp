@@ -21,11 +21,14 @@ class HttpHost : public Host {
     HttpHost& operator=(const HttpHost&) = delete;
     ~HttpHost() override;
 
-    std::unique_ptr<Endpoint> open(Fd listener, std::function<void()> notify) override;
+    std::unique_ptr<Endpoint> open(Fd listener, std::function<void()> notify,
+                                   PeerCheck admits = {}) override;
 
   private:
     class HttpEndpoint;
     void handle(const http::Request& request, http::Responder responder);
+    // The endpoint of `request`'s listener when its connection may use it, else nullptr.
+    HttpEndpoint* endpoint_for(const http::Request& request);
     // A streamed /response's body goes to its environment's state as it arrives.
     http::BodyStream stream(const http::Request& head, std::function<void()> resume);
 

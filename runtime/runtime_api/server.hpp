@@ -42,6 +42,11 @@ class Endpoint {
     virtual State& state() = 0;
 };
 
+// Whether a connection may use an endpoint: from the peer's address and port and the
+// endpoint's own port (ExecutionEnvironment's: the socket at its other end is held by a process
+// of the environment).
+using PeerCheck = std::function<bool(const std::string& ip, int port, int endpoint_port)>;
+
 // What serves the Runtime API of every environment of one event loop (an HTTP server on that
 // loop, runtime/runtime_api/http_host.hpp). The executable that runs only library handlers has
 // none: it has no HTTP stack to load at each cold start.
@@ -50,9 +55,11 @@ class Host {
     virtual ~Host() = default;
     // An endpoint listening on an ephemeral port of 127.0.0.1, or on `listener` when given (a
     // socket made inside the environment's own network namespace). `notify` is called on the
-    // loop's thread whenever the state queues a Notice. Throws lambda_local::Error when it
-    // cannot listen.
-    virtual std::unique_ptr<Endpoint> open(Fd listener, std::function<void()> notify) = 0;
+    // loop's thread whenever the state queues a Notice. A request from a connection that
+    // `admits` refuses is answered 403 and reaches no state (none: every connection may).
+    // Throws lambda_local::Error when it cannot listen.
+    virtual std::unique_ptr<Endpoint> open(Fd listener, std::function<void()> notify,
+                                           PeerCheck admits = {}) = 0;
 };
 
 // Makes the Host of a loop. Empty in the executable without an HTTP stack (lambda-local), which

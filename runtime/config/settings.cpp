@@ -16,6 +16,18 @@ std::string quoted(std::string_view text) {
     return "'" + std::string(text) + "'";
 }
 
+// A whole number from `min` to `max`; else Error "... must be a whole number<unit> from ...".
+int parse_bounded(std::string_view text, std::string_view key, int min, int max,
+                  const std::string& where, std::string_view unit) {
+    std::optional<long long> number = parse_integer(text);
+    if (!number || *number < min || *number > max) {
+        throw Error(where + ": " + std::string(key) + " must be a whole number" +
+                    std::string(unit) + " from " + std::to_string(min) + " to " +
+                    std::to_string(max) + ", not " + quoted(text));
+    }
+    return static_cast<int>(*number);
+}
+
 } // namespace
 
 double parse_timeout(std::string_view text, std::string_view key, const std::string& where) {
@@ -29,22 +41,12 @@ double parse_timeout(std::string_view text, std::string_view key, const std::str
 
 int parse_megabytes(std::string_view text, std::string_view key, int min, int max,
                     const std::string& where) {
-    std::optional<long long> mb = parse_integer(text);
-    if (!mb || *mb < min || *mb > max) {
-        throw Error(where + ": " + std::string(key) + " must be a whole number of MB from " +
-                    std::to_string(min) + " to " + std::to_string(max) + ", not " + quoted(text));
-    }
-    return static_cast<int>(*mb);
+    return parse_bounded(text, key, min, max, where, " of MB");
 }
 
 int parse_whole(std::string_view text, std::string_view key, int min, int max,
                 const std::string& where) {
-    std::optional<long long> number = parse_integer(text);
-    if (!number || *number < min || *number > max) {
-        throw Error(where + ": " + std::string(key) + " must be a whole number from " +
-                    std::to_string(min) + " to " + std::to_string(max) + ", not " + quoted(text));
-    }
-    return static_cast<int>(*number);
+    return parse_bounded(text, key, min, max, where, "");
 }
 
 int parse_count(std::string_view text, std::string_view key, const std::string& where) {

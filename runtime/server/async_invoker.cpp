@@ -73,7 +73,8 @@ void AsyncInvoker::outcome(const std::shared_ptr<Event>& event,
     if (std::holds_alternative<Throttled>(result)) {
         std::chrono::milliseconds delay = event->throttle_delay;
         event->throttle_delay = std::min(delay * 2, k_last_throttle_delay);
-        later(event, delay, name + " throttled");
+        // Said once per event: a busy function may throttle a thousand of them again and again.
+        later(event, delay, name + " throttled", delay != k_first_throttle_delay);
         return;
     }
     const InvocationResult& invocation = std::get<PoolInvocation>(result).result;
@@ -96,7 +97,7 @@ void AsyncInvoker::outcome(const std::shared_ptr<Event>& event,
 }
 
 void AsyncInvoker::later(const std::shared_ptr<Event>& event, std::chrono::milliseconds delay,
-                         const std::string& why) {
+                         const std::string& why, bool quiet) {
     auto at = MonotonicClock::now() + delay;
     if (at - event->received > event->settings.max_age) {
         m_log(why + "; dropped: older than MaximumEventAgeInSeconds (" +
@@ -104,7 +105,9 @@ void AsyncInvoker::later(const std::shared_ptr<Event>& event, std::chrono::milli
         done(event);
         return;
     }
-    m_log(why + "; tried again in " + seconds_text(delay));
+    if (!quiet) {
+        m_log(why + "; tried again in " + seconds_text(delay));
+    }
     event->timer = std::make_unique<loop::Timer>(m_loop);
     auto position = m_waiting.insert(m_waiting.end(), event);
     event->timer->start(delay, [this, position] {

@@ -28,10 +28,10 @@ struct AsyncSettings {
 
 // The asynchronous invocations of every function of one `serve`, on its loop. An event is
 // tried when its function has room; throttled (no room, the queue full), it is tried again
-// after 1 s, then 2, 4... up to 5 minutes; failed (any error: the function's, a crash, a
-// timeout), it is tried again after retry_delay, then twice that, up to max_retries times,
-// with the same request id. An event older than max_age is dropped. Each retry and drop is
-// logged. At most k_max_pending events wait or run at once, across functions.
+// after 1 s, then 2, 4... up to 5 minutes (logged the first time); failed (any error: the
+// function's, a crash, a timeout), it is tried again after retry_delay, then twice that, up to
+// max_retries times, with the same request id. An event older than max_age is dropped. Each retry
+// and drop is logged. At most k_max_pending events wait or run at once, across functions.
 class AsyncInvoker {
   public:
     static constexpr std::size_t k_max_pending = 1000;
@@ -58,9 +58,10 @@ class AsyncInvoker {
     struct Event;
     void attempt(const std::shared_ptr<Event>& event);
     void outcome(const std::shared_ptr<Event>& event, std::variant<PoolInvocation, Throttled> done);
-    // Tries `event` again after `delay`, unless it would be older than its max_age by then.
+    // Tries `event` again after `delay`, unless it would be older than its max_age by then;
+    // logs `why` and the delay unless `quiet` (a drop is always logged).
     void later(const std::shared_ptr<Event>& event, std::chrono::milliseconds delay,
-               const std::string& why);
+               const std::string& why, bool quiet = false);
     void done(const std::shared_ptr<Event>& event);
 
     loop::EventLoop& m_loop;

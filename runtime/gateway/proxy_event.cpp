@@ -111,7 +111,8 @@ std::string stage_path(const ProxyIntegration& integration) {
 // The path as the event has it: stage_path(), decoded where the API decodes it.
 std::string event_path(const ProxyIntegration& integration) {
     std::string path = stage_path(integration);
-    return integration.decoded_path ? percent_decode(path) : path;
+    return integration.decoded_path && path.find('%') != std::string::npos ? percent_decode(path)
+                                                                           : path;
 }
 
 // The first label of a domain name, without a port: "abc123defg".

@@ -499,11 +499,23 @@ void refuse(Connection& c, int status, std::string_view reason) {
     abort_streamed(c, reason);
     ++c.core->stats.refused;
     c.phase = Phase::Refusing;
-    std::string body = error_body(status, reason);
-    std::string answer = "HTTP/1.1 " + std::to_string(status) + " " +
-                         std::string(reason_phrase(status)) +
-                         "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    std::optional<Response> own;
+    if (status == 413 && c.core->options.body_too_large) {
+        try {
+            own = c.core->options.body_too_large(head_request(c));
+        } catch (...) {
+            own.reset(); // the server's own answer, then
+        }
+    }
+    std::string answer;
+    if (own) {
+        answer = serialize_response(*own, false);
+    } else {
+        std::string body = error_body(status, reason);
+        answer = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason_phrase(status)) +
+                 "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                 std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    }
     // Small enough for the socket's buffer; a client that filled it gets no answer.
     uv_buf_t buffer = uv_buf_init(answer.data(), static_cast<unsigned>(answer.size()));
     uv_try_write(reinterpret_cast<uv_stream_t*>(&c.tcp.tcp), &buffer, 1);

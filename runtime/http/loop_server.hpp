@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,6 +52,11 @@ struct LoopServerOptions {
     int port = 0;                   // 0: an ephemeral port (see LoopServer::port())
 
     std::size_t max_body = std::size_t{10} * 1024 * 1024; // a larger body: 413
+    // The answer to a request whose Content-Length is over max_body, from its head (Request
+    // without its body): what the service behind says there (API Gateway's text, the Invoke
+    // API's RequestEntityTooLargeException). Unset, or nullopt: the server's plain 413. The
+    // connection is closed after it all the same.
+    std::function<std::optional<Response>(const Request& head)> body_too_large;
     std::size_t max_head = std::size_t{64} * 1024;        // request line and header fields: 431
     std::size_t max_request_line = std::size_t{8} * 1024; // 414
 

@@ -250,9 +250,7 @@ std::variant<InvokeApiRequest, HttpResponse> parse_invoke_request(const HttpRequ
     const std::string_view path_suffix = operation.suffix;
     // The front door refuses a request over the synchronous limit before anything else.
     if (request.body.size() > k_max_request_payload) {
-        return fail(ServiceError::RequestTooLarge,
-                    "Request must be smaller than " + std::to_string(k_max_request_payload) +
-                        " bytes for the " + std::string(operation.name) + " operation");
+        return request_too_large(request.path, request_id);
     }
 
     // The members' constraints, every problem in one ValidationException as Coral reports them.
@@ -371,6 +369,15 @@ std::variant<InvokeApiRequest, HttpResponse> parse_invoke_request(const HttpRequ
 HttpResponse service_error(ServiceError error, std::string_view message,
                            std::string_view request_id) {
     return error_response(error, message, request_id, "");
+}
+
+HttpResponse request_too_large(std::string_view path, std::string_view request_id) {
+    const Operation& operation =
+        is_invoke_with_response_stream_path(path) ? k_invoke_stream : k_invoke;
+    return service_error(ServiceError::RequestTooLarge,
+                         "Request must be smaller than " + std::to_string(k_max_request_payload) +
+                             " bytes for the " + std::string(operation.name) + " operation",
+                         request_id);
 }
 
 HttpResponse function_not_found(std::string_view name, std::string_view region,

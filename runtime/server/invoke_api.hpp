@@ -74,6 +74,11 @@ enum class ServiceError {
 gateway::HttpResponse service_error(ServiceError error, std::string_view message,
                                     std::string_view request_id);
 
+// 413 RequestEntityTooLargeException for a request to `path` (the Invoke API's, or
+// InvokeWithResponseStream's) over the synchronous limit, as parse_invoke_request answers it; for
+// the front door's answer to a body past what it reads at all.
+gateway::HttpResponse request_too_large(std::string_view path, std::string_view request_id);
+
 // 404 ResourceNotFoundException for a function that is not served:
 // "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope[:<qualifier>]".
 gateway::HttpResponse function_not_found(std::string_view name, std::string_view region,

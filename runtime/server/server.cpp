@@ -119,11 +119,14 @@ std::shared_ptr<const gateway::FunctionUrls> function_urls(const config::Project
         gateway::iam_caller(credentials.access_key_id, options.iam_account_id));
 }
 
-http::LoopServerOptions http_options(const ServeOptions& options) {
+http::LoopServerOptions
+http_options(const ServeOptions& options,
+             std::function<std::optional<http::Response>(const http::Request&)> too_large) {
     http::LoopServerOptions http;
     http.host = options.host;
     http.port = options.port;
     http.max_body = k_max_gateway_payload;
+    http.body_too_large = std::move(too_large);
     http.stop_timeout = options.shutdown_grace + std::chrono::seconds(1);
     return http;
 }
@@ -134,7 +137,9 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
     : m_loop(loop), m_project(std::move(project)), m_options(std::move(options)),
       m_log(loop, log_fd, m_options.quiet),
       m_gateway(m_project.apis, function_urls(m_project, m_options)), m_runtime_api(loop),
-      m_http(loop.uv(), http_options(m_options),
+      m_http(loop.uv(),
+             http_options(m_options,
+                          [this](const http::Request& head) { return body_too_large(head); }),
              [this](http::Request request, http::Responder responder) {
                  handle(request, std::move(responder));
              }),
@@ -232,6 +237,15 @@ Server::Server(loop::EventLoop& loop, config::Project project, ServeOptions opti
 }
 
 Server::~Server() = default;
+
+std::optional<http::Response> Server::body_too_large(const http::Request& head) const {
+    // Past API Gateway's 10 MB, each service answers with its own words: the Invoke API as for
+    // any request over 6 MB, API Gateway with its text.
+    if (is_invoke_api_path(head.path) || is_invoke_with_response_stream_path(head.path)) {
+        return to_http(request_too_large(head.path, new_request_id()));
+    }
+    return to_http(m_gateway.over_limit());
+}
 
 bool Server::invoke_async(FunctionPool& target, InvocationRequest request) {
     AsyncSettings settings;

@@ -107,6 +107,8 @@ class Server {
     void invoke_authorizer(const std::string& function_name, std::string event,
                            std::function<void(const InvocationResult&)> done);
     FunctionPool* pool(const std::string& function_name);
+    // The answer to a request whose body is over the front door's 10 MB (LoopServerOptions).
+    std::optional<http::Response> body_too_large(const http::Request& head) const;
     // Queues an asynchronous invocation (an Event, a scheduled rule) of `function`'s pool;
     // false when too many are pending.
     bool invoke_async(FunctionPool& target, InvocationRequest request);

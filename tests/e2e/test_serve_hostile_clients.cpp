@@ -264,6 +264,22 @@ TEST_CASE("malformed requests get their status, and none reaches the function") 
         CHECK(status_of(answer) == c.status);
         CHECK(connection.closed_by_server());
     }
+    // A body past 10 MB gets the words of the service it was sent to.
+    for (const auto& [target, words] :
+         {std::pair<std::string, std::string>{"/a", "\r\n\r\nHTTP content length exceeded "
+                                                    "10485760 bytes."},
+          {"/2015-03-31/functions/f/invocations",
+           "x-amzn-ErrorType: RequestEntityTooLargeException"}}) {
+        CAPTURE(target);
+        RawConnection connection(serve.port());
+        REQUIRE(connection.connected());
+        connection.send("POST " + target +
+                        " HTTP/1.1\r\nHost: x\r\nContent-Length: 10485761\r\n\r\n");
+        std::string answer = connection.read_all(std::chrono::seconds(20));
+        CHECK(status_of(answer) == 413);
+        CHECK(answer.find(words) != std::string::npos);
+        CHECK(connection.closed_by_server());
+    }
     CHECK(serve.log().find("START RequestId") == std::string::npos);
     CHECK(serve.stop() == 0);
 }

@@ -24,8 +24,6 @@ namespace {
 using gateway::HttpRequest;
 using gateway::HttpResponse;
 
-// Asynchronous invocations (the Invoke API's Event type, scheduled rules) waiting or running,
-// across functions.
 // How often idle environments are looked at for reaping.
 constexpr auto k_reap_interval = std::chrono::milliseconds(500);
 

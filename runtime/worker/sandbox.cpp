@@ -336,9 +336,8 @@ bool drop_capabilities() {
     return ::syscall(SYS_capset, &header, data) == 0;
 }
 
-// The directories of the function (task root, library) that lie under the
-// host's /tmp, which the private /tmp is about to hide.
-// The function's directories under `top` ("/tmp/", "/run/"), opened before a mount hides them.
+// The function's directories (task root, library) under `top` ("/tmp/", "/run/"), opened before
+// a private mount there hides them.
 std::vector<std::pair<std::string, Fd>> function_dirs_under(const WorkerConfig& config,
                                                             std::string_view top) {
     std::vector<std::pair<std::string, Fd>> dirs;

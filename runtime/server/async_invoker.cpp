@@ -67,7 +67,7 @@ void AsyncInvoker::outcome(const std::shared_ptr<Event>& event,
     const std::string name = "lambda-local: " + event->function + ": asynchronous invocation " +
                              event->request.request_id;
     if (m_stopped) {
-        done(event);
+        done();
         return;
     }
     if (std::holds_alternative<Throttled>(result)) {
@@ -79,7 +79,7 @@ void AsyncInvoker::outcome(const std::shared_ptr<Event>& event,
     }
     const InvocationResult& invocation = std::get<PoolInvocation>(result).result;
     if (invocation.ok() || invocation.status == InvocationStatus::Cancelled) {
-        done(event);
+        done();
         return;
     }
     ++event->failures;
@@ -87,7 +87,7 @@ void AsyncInvoker::outcome(const std::shared_ptr<Event>& event,
         m_log(name + " failed (" + invocation.error_type + ") " + std::to_string(event->failures) +
               " time(s); dropped (MaximumRetryAttempts " +
               std::to_string(event->settings.max_retries) + ")");
-        done(event);
+        done();
         return;
     }
     later(event, event->settings.retry_delay * (1 << (event->failures - 1)),
@@ -102,7 +102,7 @@ void AsyncInvoker::later(const std::shared_ptr<Event>& event, std::chrono::milli
     if (at - event->received > event->settings.max_age) {
         m_log(why + "; dropped: older than MaximumEventAgeInSeconds (" +
               std::to_string(event->settings.max_age.count()) + ") by then");
-        done(event);
+        done();
         return;
     }
     if (!quiet) {
@@ -118,7 +118,7 @@ void AsyncInvoker::later(const std::shared_ptr<Event>& event, std::chrono::milli
     });
 }
 
-void AsyncInvoker::done(const std::shared_ptr<Event>& /*event*/) {
+void AsyncInvoker::done() {
     --m_pending;
 }
 

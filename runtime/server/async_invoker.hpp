@@ -62,7 +62,7 @@ class AsyncInvoker {
     // logs `why` and the delay unless `quiet` (a drop is always logged).
     void later(const std::shared_ptr<Event>& event, std::chrono::milliseconds delay,
                const std::string& why, bool quiet = false);
-    void done(const std::shared_ptr<Event>& event);
+    void done(); // an event is over, run or dropped
 
     loop::EventLoop& m_loop;
     std::function<void(const std::string&)> m_log;

@@ -52,6 +52,12 @@ void LogCapture::keep(std::string_view bytes) {
     }
     m_tail.append(bytes);
     if (m_tail.size() > 2 * k_tail_bytes) { // cut back now and then, not at every read
+        trim_tail();
+    }
+}
+
+void LogCapture::trim_tail() {
+    if (m_tail.size() > k_tail_bytes) {
         m_left_out += m_tail.size() - k_tail_bytes;
         m_tail.erase(0, m_tail.size() - k_tail_bytes);
     }
@@ -59,10 +65,7 @@ void LogCapture::keep(std::string_view bytes) {
 
 std::string LogCapture::take() {
     read_available();
-    if (m_tail.size() > k_tail_bytes) {
-        m_left_out += m_tail.size() - k_tail_bytes;
-        m_tail.erase(0, m_tail.size() - k_tail_bytes);
-    }
+    trim_tail();
     std::string text = std::move(m_head);
     if (m_left_out > 0) {
         text += "\n[... " + std::to_string(m_left_out) + " bytes not shown ...]\n";

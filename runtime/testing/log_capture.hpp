@@ -34,6 +34,8 @@ class LogCapture {
   private:
     void read_available();
     void keep(std::string_view bytes);
+    // Cuts m_tail back to its last bytes within the limit, counting what goes in m_left_out.
+    void trim_tail();
 
     Fd m_read;
     Fd m_write;

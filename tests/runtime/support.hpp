@@ -23,6 +23,17 @@ namespace lambda_local::tests {
 inline const std::string k_samples = LL_SAMPLES_DIR;
 inline const std::string k_worker = std::string(LL_BUILD_DIR) + "/lambda-local-worker";
 
+// The function `name` of a built sample library: `handler` of k_samples/`library_file`.
+inline runtime::FunctionSpec sample_function(const std::string& library_file,
+                                             const std::string& handler, const std::string& name) {
+    runtime::FunctionSpec spec;
+    spec.library = k_samples + "/" + library_file;
+    spec.name = name;
+    spec.handler = handler;
+    spec.code_dir = k_samples;
+    return spec;
+}
+
 // A temporary file for handlers' stdout and stderr (or a log), read back by the test and
 // removed with it.
 class OutputFile {

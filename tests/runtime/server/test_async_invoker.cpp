@@ -19,15 +19,8 @@ using namespace lambda_local::runtime::server;
 
 namespace async_invoker_tests {
 
-using lambda_local::tests::k_samples;
-
 FunctionSpec echo_function(const std::string& handler) {
-    FunctionSpec spec;
-    spec.library = k_samples + "/libecho_cpp.so";
-    spec.name = "echo";
-    spec.handler = handler;
-    spec.code_dir = k_samples;
-    return spec;
+    return lambda_local::tests::sample_function("libecho_cpp.so", handler, "echo");
 }
 
 InvocationRequest request(std::string id) {

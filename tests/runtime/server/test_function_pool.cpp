@@ -28,15 +28,8 @@ using nlohmann::json;
 
 namespace {
 
-using lambda_local::tests::k_samples;
-
 FunctionSpec api_function(const std::string& handler) {
-    FunctionSpec spec;
-    spec.library = k_samples + "/libhttp_api.so";
-    spec.name = "api";
-    spec.handler = handler;
-    spec.code_dir = k_samples;
-    return spec;
+    return lambda_local::tests::sample_function("libhttp_api.so", handler, "api");
 }
 
 EnvironmentOptions environment_options() {

@@ -101,11 +101,11 @@ bool ExecutionEnvironment::connection_from_environment(const std::string& ip, in
     if (m_worker_pid <= 0) {
         return false;
     }
-    // The client's socket: its own address is the peer's, its peer the endpoint. None open: its
-    // process has closed it already (a runtime that posts its error and exits), and can read
-    // no answer: that request is served. A process that reads the answer (a /next) holds its
-    // socket open, and is served only if it is the environment's.
-    std::optional<unsigned long> socket = tcp_socket_inode(ip, port, endpoint_port);
+    // The client's socket: from the peer's address and port to the endpoint (which listens on
+    // 127.0.0.1). None open: its process has closed it already (a runtime that posts its error
+    // and exits), and can read no answer: that request is served. A process that reads the
+    // answer (a /next) holds its socket open, and is served only if it is the environment's.
+    std::optional<unsigned long> socket = tcp_socket_inode(ip, port, "127.0.0.1", endpoint_port);
     if (!socket) {
         return true;
     }

@@ -1,5 +1,5 @@
-// Finding the holder of a socket through /proc: the network table, the process tree, the
-// descriptors.
+// Finding the holder of a socket: the kernel's socket lookup, then the process tree and its
+// descriptors in /proc.
 #include "runtime/execution/process_sockets.hpp"
 
 #include "runtime/util/fd.hpp"
@@ -7,32 +7,24 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
+#include <cstdint>
 #include <deque>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 
 namespace lambda_local::runtime {
 namespace {
 
 constexpr std::size_t k_max_processes = 4096;
-
-// "0100007F:1F90" for 127.0.0.1:8080, as /proc/net/tcp prints an address (its 32 bits as the
-// host reads them, then the port).
-std::optional<std::string> table_address(std::string_view ip, int port) {
-    in_addr address{};
-    if (::inet_pton(AF_INET, std::string(ip).c_str(), &address) != 1 || port <= 0 || port > 65535) {
-        return std::nullopt;
-    }
-    char text[16];
-    std::snprintf(text, sizeof text, "%08X:%04X", static_cast<unsigned>(address.s_addr), port);
-    return std::string(text);
-}
 
 // The processes of `pid`'s threads' children lists.
 void add_children(pid_t pid, std::deque<pid_t>& pending) {
@@ -80,31 +72,55 @@ std::optional<bool> holds(pid_t pid, const std::string& link) {
 
 } // namespace
 
-std::optional<unsigned long> tcp_socket_inode(std::string_view ip, int port, int peer_port) {
-    std::optional<std::string> local = table_address(ip, port);
-    if (!local || peer_port <= 0 || peer_port > 65535) {
+std::optional<unsigned long> tcp_socket_inode(std::string_view ip, int port,
+                                              std::string_view peer_ip, int peer_port) {
+    in_addr address{};
+    in_addr peer_address{};
+    if (::inet_pton(AF_INET, std::string(ip).c_str(), &address) != 1 ||
+        ::inet_pton(AF_INET, std::string(peer_ip).c_str(), &peer_address) != 1 || port <= 0 ||
+        port > 65535 || peer_port <= 0 || peer_port > 65535) {
         return std::nullopt;
     }
-    char peer_suffix[8];
-    std::snprintf(peer_suffix, sizeof peer_suffix, ":%04X", peer_port);
-    std::ifstream table("/proc/net/tcp");
-    std::string line;
-    std::getline(table, line); // the header
-    while (std::getline(table, line)) {
-        // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
-        std::istringstream fields(line);
-        std::string slot, own, remote, state, queues, timer, retransmits, uid, timeout;
-        unsigned long inode = 0;
-        if (!(fields >> slot >> own >> remote >> state >> queues >> timer >> retransmits >> uid >>
-              timeout >> inode)) {
-            continue;
-        }
-        if (own == *local && remote.size() > 5 &&
-            remote.compare(remote.size() - 5, 5, peer_suffix) == 0 && inode != 0) {
-            return inode;
-        }
+    // One socket by its four numbers: the kernel looks it up (sock_diag), where reading
+    // /proc/net/tcp walks its whole table (3.6 ms on the development machine).
+    Fd diag(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+    if (!diag) {
+        return std::nullopt;
     }
-    return std::nullopt;
+    timeval bound{1, 0};
+    ::setsockopt(diag.get(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+    struct {
+        nlmsghdr header;
+        inet_diag_req_v2 request;
+    } message{};
+    message.header.nlmsg_len = sizeof message;
+    message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    message.header.nlmsg_flags = NLM_F_REQUEST;
+    message.request.sdiag_family = AF_INET;
+    message.request.sdiag_protocol = IPPROTO_TCP;
+    message.request.idiag_states = ~0u;
+    message.request.id.idiag_sport = htons(static_cast<std::uint16_t>(port));
+    message.request.id.idiag_dport = htons(static_cast<std::uint16_t>(peer_port));
+    message.request.id.idiag_src[0] = address.s_addr;
+    message.request.id.idiag_dst[0] = peer_address.s_addr;
+    message.request.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+    message.request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+    if (::send(diag.get(), &message, sizeof message, 0) != static_cast<ssize_t>(sizeof message)) {
+        return std::nullopt;
+    }
+    alignas(nlmsghdr) char answer[4096];
+    ssize_t n = ::recv(diag.get(), answer, sizeof answer, 0);
+    auto* reply = reinterpret_cast<nlmsghdr*>(answer);
+    if (n <= 0 || !NLMSG_OK(reply, static_cast<unsigned>(n)) ||
+        reply->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+        reply->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) {
+        return std::nullopt; // none (an NLMSG_ERROR: ENOENT)
+    }
+    const auto* found = static_cast<const inet_diag_msg*>(NLMSG_DATA(reply));
+    if (found->idiag_inode == 0) {
+        return std::nullopt; // no process holds it any more (TIME_WAIT, FIN_WAIT2)
+    }
+    return found->idiag_inode;
 }
 
 Holding process_tree_holds_socket(pid_t root, unsigned long inode) {

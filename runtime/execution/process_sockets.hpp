@@ -11,9 +11,11 @@
 
 namespace lambda_local::runtime {
 
-// The inode of the IPv4 TCP socket of this network namespace whose own address is `ip`:`port`
-// and whose peer's port is `peer_port` (/proc/net/tcp), or nullopt.
-std::optional<unsigned long> tcp_socket_inode(std::string_view ip, int port, int peer_port);
+// The inode of the IPv4 TCP socket of this network namespace from `ip`:`port` to
+// `peer_ip`:`peer_port` (the kernel's sock_diag), or nullopt when there is none or no process
+// holds it.
+std::optional<unsigned long> tcp_socket_inode(std::string_view ip, int port,
+                                              std::string_view peer_ip, int peer_port);
 
 enum class Holding {
     Yes,     // a process of the tree holds it

@@ -50,11 +50,16 @@ std::vector<int> listening_ports(pid_t pid) {
     return ports;
 }
 
-// Sends `request` to 127.0.0.1:`port` and returns the first line of the answer ("" when none
-// came within 10 s).
-std::string first_answer_line(int port, const std::string& request) {
+// Sends `request` to 127.0.0.1:`port` from the address `from` and returns the first line of the
+// answer ("" when none came within 10 s).
+std::string first_answer_line(int port, const std::string& request,
+                              const char* from = "127.0.0.1") {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    REQUIRE(::inet_pton(AF_INET, from, &source.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) == 0);
     timeval bound{10, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
     sockaddr_in address{};
@@ -127,6 +132,11 @@ TEST_SUITE("e2e::serve bootstrap") {
         CHECK(first_answer_line(endpoints[0],
                                 "POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: x\r\n"
                                 "Content-Length: 2\r\n\r\n{}") == "HTTP/1.1 403 Forbidden");
+        // From another loopback address: the lookup uses the endpoint's, not the client's.
+        CHECK(first_answer_line(endpoints[0],
+                                "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n"
+                                "Host: 127.0.0.1\r\n\r\n",
+                                "127.0.0.2") == "HTTP/1.1 403 Forbidden");
         // The environment's own runtime goes on as before.
         auto after = serve_request(server, "GET", "/after");
         INFO(server.log());

@@ -41,13 +41,15 @@ TEST_SUITE("runtime::process_sockets") {
         const int client_port = port_of(client);
 
         std::optional<unsigned long> inode =
-            tcp_socket_inode("127.0.0.1", client_port, server_port);
+            tcp_socket_inode("127.0.0.1", client_port, "127.0.0.1", server_port);
         REQUIRE(inode.has_value());
         CHECK(process_tree_holds_socket(::getpid(), *inode) == Holding::Yes);
         // The server's end of the connection is another socket; the other way round, none.
-        CHECK(tcp_socket_inode("127.0.0.1", server_port, client_port) != inode);
-        CHECK_FALSE(tcp_socket_inode("127.0.0.1", client_port, client_port).has_value());
-        CHECK_FALSE(tcp_socket_inode("not an address", client_port, server_port).has_value());
+        CHECK(tcp_socket_inode("127.0.0.1", server_port, "127.0.0.1", client_port) != inode);
+        CHECK_FALSE(
+            tcp_socket_inode("127.0.0.1", client_port, "127.0.0.1", client_port).has_value());
+        CHECK_FALSE(
+            tcp_socket_inode("not an address", client_port, "127.0.0.1", server_port).has_value());
 
         // A child that closed its copy holds nothing; the parent's tree still does.
         pid_t child = ::fork();
